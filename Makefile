@@ -1,0 +1,53 @@
+# make run  : create .venv if missing, install cityregions, run the default scenario (Leipzig, city_regions)
+# make test : create .venv if missing, install cityregions with its test extras, run the test suite
+#
+# Python 3.12 or newer is required (Mesa 3.5 needs it). The interpreter is found in this order:
+# $(PYTHON) if given (make run PYTHON=/path/to/python3.12), python3.13, python3.12, python3,
+# and pyenv's 3.12/3.13 if pyenv is installed. If none is found, install Python 3.12
+# (e.g. `pyenv install 3.12`, or your system's python3.12 package) and run make again.
+
+VENV      := .venv
+VPY       := $(VENV)/bin/python
+STAMP     := $(VENV)/.installed
+ARGS      ?=
+
+PY_OK = import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)
+FIND_PYTHON = for c in "$(PYTHON)" python3.13 python3.12 python3; do \
+	  [ -n "$$c" ] || continue; \
+	  if command -v "$$c" >/dev/null 2>&1 && "$$c" -c '$(PY_OK)' >/dev/null 2>&1; then command -v "$$c"; exit 0; fi; \
+	done; \
+	if command -v pyenv >/dev/null 2>&1; then \
+	  for v in $$(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9])(\.|$$)' | sort -V -r); do \
+	    p="$$(pyenv root)/versions/$$v/bin/python3"; \
+	    if [ -x "$$p" ] && "$$p" -c '$(PY_OK)' >/dev/null 2>&1; then echo "$$p"; exit 0; fi; \
+	  done; \
+	fi; exit 1
+
+.PHONY: run test venv clean bench
+
+$(VPY):
+	@py="$$( $(FIND_PYTHON) )" || { \
+	  echo "error: no Python 3.12+ found (tried PYTHON=$(PYTHON), python3.13, python3.12, python3, pyenv)." >&2; \
+	  echo "       Install Python 3.12 (e.g. 'pyenv install 3.12' or your OS package) or pass PYTHON=/path/to/python3.12." >&2; \
+	  exit 1; }; \
+	echo "creating $(VENV) with $$py ($$("$$py" --version))"; \
+	"$$py" -m venv $(VENV)
+
+$(STAMP): $(VPY) pyproject.toml
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/cityregions $(ARGS)
+
+test: $(STAMP)
+	$(VPY) -m pytest $(ARGS)
+
+bench: $(STAMP)
+	$(VPY) benchmarks/bench_regions.py
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache

@@ -1,0 +1,5 @@
+"""`python -m cityregions` is the same as the `cityregions` command."""
+
+from cityregions.cli import main
+
+main()

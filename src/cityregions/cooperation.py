@@ -1,0 +1,168 @@
+"""Cooperation: agreements, transaction costs, trust, learning, and the decision to join, stay or leave.
+
+A municipality weighs an agreement's expected benefit against four transaction costs (information,
+negotiation, enforcement, agency: Feiock's institutional collective action framework, Feiock 2013) and the
+autonomy it gives up. Transaction costs grow with group size and heterogeneity and shrink with trust,
+planning capacity and knowledge; trust grows with successful joint work, falls when partners leave, and
+decays; knowledge comes from the exchange of good practice (phase 1) and from taking part in a pilot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+import numpy as np
+
+from cityregions.config import CooperationParams
+
+
+class Theme(StrEnum):
+    """The two themes of the CITY REGIONS pilots."""
+
+    LAND = "land"  # land compact: pooled commercial land, shared business tax, brownfield first
+    TRANSPORT = "transport"  # transport association: integrated tariff, co-financed service
+
+
+class Status(IntEnum):
+    """Life cycle of an agreement."""
+
+    PILOT = 1  # a phase-2 pilot coalition run with project funds
+    INFORMAL = 2  # cooperation that was not ratified: it operates but fades
+    INSTITUTIONALISED = 3  # ratified by the councils: it lasts
+    DISSOLVED = 4
+
+
+class Action(IntEnum):
+    """What a municipality decided about an agreement."""
+
+    JOIN_PILOT = 1
+    VOTE_YES = 2
+    VOTE_NO = 3
+    JOIN = 4
+    LEAVE = 5
+
+
+@dataclass
+class Agreement:
+    """One agreement on one theme: its members, status and history."""
+
+    theme: Theme
+    members: np.ndarray  # bool, one entry per municipality
+    status: Status
+    formed_step: int
+    strength: float = 1.0
+    loss_streak: np.ndarray = field(default=None)  # quarters of net loss in a row, per municipality
+    last_payoff: Payoff | None = None  # realised payoff of the last quarter, what councils judge by
+
+    def __post_init__(self) -> None:
+        if self.loss_streak is None:
+            self.loss_streak = np.zeros(len(self.members), dtype=int)
+
+    @property
+    def active(self) -> bool:
+        """True while it operates."""
+        return self.status != Status.DISSOLVED and bool(self.members.any())
+
+
+@dataclass(frozen=True)
+class Payoff:
+    """Annual payoff (EUR) of an agreement for every municipality, as its council sees it."""
+
+    benefit: np.ndarray
+    information: np.ndarray
+    negotiation: np.ndarray
+    enforcement: np.ndarray
+    agency: np.ndarray
+    autonomy: np.ndarray
+    contribution: np.ndarray
+    trust: np.ndarray
+
+    @property
+    def transaction(self) -> np.ndarray:
+        """Sum of the four transaction costs."""
+        return self.information + self.negotiation + self.enforcement + self.agency
+
+    @property
+    def net(self) -> np.ndarray:
+        """Benefit less transaction costs, autonomy cost and financial contribution."""
+        return self.benefit - self.transaction - self.autonomy - self.contribution
+
+    def row(self, i: int) -> dict[str, float]:
+        """The breakdown for one municipality."""
+        names = ("benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "contribution",
+                 "trust")
+        out = {k: float(getattr(self, k)[i]) for k in names}
+        out["net"] = float(self.net[i])
+        return out
+
+
+def planning_capacity(population: np.ndarray, core_population: float) -> np.ndarray:
+    """Administrative capacity 0-1, rising with the log of population (1 000 inhabitants: 0; the core: 1)."""
+    top = max(np.log10(core_population) - 3.0, 1e-9)
+    return np.clip((np.log10(population) - 3.0) / top, 0.0, 1.0)
+
+
+def group_trust(trust: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Each municipality's mean trust towards the (other) members of a group."""
+    m = members.astype(float)
+    total = trust @ m - np.diag(trust) * m
+    count = m.sum() - m
+    return np.where(count > 0, total / np.maximum(count, 1.0), np.diag(trust))
+
+
+def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray, knowledge: np.ndarray,
+                      trust_to_group: np.ndarray, group_size: np.ndarray, log_pop: np.ndarray,
+                      members_after: np.ndarray | None, institutional: bool) -> tuple[np.ndarray, ...]:
+    """Information, negotiation, enforcement and agency costs (EUR/yr) of belonging to a group.
+
+    group_size is the size each municipality would be in; heterogeneity is the spread of log10 population
+    among the members, and agency costs grow with a municipality's distance from the group's typical size.
+    """
+    base = cp.tc_base_keur * 1000.0 * scale * (1.0 - cp.capacity_relief * capacity)
+    w_info, w_neg, w_enf, w_agency = cp.tc_weights
+    if members_after is not None and members_after.sum() >= 2:
+        hetero = float(np.std(log_pop[members_after]))
+        centre = float(np.mean(log_pop[members_after]))
+    else:
+        hetero, centre = 0.0, float(np.mean(log_pop))
+    info = base * w_info * (1.0 - knowledge)
+    neg = base * w_neg * (np.maximum(group_size, 1) / 10.0) ** cp.group_size_exponent * (1.0 + hetero)
+    enf = base * w_enf * (1.0 - trust_to_group) * (0.5 if institutional else 1.0)
+    agency = base * w_agency * (1.0 + np.abs(log_pop - centre))
+    return info, neg, enf, agency
+
+
+def update_trust(trust: np.ndarray, successful: np.ndarray, rate: float, decay: float, initial: float) -> np.ndarray:
+    """Trust after a quarter: co-members of successful joint work grow closer; all trust decays to its start."""
+    s = successful.astype(float)
+    gain = rate * np.outer(s, s) * (1.0 - trust)
+    out = trust + gain + decay * (initial - trust)
+    np.fill_diagonal(out, 1.0)
+    return np.clip(out, 0.0, 1.0)
+
+
+def betrayal(trust: np.ndarray, leavers: np.ndarray, members: np.ndarray, penalty: float) -> np.ndarray:
+    """Members lose trust in those who left them (free riding on what was built together)."""
+    out = trust.copy()
+    rows = np.flatnonzero(members)
+    cols = np.flatnonzero(leavers)
+    if rows.size and cols.size:
+        out[np.ix_(rows, cols)] *= 1.0 - penalty
+    return out
+
+
+def learn(knowledge: np.ndarray, participants: np.ndarray, rate: float, relevance: float) -> np.ndarray:
+    """Knowledge after a quarter of exchange: participants close part of the gap to full knowledge."""
+    return knowledge + participants * rate * relevance * (1.0 - knowledge)
+
+
+def perceived(benefit: np.ndarray, bias: np.ndarray, knowledge: np.ndarray) -> np.ndarray:
+    """The benefit a council expects: the true one distorted by a bias that knowledge removes."""
+    return benefit * (1.0 + bias * (1.0 - knowledge))
+
+
+def choose(net: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """Logit decision: True with probability 1 / (1 + exp(-net / noise))."""
+    prob = 1.0 / (1.0 + np.exp(np.clip(-net / noise, -50, 50)))
+    return rng.random(len(net)) < prob

@@ -1,0 +1,236 @@
+"""Input data: the five regions' sourced facts, the good-practice case library, and user municipality tables.
+
+Every figure comes from a CSV in ``cityregions/data/`` that carries its source, year and status (sourced,
+secondary, derived, estimate or assumption); the loaders turn them into typed objects and derive the few
+quantities the model needs (growth rate, brownfield cost and jobs per hectare) in plain arithmetic.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from cityregions.config import REGIONS, ConfigError
+
+STATUSES = ("sourced", "secondary", "derived", "estimate", "assumption")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One figure from the world with where it comes from."""
+
+    value: str
+    unit: str
+    year: str
+    status: str
+    source: str
+
+
+@dataclass(frozen=True)
+class RegionFacts:
+    """What the model needs to know about one CITY REGIONS partnership."""
+
+    name: str
+    country: str
+    core_city: str
+    partner_city: str
+    partner_body: str
+    pt_authority: str
+    pilot_theme: str
+    pilot_title: str
+    language: str
+    core_population: float
+    core_area_km2: float
+    fua_population: float
+    fua_area_km2: float
+    n_municipalities: int
+    pilot_size: int
+    growth_rate: float
+    in_commuters: float | None = None
+    core_jobs: float | None = None
+    pt_share: float | None = None
+    secondary_centre_name: str | None = None
+    secondary_centre_population: float | None = None
+    facts: dict[str, Fact] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def pilot_themes(self) -> tuple[str, ...]:
+        """The themes of the region's real pilot ('land', 'transport' or both)."""
+        return tuple(self.pilot_theme.split("+"))
+
+
+def _data_path(name: str) -> Path:
+    return Path(str(resources.files("cityregions") / "data" / name))
+
+
+@cache
+def _read_facts() -> dict[str, dict[str, Fact]]:
+    path = _data_path("region_facts.csv")
+    out: dict[str, dict[str, Fact]] = {r: {} for r in REGIONS}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            region, qty = row["region"].strip(), row["quantity"].strip()
+            if region not in out:
+                raise ValueError(f"{path}: unknown region {region!r} for quantity {qty!r}")
+            if row["status"].strip() not in STATUSES:
+                raise ValueError(f"{path}: {region}.{qty} has status {row['status']!r}; allowed: {STATUSES}")
+            out[region][qty] = Fact(row["value"].strip(), row["unit"].strip(), row["year"].strip(),
+                                    row["status"].strip(), row["source"].strip())
+    return out
+
+
+def growth_rate(pop_from: float, year_from: float, pop_to: float, year_to: float) -> float:
+    """Compound annual growth rate between two observations."""
+    if year_to <= year_from or pop_from <= 0 or pop_to <= 0:
+        raise ValueError("growth needs two positive observations in increasing years")
+    return (pop_to / pop_from) ** (1.0 / (year_to - year_from)) - 1.0
+
+
+@cache
+def load_region(name: str) -> RegionFacts:
+    """The sourced facts of one region (leipzig, graz, wroclaw, prague or turin)."""
+    if name not in REGIONS:
+        raise ConfigError(f"region={name!r} is unknown; allowed: {', '.join(REGIONS)}")
+    f = _read_facts()[name]
+
+    def num(q: str) -> float | None:
+        return float(f[q].value) if q in f and f[q].value not in ("", "NA") else None
+
+    def req(q: str) -> float:
+        v = num(q)
+        if v is None:
+            raise ValueError(f"region_facts.csv: {name}.{q} is required")
+        return v
+
+    def text(q: str, default: str = "") -> str:
+        return f[q].value if q in f else default
+
+    g_from, g_to = f["population_growth_from"], f["population_growth_to"]
+    rate = growth_rate(float(g_from.value), float(g_from.year), float(g_to.value), float(g_to.year))
+    return RegionFacts(
+        name=name, country=text("country"), core_city=text("core_city"), partner_city=text("partner_city"),
+        partner_body=text("partner_body"), pt_authority=text("pt_authority"), pilot_theme=text("pilot_theme"),
+        pilot_title=text("pilot_title"), language=text("language", "en"),
+        core_population=req("core_population"), core_area_km2=req("core_area_km2"),
+        fua_population=req("fua_population"), fua_area_km2=req("fua_area_km2"),
+        n_municipalities=int(req("n_municipalities")), pilot_size=int(req("pilot_size")), growth_rate=rate,
+        in_commuters=num("in_commuters"), core_jobs=num("core_jobs"), pt_share=num("pt_share"),
+        secondary_centre_name=text("secondary_centre_name") or None,
+        secondary_centre_population=num("secondary_centre_population"), facts=dict(f),
+    )
+
+
+@dataclass(frozen=True)
+class CaseLibrary:
+    """The good-practice cases phase 1 exchanges, and the brownfield figures derived from them."""
+
+    cases: tuple[dict[str, str], ...]
+
+    def count(self, theme: str) -> int:
+        """Number of cases on a theme (land or transport)."""
+        return sum(1 for c in self.cases if c["theme"] == theme)
+
+    def _brownfields(self) -> list[dict[str, str]]:
+        return [c for c in self.cases if c["kind"].startswith("brownfield") and c["hectares"]
+                and c["total_cost_eur_m"]]
+
+    def brownfield_cost_m_eur_per_ha(self) -> float:
+        """Median redevelopment cost per hectare over the brownfield cases (M EUR/ha)."""
+        return float(np.median([float(c["total_cost_eur_m"]) / float(c["hectares"]) for c in self._brownfields()]))
+
+    def brownfield_public_share(self) -> float:
+        """Median share of public funding in brownfield redevelopment costs."""
+        shares = [float(c["public_funding_eur_m"]) / float(c["total_cost_eur_m"]) for c in self._brownfields()
+                  if c["public_funding_eur_m"]]
+        return float(np.clip(np.median(shares), 0.0, 1.0))
+
+    def jobs_per_ha(self) -> float:
+        """Realised jobs per hectare of redeveloped commercial land (cases with realised job figures)."""
+        vals = [float(c["jobs"]) / float(c["hectares"]) for c in self.cases
+                if c["jobs"] and c["hectares"] and c.get("jobs_status", "") == "realised"]
+        if not vals:
+            raise ValueError("good_practice.csv holds no case with realised jobs")
+        return float(np.median(vals))
+
+
+@cache
+def load_case_library() -> CaseLibrary:
+    """The good-practice case library (good_practice.csv)."""
+    with _data_path("good_practice.csv").open(encoding="utf-8", newline="") as fh:
+        return CaseLibrary(tuple({k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)))
+
+
+@cache
+def load_sourced_parameters() -> dict[str, Fact]:
+    """World figures used as parameters (emission factors, targets), with their sources."""
+    with _data_path("parameters_sourced.csv").open(encoding="utf-8", newline="") as fh:
+        return {r["parameter"].strip(): Fact(r["value"].strip(), r["unit"].strip(), r["year"].strip(),
+                                             r["status"].strip(), r["source"].strip())
+                for r in csv.DictReader(fh)}
+
+
+MUNICIPALITY_COLUMNS = ("name", "population", "area_km2", "x_km", "y_km")
+
+
+@dataclass(frozen=True)
+class MunicipalityTable:
+    """A user's table of real municipalities: the first core row (or the most populous) is the core city."""
+
+    names: tuple[str, ...]
+    population: np.ndarray
+    area_km2: np.ndarray
+    x_km: np.ndarray
+    y_km: np.ndarray
+    core: int
+
+
+def read_municipalities_csv(path: str | Path) -> MunicipalityTable:
+    """Read and check a municipality CSV; errors name the file, the row and the column."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"region.municipalities_csv={str(path)!r}: file not found")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in MUNICIPALITY_COLUMNS if c not in header]
+    if missing:
+        raise ConfigError(f"{path}, row 1 (header): missing column(s) {', '.join(missing)}; "
+                          f"required: {', '.join(MUNICIPALITY_COLUMNS)} (optional: is_core)")
+    names: list[str] = []
+    cols: dict[str, list[float]] = {c: [] for c in MUNICIPALITY_COLUMNS[1:]}
+    core_rows: list[int] = []
+    for rownum, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        name = row.get("name", "")
+        if not name:
+            raise ConfigError(f"{path}, row {rownum}, column 'name': empty name")
+        if name in names:
+            raise ConfigError(f"{path}, row {rownum}, column 'name': duplicate name {name!r}")
+        names.append(name)
+        for c in cols:
+            try:
+                v = float(row.get(c, ""))
+            except ValueError:
+                raise ConfigError(f"{path}, row {rownum}, column {c!r}: {row.get(c, '')!r} is not a number") from None
+            if not math.isfinite(v):
+                raise ConfigError(f"{path}, row {rownum}, column {c!r}: {v!r} is not a finite number")
+            if c in ("population", "area_km2") and v <= 0:
+                raise ConfigError(f"{path}, row {rownum}, column {c!r}: {v!r} must be > 0")
+            cols[c].append(v)
+        if row.get("is_core", "").lower() in ("1", "true", "yes"):
+            core_rows.append(len(names) - 1)
+    if len(names) < 2:
+        raise ConfigError(f"{path}: needs a core city and at least one other municipality (found {len(names)} rows)")
+    pop = np.array(cols["population"])
+    core = core_rows[0] if core_rows else int(np.argmax(pop))
+    return MunicipalityTable(tuple(names), pop, np.array(cols["area_km2"]), np.array(cols["x_km"]),
+                             np.array(cols["y_km"]), core)

@@ -1,0 +1,161 @@
+"""Builds a region: its municipalities and their road and public-transport network, from the facts.
+
+Real totals (core and functional-area population and area, number of municipalities) with synthetic but
+deterministic detail: suburban sizes follow the rank-size rule, positions fill the functional area around
+the core, roads follow a Delaunay triangulation (a planar, locally connected network like real road
+networks), and rail/bus corridors run radially to the core. A user table of real municipalities can
+replace the synthetic detail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from scipy.sparse.csgraph import shortest_path
+from scipy.spatial import Delaunay
+
+from cityregions.config import RegionConfig, TransportParams
+from cityregions.data import MunicipalityTable, RegionFacts, read_municipalities_csv
+
+
+@dataclass
+class Geography:
+    """The municipalities of one region and the travel times between them (N x N, minutes and km)."""
+
+    names: list[str]
+    is_core: np.ndarray
+    population: np.ndarray
+    area_km2: np.ndarray
+    x_km: np.ndarray
+    y_km: np.ndarray
+    corridor: np.ndarray  # corridor index, -1 if off the corridors
+    graph: nx.Graph
+    road_km: np.ndarray
+    car_min: np.ndarray
+    pt_min: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of municipalities, core included."""
+        return len(self.names)
+
+    @property
+    def core(self) -> int:
+        """Index of the core city."""
+        return int(np.flatnonzero(self.is_core)[0])
+
+
+def rank_size_populations(total: float, n: int, exponent: float) -> np.ndarray:
+    """Split a total over n municipalities by the rank-size rule, largest first."""
+    w = np.arange(1, n + 1, dtype=float) ** -exponent
+    return total * w / w.sum()
+
+
+def _synthetic_table(facts: RegionFacts, cfg: RegionConfig, rng: np.random.Generator) -> MunicipalityTable:
+    """Core, optional secondary centre and rank-size suburbs placed uniformly in the functional area."""
+    n_sub = facts.n_municipalities
+    sec_pop = facts.secondary_centre_population or 0.0
+    sub_total = facts.fua_population - facts.core_population - sec_pop
+    if sub_total <= 0 or n_sub < 1:
+        raise ValueError(f"region {facts.name}: functional-area population must exceed core and secondary centre")
+    n_rank = n_sub - (1 if sec_pop else 0)
+    pops = rank_size_populations(sub_total, n_rank, cfg.size_exponent)
+    if sec_pop:
+        pops = np.concatenate([[sec_pop], pops])
+    sub_area_total = facts.fua_area_km2 - facts.core_area_km2
+    area_w = pops ** 0.3  # larger towns are larger but denser (assumption)
+    areas = sub_area_total * area_w / area_w.sum()
+    r_core = np.sqrt(facts.core_area_km2 / np.pi)
+    r_max = np.sqrt(facts.fua_area_km2 / np.pi)
+    u = rng.random(n_sub)
+    radius = np.sqrt(r_core**2 + u * (r_max**2 - r_core**2))
+    if sec_pop:
+        radius[0] = 0.8 * r_max  # the secondary centre sits well outside the core (assumption)
+    angle = rng.random(n_sub) * 2 * np.pi
+    names = [facts.core_city]
+    if sec_pop:
+        names.append(facts.secondary_centre_name or "Secondary centre")
+    names += [f"{facts.core_city} region {i + 1:03d}" for i in range(n_rank)]
+    return MunicipalityTable(
+        names=tuple(names), population=np.concatenate([[facts.core_population], pops]),
+        area_km2=np.concatenate([[facts.core_area_km2], areas]),
+        x_km=np.concatenate([[0.0], radius * np.cos(angle)]), y_km=np.concatenate([[0.0], radius * np.sin(angle)]),
+        core=0)
+
+
+def _road_edges(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Undirected edges (i < j) of the Delaunay triangulation, or a star for tiny regions."""
+    n = len(x)
+    if n < 4:
+        return np.array([(0, j) for j in range(1, n)] + [(i, j) for i in range(1, n) for j in range(i + 1, n)])
+    tri = Delaunay(np.column_stack([x, y]), qhull_options="QJ")
+    s = tri.simplices
+    e = np.concatenate([s[:, [0, 1]], s[:, [1, 2]], s[:, [0, 2]]])
+    e.sort(axis=1)
+    return np.unique(e, axis=0)
+
+
+def _corridors(x: np.ndarray, y: np.ndarray, core: int, n_corr: int, rng: np.random.Generator) -> np.ndarray:
+    """Assign municipalities near one of n evenly spaced radial rays to that corridor (-1 otherwise)."""
+    dx, dy = x - x[core], y - y[core]
+    r = np.hypot(dx, dy)
+    theta = np.arctan2(dy, dx)
+    rays = rng.random() * 2 * np.pi + 2 * np.pi * np.arange(n_corr) / n_corr
+    diff = np.angle(np.exp(1j * (theta[:, None] - rays[None, :])))  # wrapped angle to each ray
+    perp = np.abs(r[:, None] * np.sin(diff))
+    ahead = np.cos(diff) > 0
+    perp = np.where(ahead, perp, np.inf)
+    best = np.argmin(perp, axis=1)
+    buffer = max(2.0, 0.08 * r.max())  # within ~8 % of the region's radius of the line (assumption)
+    corridor = np.where(perp[np.arange(len(x)), best] <= buffer, best, -1)
+    corridor[core] = -1
+    return corridor
+
+
+def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams,
+                    rng: np.random.Generator) -> Geography:
+    """Build one region's municipalities and network, deterministically from rng."""
+    table = read_municipalities_csv(cfg.municipalities_csv) if cfg.municipalities_csv else \
+        _synthetic_table(facts, cfg, rng)
+    n = len(table.names)
+    x, y, core = table.x_km, table.y_km, table.core
+    is_core = np.zeros(n, dtype=bool)
+    is_core[core] = True
+    edges = _road_edges(x, y)
+    length = np.hypot(x[edges[:, 0]] - x[edges[:, 1]], y[edges[:, 0]] - y[edges[:, 1]]) * tp.circuity
+    length = np.maximum(length, 0.5)
+    corridor = _corridors(x, y, core, cfg.n_corridors, rng)
+
+    g = nx.Graph()
+    for i in range(n):
+        g.add_node(i, name=table.names[i], population=float(table.population[i]), core=bool(is_core[i]),
+                   corridor=int(corridor[i]), pos=(float(x[i]), float(y[i])))
+    for (i, j), km in zip(edges, length, strict=True):
+        g.add_edge(int(i), int(j), road_km=float(km), car_min=60 * km / tp.car_speed_kmh,
+                   pt_min=60 * km / tp.pt_speed_local_kmh, rail=False)
+    r = np.hypot(x - x[core], y - y[core])
+    for c in np.unique(corridor[corridor >= 0]):
+        stops = [core, *sorted(np.flatnonzero(corridor == c), key=lambda k: r[k])]
+        for a, b in zip(stops, stops[1:], strict=False):
+            km = float(np.hypot(x[a] - x[b], y[a] - y[b])) * 1.1
+            pt = 60 * km / tp.pt_speed_corridor_kmh
+            if g.has_edge(a, b):
+                g.edges[a, b]["pt_min"] = min(g.edges[a, b]["pt_min"], pt)
+                g.edges[a, b]["rail"] = True
+            else:
+                g.add_edge(a, b, road_km=km * tp.circuity / 1.1, car_min=60 * km * tp.circuity / 1.1 / tp.car_speed_kmh,
+                           pt_min=pt, rail=True)
+
+    nodes = list(range(n))
+    road_km = shortest_path(nx.to_scipy_sparse_array(g, nodelist=nodes, weight="road_km"), method="D", directed=False)
+    car_min = shortest_path(nx.to_scipy_sparse_array(g, nodelist=nodes, weight="car_min"), method="D", directed=False)
+    pt_min = shortest_path(nx.to_scipy_sparse_array(g, nodelist=nodes, weight="pt_min"), method="D", directed=False)
+    diag = np.arange(n)
+    intra_km = np.sqrt(table.area_km2) / 2
+    road_km[diag, diag] = intra_km
+    car_min[diag, diag] = tp.intrazonal_min
+    pt_min[diag, diag] = tp.intrazonal_min * 1.5
+    return Geography(list(table.names), is_core, table.population.astype(float), table.area_km2.astype(float),
+                     x.astype(float), y.astype(float), corridor, g, road_km, car_min, pt_min)

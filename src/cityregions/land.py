@@ -1,0 +1,129 @@
+"""Land: demand from growth, allocation among municipalities, greenfield versus brownfield, and the land compact.
+
+Each municipality's area (ha) is split into six classes that always sum to its area: residential, occupied
+commercial, vacant commercial, brownfield, greenfield (undeveloped and available) and protected. Every change
+moves hectares between classes, so land is conserved by construction; tests check it at every step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cityregions.config import LandParams
+
+CLASSES = ("residential", "commercial_occupied", "commercial_vacant", "brownfield", "greenfield", "protected")
+
+
+@dataclass
+class LandStock:
+    """Hectares of each land class, one entry per municipality."""
+
+    residential: np.ndarray
+    commercial_occupied: np.ndarray
+    commercial_vacant: np.ndarray
+    brownfield: np.ndarray
+    greenfield: np.ndarray
+    protected: np.ndarray
+
+    def total(self) -> np.ndarray:
+        """Area of each municipality (ha): constant over the run."""
+        return sum(getattr(self, c) for c in CLASSES)
+
+    def developed(self) -> np.ndarray:
+        """Built-up land (ha): residential and commercial, occupied or not, and brownfield."""
+        return self.residential + self.commercial_occupied + self.commercial_vacant + self.brownfield
+
+    def copy(self) -> LandStock:
+        """An independent copy."""
+        return LandStock(*(getattr(self, c).copy() for c in CLASSES))
+
+
+def initial_stock(area_km2: np.ndarray, is_core: np.ndarray, lp: LandParams) -> LandStock:
+    """Split each municipality's area into the six classes from the initial shares."""
+    area = area_km2 * 100.0
+    developed = area * np.where(is_core, lp.core_developed_share, lp.suburb_developed_share)
+    brown = developed * np.where(is_core, lp.brownfield_share_core, lp.brownfield_share_suburb)
+    built = developed - brown
+    commercial = built * lp.commercial_share
+    vacant = commercial * lp.vacancy_initial
+    open_land = area - developed
+    protected = open_land * lp.protected_share
+    return LandStock(residential=built - commercial, commercial_occupied=commercial - vacant,
+                     commercial_vacant=vacant, brownfield=brown, greenfield=open_land - protected, protected=protected)
+
+
+def allocate(total: float, weights: np.ndarray) -> np.ndarray:
+    """Split a total in proportion to non-negative weights (evenly if all are zero)."""
+    w = np.clip(weights, 0.0, None)
+    s = w.sum()
+    return total * (w / s if s > 0 else np.full(len(w), 1.0 / len(w)))
+
+
+def location_weights(base: np.ndarray, access: np.ndarray, available_ha: np.ndarray, access_weight: float,
+                     extra_utility: np.ndarray | float = 0.0, half_ha: float = 5.0) -> np.ndarray:
+    """Attractiveness: size x exp(accessibility and fiscal terms) x availability of land (saturating)."""
+    util = access_weight * access + extra_utility
+    return base * np.exp(util - np.max(util)) * available_ha / (available_ha + half_ha)
+
+
+def brownfield_share(greenfield_cost: float, brownfield_net_cost: np.ndarray, scale: float) -> np.ndarray:
+    """Share of new development placed on brownfield by a cost-minimising developer (binary logit)."""
+    return 1.0 / (1.0 + np.exp(np.clip((brownfield_net_cost - greenfield_cost) / scale, -50, 50)))
+
+
+@dataclass
+class Conversion:
+    """Hectares taken from greenfield and from brownfield, and demand that found no land (infill)."""
+
+    greenfield: np.ndarray
+    brownfield: np.ndarray
+    unmet: np.ndarray
+
+
+def supply(need_ha: np.ndarray, stock: LandStock, brown_share: np.ndarray,
+           greenfield_allowance: np.ndarray | None = None) -> Conversion:
+    """Take each municipality's land need from brownfield and greenfield in the preferred shares.
+
+    What one source cannot supply comes from the other; a greenfield allowance (the land compact's cap) limits
+    greenfield; demand beyond all available land stays unmet (it is absorbed by densifying existing land).
+    The stock itself is not changed here.
+    """
+    need = np.clip(need_ha, 0.0, None)
+    g_avail = stock.greenfield.copy()
+    if greenfield_allowance is not None:
+        g_avail = np.minimum(g_avail, np.clip(greenfield_allowance, 0.0, None))
+    want_b = need * brown_share
+    b = np.minimum(want_b, stock.brownfield)
+    g = np.minimum(need - b, g_avail)
+    b = np.minimum(need - g, stock.brownfield)  # brownfield covers what greenfield could not
+    return Conversion(greenfield=g, brownfield=b, unmet=need - g - b)
+
+
+def apply(stock: LandStock, conv: Conversion, to: str) -> None:
+    """Convert the supplied hectares into a built class ('residential' or 'commercial_vacant') in place."""
+    stock.greenfield -= conv.greenfield
+    stock.brownfield -= conv.brownfield
+    setattr(stock, to, getattr(stock, to) + conv.greenfield + conv.brownfield)
+
+
+def obsolescence(stock: LandStock, rate_per_quarter: float) -> np.ndarray:
+    """Occupied commercial land that falls derelict this quarter becomes brownfield; returns the hectares."""
+    derelict = stock.commercial_occupied * rate_per_quarter
+    stock.commercial_occupied -= derelict
+    stock.brownfield += derelict
+    return derelict
+
+
+def occupy(stock: LandStock, need_ha: np.ndarray) -> np.ndarray:
+    """Firms move onto vacant commercial land first; returns the hectares still needed."""
+    taken = np.minimum(np.clip(need_ha, 0.0, None), stock.commercial_vacant)
+    stock.commercial_vacant -= taken
+    stock.commercial_occupied += taken
+    return np.clip(need_ha, 0.0, None) - taken
+
+
+def reserve_gap(stock: LandStock, target_ha: np.ndarray, speed: float = 0.25) -> np.ndarray:
+    """Commercial land a municipality zones this quarter to move its vacant reserve towards its target."""
+    return np.clip(target_ha - stock.commercial_vacant, 0.0, None) * speed

@@ -1,0 +1,326 @@
+"""CityRegionModel: one city region, quarter by quarter, through the three CITY REGIONS phases and beyond.
+
+Each quarter: the phase decides what the project makes possible (exchange, pilots, council votes), councils
+decide on agreements, the region grows and municipalities supply land, residents commute and choose a
+mode, budgets are settled, agreements show their results (trust, losses, fading), and Mesa's DataCollector
+records the indicators. Wiring and order live here; the arithmetic lives in land, transport, fiscal,
+payoffs and cooperation; the cooperation procedures in governance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import DataCollector, Model
+
+from cityregions import fiscal, governance, indicators, land, transport
+from cityregions.agents import Municipality, RegionalPartner
+from cityregions.config import REGIONS, ConfigError, RunConfig, validate
+from cityregions.cooperation import Agreement, Payoff, Status, Theme, planning_capacity
+from cityregions.data import RegionFacts, load_case_library, load_region, load_sourced_parameters
+from cityregions.geography import build_geography
+from cityregions.phases import Phase, Timeline
+
+
+def region_seed(base_seed: int, region: str) -> int:
+    """The region's own seed, derived from the base seed and the region (independent of run order)."""
+    key = REGIONS.index(region) if region in REGIONS else sum(region.encode())
+    return int(np.random.SeedSequence(base_seed, spawn_key=(key,)).generate_state(1, np.uint64)[0])
+
+
+class CityRegionModel(Model):
+    """One city region: a core city, its surrounding municipalities and the regional partner body."""
+
+    def __init__(self, config: RunConfig | None = None, *, region: str | None = None, seed: int | None = None,
+                 facts: RegionFacts | None = None) -> None:
+        cfg = validate(config if config is not None else RunConfig())
+        name = region or cfg.region.name
+        if name == "all":
+            raise ConfigError("region='all' runs five models; build one model per region (see run_scenario)")
+        self.region = name
+        self.seed = region_seed(cfg.seed, name) if seed is None else int(seed)
+        super().__init__(rng=self.seed)
+        self.cfg = cfg
+        self.facts = facts if facts is not None else load_region(name)
+        lp, tp, cp = cfg.params.land, cfg.params.transport, cfg.params.cooperation
+        self.timeline = Timeline.from_config(cfg.timeline)
+        geo_rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(1,)))
+        self.geo = build_geography(self.facts, cfg.region, tp, geo_rng)
+        n = self.geo.n
+        cases = load_case_library()
+        sourced = load_sourced_parameters()
+
+        # derived figures from the case library and the sourced parameters
+        self.jobs_per_ha = cases.jobs_per_ha()
+        self.brownfield_cost = cases.brownfield_cost_m_eur_per_ha()
+        self.brownfield_subsidy_compact = cases.brownfield_public_share()
+        self.case_relevance = {t: cases.count(t.value) / (cases.count(t.value) + 3.0) for t in Theme}
+        occ = float(sourced["car_occupancy_commute"].value)
+        basis = float(sourced["co2_car_occupancy_basis"].value)
+        self.co2_car = float(sourced["co2_car_kg_per_pkm"].value) * basis / occ
+        self.co2_pt = float(sourced["co2_pt_kg_per_pkm"].value)
+        self.growth_rate = self.facts.growth_rate
+        self.job_growth_rate = self.facts.growth_rate * lp.job_growth_ratio
+
+        # people and jobs
+        self.population = self.geo.population.copy()
+        self.population0 = float(self.population.sum())
+        self.household_size0 = 2.0  # persons per household at the start (assumption; only its trend matters)
+        self.household_size = self.household_size0
+        workers = tp.employment_rate * self.population
+        core = self.geo.core
+        core_jobs = self.facts.core_jobs or tp.core_jobs_per_resident * self.population[core]
+        core_jobs = min(core_jobs, 0.9 * workers.sum())
+        self.jobs = workers * (workers.sum() - core_jobs) / max(workers.sum() - workers[core], 1.0)
+        self.jobs[core] = core_jobs
+        self.jobs0 = float(self.jobs.sum())
+
+        # land, money, knowledge, trust
+        self.land = land.initial_stock(self.geo.area_km2, self.geo.is_core, lp)
+        self.area_ha = self.land.total().copy()
+        self.debt_service = np.zeros(n)
+        self.fiscal_capacity = np.zeros(n)
+        self.capacity = planning_capacity(self.population, self.population[core])
+        self.log_pop = np.log10(self.population)
+        self.knowledge = {t: np.zeros(n) for t in Theme}
+        self.bias = {t: self.rng.normal(cp.perception_bias_mean, cp.perception_bias_sd, n) for t in Theme}
+        self.trust = np.full((n, n), cp.trust_initial)
+        np.fill_diagonal(self.trust, 1.0)
+        self.adjacency = np.zeros((n, n), dtype=bool)
+        for i, j in self.geo.graph.edges():
+            self.adjacency[i, j] = self.adjacency[j, i] = True
+
+        # transport
+        self.headway_base = np.where(self.geo.is_core, tp.headway_core_min,
+                                     np.where(self.geo.corridor >= 0, tp.headway_corridor_min, tp.headway_local_min))
+        self.deterrence = np.exp(-tp.distance_decay * self.geo.car_min)
+        self.car_cost = transport.car_cost(self.geo.car_min, self.geo.road_km, tp)
+        self._b = None
+        self._access_key = None
+        self.flows = self._flows()
+        pt0 = transport.pt_cost(self.geo.pt_min, self.headway_base, np.eye(n, dtype=bool), tp)
+        self.pt_target = self.facts.pt_share if self.facts.pt_share is not None else tp.commute_share_default
+        self.asc = transport.calibrate_asc(self.flows, self.car_cost, pt0, tp.mode_scale, self.pt_target)
+
+        # cooperation state
+        self.agreements: dict[Theme, list[Agreement]] = {t: [] for t in Theme}
+        self.last_payoff: dict[Theme, Payoff] = {}
+        self.decisions: list[dict] = []
+        self.pilots_formed = 0
+        self.pilot_themes = self._resolve_themes(cfg.scenario.pilot_themes)
+        self.vote_themes = tuple(dict.fromkeys(t for name_ in cfg.scenario.themes for t in self._resolve_themes(name_)))
+
+        # per-quarter results read by the indicators
+        self.greenfield_take_q = 0.0
+        self.brownfield_reuse_q = 0.0
+        self.greenfield_take_cum = 0.0
+        self.greenfield_by_muni = np.zeros(n)
+        self.demand_ema = None
+        self.commute = None
+        self.pt_access = np.zeros(n)
+        self.tc_paid = np.zeros(n)
+        self.contributions = np.zeros(n)
+
+        self.municipalities = [Municipality(self, i, self.geo.names[i], bool(self.geo.is_core[i])) for i in range(n)]
+        budget = float(sourced["project_budget_eur"].value) / len(REGIONS)
+        self.partner = RegionalPartner(self, self.facts.partner_body or "regional partner", budget,
+                                       facilitation=1.0)
+        self._commute()
+        self._finance()
+        self.datacollector = DataCollector(model_reporters=indicators.REPORTERS)
+
+    # ------------------------------------------------------------------ helpers
+    def _resolve_themes(self, spec: str) -> tuple[Theme, ...]:
+        if spec == "none":
+            return ()
+        if spec == "region":
+            return tuple(Theme(t) for t in self.facts.pilot_themes)
+        return tuple(Theme(t) for t in spec.split("+"))
+
+    def members(self, theme: Theme, operating_only: bool = True) -> np.ndarray:
+        """Municipalities in an active agreement on a theme."""
+        out = np.zeros(self.geo.n, dtype=bool)
+        for a in self.agreements[theme]:
+            if a.active:
+                out |= a.members
+        return out
+
+    @property
+    def step_index(self) -> int:
+        """0-based index of the quarter being simulated (Mesa counts steps from 1)."""
+        return self.steps - 1
+
+    @property
+    def phase(self) -> Phase:
+        """Project phase of the current quarter."""
+        return self.timeline.phase(max(self.step_index, 0))
+
+    @property
+    def running_ok(self) -> bool:
+        """True while quarters remain before the horizon."""
+        return self.steps < self.timeline.n_steps
+
+    def _flows(self) -> np.ndarray:
+        workers = self.cfg.params.transport.employment_rate * self.population
+        flows, self._b = transport.gravity_flows(workers, self.jobs, self.deterrence, self._b)
+        return flows
+
+    # ------------------------------------------------------------------ the quarter
+    def step(self) -> None:
+        """One quarter."""
+        t = self.step_index
+        phase = self.timeline.phase(t)
+        if self.cfg.scenario.project:
+            if phase == Phase.EXCHANGE:
+                governance.exchange(self)
+            if phase == Phase.PILOTS:
+                if t == self.timeline.first_of(Phase.PILOTS):
+                    governance.form_pilots(self, t)
+                governance.pilot_learning(self)
+            if t == self.timeline.last_of(Phase.AGREEMENTS):
+                governance.council_vote(self, t)
+        if phase == Phase.IMPLEMENTATION:
+            governance.join_or_leave(self, t)
+        self._grow()
+        self._commute()
+        self._finance()
+        governance.settle(self, t)
+        self.datacollector.collect(self)
+
+    def _grow(self) -> None:
+        """Regional growth: people and jobs, their allocation, and the land they take."""
+        lp = self.cfg.params.land
+        t = self.step_index + 1
+        compact = self.members(Theme.LAND)
+        coverage = float(self.population[compact].sum() / self.population.sum())
+        # people: regional total follows the growth input exactly
+        target = self.population0 * (1.0 + self.growth_rate) ** (t / 4)
+        d_pop = target - self.population.sum()
+        access = self._access()
+        avail = self.land.greenfield + self.land.brownfield
+        if d_pop > 0:
+            w = land.location_weights(self.population, access, avail, lp.access_weight)
+        else:
+            w = self.population
+        households_before = self.population / self.household_size
+        self.population = self.population + land.allocate(d_pop, w)
+        self.household_size = self.household_size0 * (1.0 + lp.household_size_trend) ** (t / 4)
+        new_households = np.clip(self.population / self.household_size - households_before, 0.0, None)
+        density = np.where(self.geo.is_core, lp.persons_per_ha_core, lp.persons_per_ha_suburb)
+        res_need = new_households * self.household_size / density
+
+        allowance = None
+        if compact.any() and self.cfg.scenario.greenfield_cap is not None:
+            cap_ha = self.cfg.scenario.greenfield_cap * self.population / 1e4 / 4
+            allowance = np.where(compact, cap_ha, np.inf)
+        brown_share = self._brown_share(compact)
+        res = land.supply(res_need, self.land, brown_share, allowance)
+        land.apply(self.land, res, "residential")
+        g_used = res.greenfield.copy()
+        b_used = res.brownfield.copy()
+        if allowance is not None:
+            allowance = allowance - res.greenfield
+
+        # jobs: displaced by obsolescence, regional growth, allocated by firms' location choice
+        derelict = land.obsolescence(self.land, 1.0 - (1.0 - lp.obsolescence_rate) ** 0.25)
+        displaced = np.minimum(derelict * self.jobs_per_ha, self.jobs)
+        self.jobs = self.jobs - displaced
+        job_target = self.jobs0 * (1.0 + self.job_growth_rate) ** (t / 4)
+        growth = job_target - self.jobs.sum() - displaced.sum()
+        land_jobs = displaced.sum() + lp.land_using_job_share * max(growth, 0.0)
+        other_jobs = job_target - self.jobs.sum() - land_jobs
+        self.jobs = self.jobs + land.allocate(other_jobs, self.jobs)
+        discount = fiscal.tax_discount(compact, coverage, lp.tax_discount_competing)
+        comm_avail = self.land.commercial_vacant + self.land.greenfield + self.land.brownfield
+        w = land.location_weights(self.jobs + 1.0, access, comm_avail, lp.access_weight,
+                                  lp.firm_tax_sensitivity * discount)
+        share = land.allocate(1.0, w)
+        need_ha = land_jobs * share / self.jobs_per_ha
+        q_demand = float(need_ha.sum())
+        self.demand_ema = q_demand if self.demand_ema is None else 0.8 * self.demand_ema + 0.2 * q_demand
+        if compact.any():
+            pooled = float(need_ha[compact].sum())
+            need_ha = np.where(compact, 0.0, need_ha)
+            need_ha = need_ha + governance.distribute_pool(self, pooled, compact)
+        remaining = land.occupy(self.land, need_ha)
+        conv = land.supply(remaining, self.land, brown_share, allowance)
+        land.apply(self.land, conv, "commercial_vacant")
+        land.occupy(self.land, conv.greenfield + conv.brownfield)
+        g_used += conv.greenfield
+        b_used += conv.brownfield
+        if allowance is not None:
+            allowance = allowance - conv.greenfield
+        placed = need_ha * self.jobs_per_ha
+        self.jobs = self.jobs + land.allocate(land_jobs, np.where(placed.sum() > 0, placed, share))
+
+        # reserves: alone every municipality zones ahead of its optimistic share; the compact zones once, jointly
+        annual = 4.0 * self.demand_ema * share
+        self.expected_comm_ha = annual
+        target_res = lp.reserve_years * annual * np.where(compact, 1.0, lp.optimism)
+        gap = land.reserve_gap(self.land, target_res)
+        if compact.any():
+            pool_gap = max(float(target_res[compact].sum() - self.land.commercial_vacant[compact].sum()), 0.0) * 0.25
+            gap = np.where(compact, 0.0, gap) + governance.distribute_reserve(self, pool_gap, compact)
+        zoned = land.supply(gap, self.land, brown_share, allowance)
+        land.apply(self.land, zoned, "commercial_vacant")
+        g_used += zoned.greenfield
+        b_used += zoned.brownfield
+
+        capital = (g_used * lp.greenfield_cost_m_eur_per_ha
+                   + b_used * self.brownfield_cost * (1.0 - self._subsidy(compact))) * 1e6
+        self.debt_service = self.debt_service + capital * lp.annuity_rate
+        self.greenfield_take_q = float(g_used.sum())
+        self.brownfield_reuse_q = float(b_used.sum())
+        self.greenfield_take_cum += self.greenfield_take_q
+        self.greenfield_by_muni += g_used
+
+    def _subsidy(self, compact: np.ndarray) -> np.ndarray:
+        return np.where(compact, self.brownfield_subsidy_compact, self.cfg.params.land.brownfield_subsidy_solo)
+
+    def _brown_share(self, compact: np.ndarray) -> np.ndarray:
+        lp = self.cfg.params.land
+        net = self.brownfield_cost * (1.0 - self._subsidy(compact))
+        share = land.brownfield_share(lp.greenfield_cost_m_eur_per_ha, net, lp.cost_choice_scale)
+        if self.cfg.scenario.brownfield_first:
+            share = np.where(compact, 1.0, share)
+        return share
+
+    def _access(self) -> np.ndarray:
+        acc = np.log(self.deterrence @ self.jobs + 1.0)
+        return acc - acc.mean()
+
+    def pt_costs(self) -> np.ndarray:
+        """Current public-transport generalised cost (EUR/trip) with the association's members."""
+        tp, sc = self.cfg.params.transport, self.cfg.scenario
+        assoc = self.members(Theme.TRANSPORT)
+        head = transport.member_headways(self.headway_base, assoc, sc.service_cofinancing)
+        integ = transport.integration_matrix(assoc, sc.tariff_integration)
+        return transport.pt_cost(self.geo.pt_min, head, integ, tp)
+
+    def _commute(self) -> None:
+        tp = self.cfg.params.transport
+        self.flows = self._flows()
+        pt = self.pt_costs()
+        self.p_pt = transport.pt_probability(self.car_cost, pt, tp.mode_scale, self.asc)
+        self.commute = transport.commute_outcome(self.flows, self.p_pt, self.geo.road_km, tp, self.co2_car,
+                                                 self.co2_pt)
+        assoc = self.members(Theme.TRANSPORT)
+        if self._access_key != assoc.tobytes():  # the kernels change only when headways do
+            head = transport.member_headways(self.headway_base, assoc, self.cfg.scenario.service_cofinancing)
+            self._pt_kernel = np.exp(-tp.distance_decay * (self.geo.pt_min + head[:, None] / 2))
+            self._access_key = assoc.tobytes()
+        self.pt_access = (self._pt_kernel @ self.jobs) / (self.deterrence @ self.jobs)
+
+    def _finance(self) -> None:
+        fp, lp = self.cfg.params.fiscal, self.cfg.params.land
+        compact = self.members(Theme.LAND)
+        coverage = float(self.population[compact].sum() / self.population.sum())
+        own = fiscal.business_tax(self.jobs, fp.business_tax_eur_per_job,
+                                  fiscal.tax_discount(compact, coverage, lp.tax_discount_competing))
+        pooled = fiscal.pool_revenue(own, compact, self.population, self.cfg.scenario.revenue_sharing_key)
+        self.revenue = pooled + fp.revenue_eur_per_capita * self.population
+        self.fiscal_capacity = self.revenue - self.debt_service - self.tc_paid - self.contributions
+
+
+def build_model(cfg: RunConfig, region: str | None = None) -> CityRegionModel:
+    """A model for one region of a configuration (region defaults to cfg.region.name)."""
+    return CityRegionModel(cfg, region=region)

@@ -1,0 +1,107 @@
+"""What an agreement is worth to each municipality (EUR/yr), from the model's own arithmetic.
+
+For every municipality at once: the payoff of belonging to the group M with it (M plus i) against staying
+out (M without i). Land compact: pooled business tax and the end of tax competition, less the extra cost of
+brownfield-first, plus the reserve land it need not service. Transport association: the commuters' time and
+money saved (logsum change) and car trips taken off its roads, against its share of the cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cityregions import transport
+
+
+@dataclass(frozen=True)
+class LandInputs:
+    """The quantities the land-compact payoff needs."""
+
+    jobs: np.ndarray
+    population: np.ndarray
+    tax_per_job: float
+    competing_discount: float
+    key: float
+    autonomy_weight: float
+    expected_dev_ha: np.ndarray  # expected annual development per municipality (ha)
+    brownfield_ha: np.ndarray
+    reserve_saving_ha: np.ndarray  # reserve land a member need not hold
+    greenfield_cost: float  # M EUR/ha
+    brownfield_cost_member: float  # M EUR/ha after the compact's subsidy
+    brownfield_first: bool
+    annuity: float
+
+
+def land_compact(members: np.ndarray, x: LandInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(benefit, autonomy cost, contribution) of belonging to the land compact, per municipality."""
+    pop_total = x.population.sum()
+    joiners = ~members
+    pop_after = x.population[members].sum() + np.where(joiners, x.population, 0.0)
+    jobs_after = x.jobs[members].sum() + np.where(joiners, x.jobs, 0.0)
+    d_in = x.competing_discount * (1.0 - pop_after / pop_total)
+    rev_out = x.tax_per_job * x.jobs * (1.0 - x.competing_discount)
+    own_in = x.tax_per_job * x.jobs * (1.0 - d_in)
+    rev_in = (1.0 - x.key) * own_in + x.key * (x.population / pop_after) * x.tax_per_job * jobs_after * (1.0 - d_in)
+    saved = x.reserve_saving_ha * x.greenfield_cost * 1e6 * x.annuity
+    extra = 0.0
+    if x.brownfield_first:
+        brown_used = np.minimum(x.brownfield_ha, x.expected_dev_ha)
+        extra = brown_used * max(x.brownfield_cost_member - x.greenfield_cost, 0.0) * 1e6 * x.annuity
+    benefit = rev_in - rev_out + saved - extra
+    autonomy = x.autonomy_weight * x.key * own_in
+    return benefit, autonomy, np.zeros_like(benefit)
+
+
+@dataclass(frozen=True)
+class TransportInputs:
+    """The quantities the transport-association payoff needs."""
+
+    flows: np.ndarray
+    car_cost: np.ndarray
+    pt_min: np.ndarray
+    headway_base: np.ndarray
+    population: np.ndarray
+    pt_trips: np.ndarray  # annual PT trips by origin
+    scale: float
+    asc: float
+    service: float
+    integration: bool
+    cost_per_capita: float
+    key: float
+    autonomy_weight: float
+    congestion_eur: float
+    trips_per_worker: float  # annual commuting trips per worker (two a workday)
+
+
+def transport_association(members: np.ndarray, x: TransportInputs, tp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(benefit, autonomy cost, contribution) of belonging to the transport association, per municipality."""
+    n = len(members)
+    eye = np.eye(n, dtype=bool)
+    others = members[None, :] & ~eye  # j is a member, for row i
+    h_in = transport.member_headways(x.headway_base, np.ones(n, dtype=bool), x.service)
+    h_out = x.headway_base
+    # rows: the commuters living in i, with i in (integrated with members, better service) or out
+    integ_in = (others | eye) if x.integration else eye
+    pt_in = transport.pt_cost(x.pt_min, h_in, integ_in, tp)
+    pt_out = transport.pt_cost(x.pt_min, h_out, eye, tp)
+    gain = transport.logsum(x.car_cost, pt_in, x.scale, x.asc) - transport.logsum(x.car_cost, pt_out, x.scale, x.asc)
+    consumer = (x.flows * gain).sum(axis=1) * x.trips_per_worker
+    # columns: car trips into i avoided when the trips from member origins become integrated with i
+    h_now = transport.member_headways(x.headway_base, members, x.service)
+    if x.integration:
+        col_in = transport.pt_cost(x.pt_min, h_now, members[:, None] | eye, tp)
+        col_out = transport.pt_cost(x.pt_min, h_now, eye, tp)
+        dp = transport.pt_probability(x.car_cost, col_in, x.scale, x.asc) - \
+            transport.pt_probability(x.car_cost, col_out, x.scale, x.asc)
+        relief = (x.flows * dp * ~eye).sum(axis=0) * x.trips_per_worker * x.congestion_eur
+    else:
+        relief = np.zeros(n)
+    benefit = consumer + relief
+    pop_after = x.population[members].sum() + np.where(~members, x.population, 0.0)
+    use_after = x.pt_trips[members].sum() + np.where(~members, x.pt_trips, 0.0)
+    total = x.cost_per_capita * x.service * pop_after
+    share = x.key * x.population / pop_after + (1 - x.key) * x.pt_trips / np.maximum(use_after, 1e-9)
+    contribution = total * share
+    return benefit, x.autonomy_weight * contribution, contribution

@@ -1,0 +1,90 @@
+"""Writing a run to disk: Parquet tables, the resolved config and a manifest, each file written atomically.
+
+Every file is written to a temporary name in the same directory and renamed into place, so a crash never
+leaves a half-written file under a final name; manifest.json is written last and lists every file with its
+SHA-256, so a run directory without a manifest is incomplete by definition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import OmegaConf
+
+from cityregions.runner import RunResult
+
+MANIFEST = "manifest.json"
+TABLES = ("quarterly", "municipalities", "decisions")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write a file through a temporary sibling and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def config_yaml(result: RunResult) -> str:
+    """The resolved configuration as YAML."""
+    return OmegaConf.to_yaml(OmegaConf.structured(result.config))
+
+
+def write_run(result: RunResult, out_dir: str | Path, extra: dict[str, Callable[[Path], None]] | None = None) -> Path:
+    """Write tables, config and any extra files (name -> writer), then the manifest; returns the directory."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MANIFEST).unlink(missing_ok=True)  # a rewrite is incomplete until its new manifest exists
+    files: list[str] = []
+    for name in TABLES:
+        df: pd.DataFrame = getattr(result, name)
+        atomic_write(out / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
+        files.append(f"{name}.parquet")
+    text = config_yaml(result)
+    atomic_write(out / "config.yaml", lambda p: p.write_text(text, encoding="utf-8"))
+    files.append("config.yaml")
+    for name, writer in (extra or {}).items():
+        atomic_write(out / name, writer)
+        files.append(name)
+    manifest = {
+        "complete": True, "regions": sorted(result.quarterly["region"].unique().tolist()),
+        "scenario": result.config.scenario.name, "seed": result.config.seed,
+        "versions": {p: version(p) for p in ("cityregions", "mesa", "numpy", "networkx", "hydra-core", "pandas")},
+        "files": {f: _sha256(out / f) for f in files}}
+    atomic_write(out / MANIFEST, lambda p: p.write_text(json.dumps(manifest, indent=2), encoding="utf-8"))
+    return out
+
+
+def is_complete(run_dir: str | Path) -> bool:
+    """True if the directory holds a manifest whose files all exist with the recorded checksums."""
+    d = Path(run_dir)
+    try:
+        manifest = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(manifest.get("complete")) and all(
+        (d / f).is_file() and _sha256(d / f) == h for f, h in manifest.get("files", {}).items())
+
+
+def read_run(run_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """The tables of a complete run directory."""
+    d = Path(run_dir)
+    if not is_complete(d):
+        raise FileNotFoundError(f"{d} is not a complete run (no valid {MANIFEST})")
+    return {name: pd.read_parquet(d / f"{name}.parquet") for name in TABLES}
