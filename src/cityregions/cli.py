@@ -7,6 +7,7 @@ is allowed, before anything is written.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 from pathlib import Path
@@ -70,6 +71,7 @@ def _cleanup(out_dir: Path) -> None:
 
 
 def _task(cfg: DictConfig) -> None:
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         run_cfg = to_run_config(cfg)

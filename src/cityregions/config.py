@@ -171,7 +171,7 @@ class CooperationParams:
     group_size_exponent: float = p(0.3, 0.0, 2.0, "-", doc="negotiation cost grows with (members/10)^exponent")
     capacity_relief: float = p(0.5, 0.0, 1.0, "share", doc="share of transaction costs a full planning capacity "
                                "saves")
-    autonomy_weight_land: float = p(0.15, 0.0, 5.0, "share", doc="autonomy cost of the land compact, as a share "
+    autonomy_weight_land: float = p(0.05, 0.0, 5.0, "share", doc="autonomy cost of the land compact, as a share "
                                     "of the business tax subject to pooling")
     autonomy_weight_transport: float = p(0.1, 0.0, 5.0, "share", doc="autonomy cost of the transport association, "
                                          "as a share of the member's contribution")
@@ -252,6 +252,11 @@ def _check_value(key: str, value: Any, meta: dict[str, Any]) -> None:
 
 
 def _walk(obj: Any, prefix: str) -> None:
+    known = [f.name for f in dataclasses.fields(obj)]
+    unknown = sorted(set(vars(obj)) - set(known))
+    if unknown:
+        raise ConfigError(f"{prefix}{unknown[0]} is not a known key; allowed keys under "
+                          f"{prefix.rstrip('.') or 'the top level'}: {', '.join(known)}")
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         key = f"{prefix}{f.name}"

@@ -22,7 +22,8 @@ PANELS = (
 )
 PHASE_SHADES = {Phase.EXCHANGE: ("0.88", "1 exchange"), Phase.PILOTS: ("0.78", "2 pilots"),
                 Phase.AGREEMENTS: ("0.66", "3 agreements")}
-STYLES = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]
+STYLES = ["-", "--", ":", "-.", "-"]
+MARKERS = [None, None, None, None, "o"]
 
 
 def summary_figure(quarterly: pd.DataFrame, timeline: Timeline, title: str) -> plt.Figure:
@@ -33,8 +34,8 @@ def summary_figure(quarterly: pd.DataFrame, timeline: Timeline, title: str) -> p
             if ph in PHASE_SHADES:
                 ax.axvspan(start, end, color=PHASE_SHADES[ph][0], lw=0)
         for k, (region, g) in enumerate(quarterly.groupby("region", sort=False)):
-            ax.plot(g["year"], g[col] * factor, ls=STYLES[k % len(STYLES)], color="black" if k < 5 else None,
-                    lw=1.4, label=region)
+            ax.plot(g["year"], g[col] * factor, ls=STYLES[k % len(STYLES)], marker=MARKERS[k % len(MARKERS)],
+                    markevery=8, markersize=4, color="black" if k < 5 else None, lw=1.4, label=region)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3, lw=0.5)
     for ax in axes[1]:

@@ -1,0 +1,32 @@
+"""Shared fixtures: composing configs the way the command line does, and cached runs."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from cityregions.cli import config_dir, to_run_config
+from cityregions.config import RunConfig, register_configs
+from cityregions.runner import RunResult, run_scenario
+
+register_configs()
+
+
+def make_config(*overrides: str) -> RunConfig:
+    """Compose conf/ with Hydra overrides and convert to the validated schema, as the CLI does."""
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+        return to_run_config(compose("config", overrides=["plot=false", "progress=false", *overrides]))
+
+
+@functools.cache
+def cached_run(*overrides: str) -> RunResult:
+    """Run a configuration once per test session (models kept for inspection)."""
+    return run_scenario(make_config(*overrides), keep_models=True)
+
+
+@pytest.fixture
+def config():
+    """A factory for composed configs."""
+    return make_config

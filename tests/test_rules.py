@@ -1,0 +1,139 @@
+"""Each rule of the model against hand-made inputs: the arithmetic a planner would check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cityregions import cooperation as co
+from cityregions import fiscal, land, transport
+from cityregions.config import CooperationParams, LandParams, TimelineConfig, TransportParams
+from cityregions.phases import Phase, Timeline
+
+
+def test_gravity_flows_match_workers_and_jobs():
+    rng = np.random.default_rng(0)
+    t = rng.uniform(5, 60, (6, 6))
+    t = (t + t.T) / 2
+    workers, jobs = rng.uniform(100, 1000, 6), rng.uniform(100, 1000, 6)
+    f, _ = transport.gravity_flows(workers, jobs, np.exp(-0.05 * t))
+    assert f.sum(axis=1) == pytest.approx(workers, rel=1e-6)
+    assert f.sum(axis=0) == pytest.approx(jobs * workers.sum() / jobs.sum(), rel=1e-6)
+
+
+def test_more_distance_decay_keeps_commuters_closer():
+    t = np.array([[5.0, 30.0], [30.0, 5.0]])
+    w = np.array([100.0, 100.0])
+    near, _ = transport.gravity_flows(w, w, np.exp(-0.2 * t))
+    far, _ = transport.gravity_flows(w, w, np.exp(-0.01 * t))
+    assert near[0, 1] < far[0, 1]
+
+
+def test_mode_choice_responds_to_cost():
+    car = np.array([5.0, 5.0])
+    p = transport.pt_probability(car, np.array([4.0, 8.0]), 0.5, 0.0)
+    assert p[0] > 0.5 > p[1]
+
+
+def test_asc_calibration_hits_the_observed_share():
+    rng = np.random.default_rng(1)
+    flows, car, pt = rng.uniform(1, 10, (5, 5)), rng.uniform(3, 8, (5, 5)), rng.uniform(3, 8, (5, 5))
+    asc = transport.calibrate_asc(flows, car, pt, 0.4, 0.3)
+    share = (flows * transport.pt_probability(car, pt, 0.4, asc)).sum() / flows.sum()
+    assert share == pytest.approx(0.3, abs=1e-6)
+
+
+def test_tariff_integration_and_service_lower_public_transport_cost():
+    tp = TransportParams()
+    members = np.array([True, True, False])
+    pt_min = np.full((3, 3), 30.0)
+    base = transport.pt_cost(pt_min, np.full(3, 30.0), np.eye(3, dtype=bool), tp)
+    head = transport.member_headways(np.full(3, 30.0), members, 1.0)
+    assoc = transport.pt_cost(pt_min, head, transport.integration_matrix(members, True), tp)
+    assert assoc[0, 1] < base[0, 1]  # both ends members: no tariff penalty, shorter wait
+    assert assoc[2, 0] == base[2, 0]  # non-member origin: nothing changes
+
+
+def test_association_cost_is_fully_shared_among_members():
+    members = np.array([True, False, True])
+    shares = transport.association_cost_shares(members, np.array([100.0, 50, 300]), np.array([10.0, 5, 10]),
+                                               1000.0, 0.5)
+    assert shares.sum() == pytest.approx(1000.0)
+    assert shares[1] == 0
+
+
+def test_supply_prefers_brownfield_and_respects_the_greenfield_cap():
+    s = land.LandStock(*(np.array([10.0, 10.0]) for _ in land.CLASSES))
+    conv = land.supply(np.array([15.0, 15.0]), s, np.array([1.0, 0.0]), np.array([np.inf, 2.0]))
+    assert conv.brownfield[0] == 10 and conv.greenfield[0] == 5
+    assert conv.greenfield[1] == 2 and conv.brownfield[1] == 10 and conv.unmet[1] == 3
+
+
+def test_land_conversions_conserve_area():
+    s = land.initial_stock(np.array([100.0, 20.0]), np.array([True, False]), LandParams())
+    total = s.total().copy()
+    land.apply(s, land.supply(np.array([50.0, 5.0]), s, np.array([0.3, 0.3])), "residential")
+    land.obsolescence(s, 0.05)
+    land.occupy(s, np.array([3.0, 1.0]))
+    assert s.total() == pytest.approx(total)
+    assert min(getattr(s, c).min() for c in land.CLASSES) >= 0
+
+
+def test_pooling_keeps_total_revenue_and_shares_by_population():
+    own = np.array([100.0, 10.0, 50.0])
+    members = np.array([True, True, False])
+    pooled = fiscal.pool_revenue(own, members, np.array([1.0, 1.0, 1.0]), 1.0)
+    assert pooled.sum() == pytest.approx(own.sum())
+    assert pooled[0] == pooled[1] == 55.0 and pooled[2] == 50.0
+
+
+def test_compact_members_compete_less_on_tax():
+    d = fiscal.tax_discount(np.array([True, False]), 0.75, 0.1)
+    assert d[0] == pytest.approx(0.025) and d[1] == 0.1
+
+
+def test_gini():
+    assert fiscal.gini(np.ones(5)) == pytest.approx(0.0)
+    assert fiscal.gini(np.array([0.0, 0, 0, 1])) == pytest.approx(0.75)
+
+
+def test_transaction_costs_grow_with_group_size_and_fall_with_trust_knowledge_capacity():
+    cp = CooperationParams()
+    one = np.ones(1)
+
+    def costs(size=10, trust=0.3, knowledge=0.0, capacity=0.0):
+        return sum(c[0] for c in co.transaction_costs(cp, 1.0, capacity * one, knowledge * one, trust * one,
+                                                      size * one, np.array([4.0]), None, False))
+    assert costs(size=40) > costs(size=10)
+    assert costs(trust=0.9) < costs(trust=0.1)
+    assert costs(knowledge=1.0) < costs(knowledge=0.0)
+    assert costs(capacity=1.0) < costs(capacity=0.0)
+
+
+def test_trust_grows_with_joint_success_and_decays_towards_its_start():
+    t = np.full((3, 3), 0.3)
+    np.fill_diagonal(t, 1.0)
+    after = co.update_trust(t, np.array([True, True, False]), 0.2, 0.0, 0.3)
+    assert after[0, 1] > 0.3 and after[0, 2] == pytest.approx(0.3)
+    decayed = co.update_trust(after, np.zeros(3, dtype=bool), 0.0, 0.5, 0.3)
+    assert 0.3 < decayed[0, 1] < after[0, 1]
+
+
+def test_leaving_costs_trust():
+    t = np.full((3, 3), 0.5)
+    after = co.betrayal(t, np.array([False, False, True]), np.array([True, True, False]), 0.5)
+    assert after[0, 2] == 0.25 and after[0, 1] == 0.5
+
+
+def test_knowledge_removes_misperception():
+    b = np.array([100.0, 100.0])
+    seen = co.perceived(b, np.array([-0.5, -0.5]), np.array([0.0, 1.0]))
+    assert seen[0] == 50.0 and seen[1] == 100.0
+
+
+def test_timeline_phases():
+    tl = Timeline.from_config(TimelineConfig())
+    assert tl.label(0) == "2012Q3" and tl.n_steps == 74 and tl.label(73) == "2030Q4"
+    assert [tl.phase(s) for s in (0, 3, 4, 7, 8, 9, 10)] == [
+        Phase.EXCHANGE, Phase.EXCHANGE, Phase.PILOTS, Phase.PILOTS, Phase.AGREEMENTS, Phase.AGREEMENTS,
+        Phase.IMPLEMENTATION]
