@@ -1,0 +1,69 @@
+"""Invariants that hold in every region, every scenario, every quarter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import make_config
+
+from cityregions import land
+from cityregions.config import REGIONS
+from cityregions.cooperation import Theme
+from cityregions.model import CityRegionModel
+
+
+def _stepwise(region, scenario, seed=0):
+    """Yield the model after every quarter."""
+    m = CityRegionModel(make_config(f"region={region}", f"scenario={scenario}", f"seed={seed}"))
+    for _ in range(m.timeline.n_steps):
+        m.step()
+        yield m
+
+
+@pytest.mark.parametrize("region", REGIONS)
+@pytest.mark.parametrize("scenario", ["no_cooperation", "integrated"])
+def test_land_is_conserved_in_every_municipality_at_every_step(region, scenario):
+    area = None
+    for m in _stepwise(region, scenario):
+        if area is None:
+            area = m.area_ha
+        np.testing.assert_allclose(m.land.total(), area, rtol=1e-9, atol=1e-6)
+        for c in land.CLASSES:
+            assert getattr(m.land, c).min() >= -1e-9, (m.timeline.label(m.step_index), c)
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_population_and_jobs_follow_the_growth_inputs(region):
+    for m in _stepwise(region, "city_regions"):
+        years = (m.step_index + 1) / 4
+        assert m.population.sum() == pytest.approx(m.population0 * (1 + m.growth_rate) ** years, rel=1e-9)
+        assert m.jobs.sum() == pytest.approx(m.jobs0 * (1 + m.job_growth_rate) ** years, rel=1e-9)
+        assert (m.population > 0).all() and (m.jobs >= 0).all()
+
+
+@pytest.mark.parametrize("region", ["graz", "turin"])
+def test_shares_bounded_and_memberships_consistent(region):
+    for m in _stepwise(region, "integrated"):
+        assert 0.0 <= m.commute.pt_share <= 1.0
+        assert ((m.p_pt >= 0) & (m.p_pt <= 1)).all()
+        assert (m.trust >= 0).all() and (m.trust <= 1).all()
+        for theme in Theme:
+            active = [a for a in m.agreements[theme] if a.active]
+            for a in active:
+                assert a.members.sum() >= 2
+            union = np.zeros(m.geo.n, dtype=bool)
+            for a in active:
+                union |= a.members
+            assert (m.members(theme) == union).all()
+            # a municipality is in at most one active agreement per theme
+            assert (sum(a.members.astype(int) for a in active) <= 1).all() if active else True
+        for agent in m.municipalities:
+            for theme_name in agent.memberships:
+                assert m.members(Theme(theme_name))[agent.index]
+
+
+def test_indicators_are_finite():
+    from conftest import cached_run
+    q = cached_run("region=all", "scenario=integrated").quarterly
+    numeric = q.select_dtypes("number")
+    assert np.isfinite(numeric.to_numpy()).all()

@@ -1,0 +1,79 @@
+"""Scenario contrasts a planner would expect, over many seeds, in every region."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import cached_run
+
+from cityregions.config import REGIONS, SCENARIOS
+from cityregions.phases import Phase
+
+SEEDS = range(10)
+
+
+def _per_region(scenario, column, how):
+    """Mean over seeds of a per-region summary of one indicator."""
+    values = {r: [] for r in REGIONS}
+    for seed in SEEDS:
+        q = cached_run("region=all", f"scenario={scenario}", f"seed={seed}").quarterly
+        for r, g in q.groupby("region"):
+            values[r].append(g[column].sum() if how == "sum" else g[column].iloc[-1])
+    return {r: float(np.mean(v)) for r, v in values.items()}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_region_and_scenario_runs_to_the_horizon(scenario):
+    q = cached_run("region=all", f"scenario={scenario}", "seed=0").quarterly
+    assert sorted(q.region.unique()) == sorted(REGIONS)
+    assert (q.groupby("region").quarter.last() == "2030Q4").all()
+
+
+@pytest.mark.slow
+def test_land_compact_takes_less_greenfield_than_no_cooperation_in_every_region():
+    alone = _per_region("no_cooperation", "greenfield_take_ha", "sum")
+    compact = _per_region("land_compact", "greenfield_take_ha", "sum")
+    for r in REGIONS:
+        assert alone[r] > compact[r], (r, alone[r], compact[r])
+
+
+@pytest.mark.slow
+def test_transport_alliance_raises_public_transport_share_in_every_region():
+    alone = _per_region("no_cooperation", "pt_share", "last")
+    alliance = _per_region("transport_alliance", "pt_share", "last")
+    for r in REGIONS:
+        assert alliance[r] > alone[r], (r, alone[r], alliance[r])
+
+
+def test_no_cooperation_forms_no_pilots_and_no_agreements():
+    res = cached_run("region=all", "scenario=no_cooperation", "seed=0")
+    for m in res.models.values():
+        assert m.pilots_formed == 0
+        assert all(len(v) == 0 for v in m.agreements.values())
+    assert res.quarterly["agreements"].max() == 0
+    assert res.decisions.empty
+
+
+def test_the_project_runs_each_regions_real_pilot():
+    res = cached_run("region=all", "scenario=city_regions", "seed=0")
+    for name, m in res.models.items():
+        piloted = {a.theme.value for t in m.agreements for a in m.agreements[t]
+                   if a.formed_step == m.timeline.first_of(Phase.PILOTS)}
+        assert piloted == set(m.facts.pilot_themes), name
+        assert m.pilots_formed == len(m.facts.pilot_themes)
+
+
+def test_pilots_happen_in_phase_two_and_votes_at_the_end_of_phase_three():
+    d = cached_run("region=all", "scenario=integrated", "seed=0").decisions
+    assert set(d[d.action == "join_pilot"].quarter) == {"2013Q3"}
+    assert set(d[d.action.str.startswith("vote")].quarter) == {"2014Q4"}
+
+
+def test_every_join_and_leave_keeps_its_payoff_breakdown():
+    d = cached_run("region=all", "scenario=integrated", "seed=0").decisions
+    cols = ["benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "contribution", "trust"]
+    assert d[cols].notna().all().all()
+    net = d.benefit - d.information - d.negotiation - d.enforcement - d.agency - d.autonomy - d.contribution
+    np.testing.assert_allclose(net, d.net, rtol=1e-9, atol=1e-6)
+    leaves = d[d.action == "leave"]
+    assert (leaves.net < 0).all()  # members leave only after losses
