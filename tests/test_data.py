@@ -72,3 +72,11 @@ def test_brownfield_figures_derive_from_the_case_library():
 def test_emission_factors_are_sourced():
     p = load_sourced_parameters()
     assert float(p["co2_car_kg_per_pkm"].value) > float(p["co2_pt_kg_per_pkm"].value) > 0
+
+
+def test_parameter_table_in_docs_matches_the_schema():
+    from pathlib import Path
+
+    from cityregions.paramdoc import render
+    doc = Path(__file__).resolve().parents[1] / "docs" / "PARAMETERS.md"
+    assert doc.read_text(encoding="utf-8") == render(), "regenerate: python -m cityregions.paramdoc > docs/PARAMETERS.md"

@@ -44,7 +44,6 @@ class RegionConfig:
     size_exponent: float = p(1.0, 0.3, 2.5, "-", doc="Zipf exponent of suburban population sizes "
                              "(rank-size rule; ~1 is typical of European municipal systems)")
     n_corridors: int = p(6, 1, 16, "corridors", doc="radial rail/bus corridors to the core")
-    neighbours: int = p(4, 2, 10, "links", doc="nearest-neighbour road links per municipality")
 
 
 @dataclass
