@@ -20,7 +20,7 @@ def _geo(region, seed=0, **kw):
 def test_totals_match_the_facts(region):
     f = load_region(region)
     g = _geo(region)
-    assert g.n == f.n_municipalities + 1
+    assert g.n == f.n_municipalities + 1 + (1 if f.secondary_centre_population else 0)
     assert g.population.sum() == pytest.approx(f.fua_population)
     assert g.area_km2.sum() == pytest.approx(f.fua_area_km2)
     assert g.population[g.core] == f.core_population

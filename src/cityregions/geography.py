@@ -54,13 +54,16 @@ def rank_size_populations(total: float, n: int, exponent: float) -> np.ndarray:
 
 
 def _synthetic_table(facts: RegionFacts, cfg: RegionConfig, rng: np.random.Generator) -> MunicipalityTable:
-    """Core, optional secondary centre and rank-size suburbs placed uniformly in the functional area."""
-    n_sub = facts.n_municipalities
+    """Core, optional secondary centre and rank-size suburbs placed uniformly in the functional area.
+
+    facts.n_municipalities counts the surrounding municipalities besides the core and the secondary centre.
+    """
     sec_pop = facts.secondary_centre_population or 0.0
+    n_rank = facts.n_municipalities
+    n_sub = n_rank + (1 if sec_pop else 0)
     sub_total = facts.fua_population - facts.core_population - sec_pop
-    if sub_total <= 0 or n_sub < 1:
+    if sub_total <= 0 or n_rank < 1:
         raise ValueError(f"region {facts.name}: functional-area population must exceed core and secondary centre")
-    n_rank = n_sub - (1 if sec_pop else 0)
     pops = rank_size_populations(sub_total, n_rank, cfg.size_exponent)
     if sec_pop:
         pops = np.concatenate([[sec_pop], pops])

@@ -136,13 +136,18 @@ def council_vote(m: CityRegionModel, t: int) -> None:
             a.status = Status.DISSOLVED if ratified else Status.INFORMAL
         if ratified:
             m.agreements[theme].append(Agreement(theme, yes.copy(), Status.INSTITUTIONALISED, t))
+    for theme, agreements in m.agreements.items():  # pilots on themes not put to a vote carry on informally
+        for a in agreements:
+            if a.status == Status.PILOT:
+                a.status = Status.INFORMAL
 
 
 def join_or_leave(m: CityRegionModel, t: int) -> None:
     """After the project: members leave after sustained losses; others join by imitating successful neighbours."""
     cp = m.cfg.params.cooperation
     noise = cp.decision_noise_keur * 1000.0
-    degree = np.maximum(m.adjacency.sum(axis=1), 1)
+    adjacency = m.adjacency.astype(float)
+    degree = np.maximum(adjacency.sum(axis=1), 1.0)
     for theme, agreements in m.agreements.items():
         for a in agreements:
             if not a.active:
@@ -158,7 +163,8 @@ def join_or_leave(m: CityRegionModel, t: int) -> None:
             if not institutional:
                 continue
             successful = a.members & (p.net > 0)
-            look = ~a.members & (m.rng.random(m.geo.n) < cp.imitation_rate * (m.adjacency @ successful) / degree)
+            share = adjacency @ successful.astype(float) / degree  # share of neighbours that are successful members
+            look = ~a.members & (m.rng.random(m.geo.n) < cp.imitation_rate * share)
             if look.any():
                 seen = perceived_net(m, theme, p)
                 joiners = look & co.choose(seen, noise, m.rng)

@@ -165,7 +165,8 @@ def quarterly_table(m: CityRegionModel) -> pd.DataFrame:
     df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     steps = range(len(df))
     meta = pd.DataFrame({
-        "region": m.region, "scenario": m.cfg.scenario.name, "seed": m.cfg.seed, "step": list(steps),
+        "region": m.region, "scenario": m.cfg.scenario.name, "seed": m.cfg.seed, "region_seed": m.seed,
+        "step": list(steps),
         "quarter": [m.timeline.label(s) for s in steps], "year": [m.timeline.decimal_year(s) for s in steps],
         "phase": [int(m.timeline.phase(s)) for s in steps]})
     return pd.concat([meta, df], axis=1)
@@ -175,9 +176,10 @@ def municipality_table(m: CityRegionModel) -> pd.DataFrame:
     """End state per municipality: people, jobs, land by class, money, capacity and memberships."""
     land_cols = {f"{c}_ha": getattr(m.land, c) for c in ("residential", "commercial_occupied", "commercial_vacant",
                                                           "brownfield", "greenfield", "protected")}
+    names = m.municipalities.get("name")  # AgentSet keeps creation order, i.e. the array index
     return pd.DataFrame({
         "region": m.region, "scenario": m.cfg.scenario.name, "seed": m.cfg.seed,
-        "municipality": m.geo.names, "is_core": m.geo.is_core, "x_km": m.geo.x_km, "y_km": m.geo.y_km,
+        "municipality": names, "is_core": m.geo.is_core, "x_km": m.geo.x_km, "y_km": m.geo.y_km,
         "population_start": m.geo.population, "population": m.population, "jobs": m.jobs,
         **land_cols, "greenfield_taken_ha": m.greenfield_by_muni, "fiscal_capacity_eur": m.fiscal_capacity,
         "fiscal_capacity_eur_pc": m.fiscal_capacity / m.population, "planning_capacity": m.capacity,

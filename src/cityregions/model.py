@@ -24,7 +24,7 @@ from cityregions.phases import Phase, Timeline
 def region_seed(base_seed: int, region: str) -> int:
     """The region's own seed, derived from the base seed and the region (independent of run order)."""
     key = REGIONS.index(region) if region in REGIONS else sum(region.encode())
-    return int(np.random.SeedSequence(base_seed, spawn_key=(key,)).generate_state(1, np.uint64)[0])
+    return int(np.random.SeedSequence(base_seed, spawn_key=(key,)).generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
 class CityRegionModel(Model):
@@ -120,7 +120,9 @@ class CityRegionModel(Model):
         self.tc_paid = np.zeros(n)
         self.contributions = np.zeros(n)
 
-        self.municipalities = [Municipality(self, i, self.geo.names[i], bool(self.geo.is_core[i])) for i in range(n)]
+        for i in range(n):
+            Municipality(self, i, self.geo.names[i], bool(self.geo.is_core[i]))
+        self.municipalities = self.agents_by_type[Municipality]
         budget = float(sourced["project_budget_eur"].value) / len(REGIONS)
         self.partner = RegionalPartner(self, self.facts.partner_body or "regional partner", budget,
                                        facilitation=1.0)
@@ -136,7 +138,7 @@ class CityRegionModel(Model):
             return tuple(Theme(t) for t in self.facts.pilot_themes)
         return tuple(Theme(t) for t in spec.split("+"))
 
-    def members(self, theme: Theme, operating_only: bool = True) -> np.ndarray:
+    def members(self, theme: Theme) -> np.ndarray:
         """Municipalities in an active agreement on a theme."""
         out = np.zeros(self.geo.n, dtype=bool)
         for a in self.agreements[theme]:
@@ -153,11 +155,6 @@ class CityRegionModel(Model):
     def phase(self) -> Phase:
         """Project phase of the current quarter."""
         return self.timeline.phase(max(self.step_index, 0))
-
-    @property
-    def running_ok(self) -> bool:
-        """True while quarters remain before the horizon."""
-        return self.steps < self.timeline.n_steps
 
     def _flows(self) -> np.ndarray:
         workers = self.cfg.params.transport.employment_rate * self.population
@@ -185,6 +182,7 @@ class CityRegionModel(Model):
         self._finance()
         governance.settle(self, t)
         self.datacollector.collect(self)
+        self.running = self.steps < self.timeline.n_steps  # Mesa's flag: False once the horizon is reached
 
     def _grow(self) -> None:
         """Regional growth: people and jobs, their allocation, and the land they take."""
