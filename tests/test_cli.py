@@ -50,7 +50,8 @@ def test_runs_from_another_working_directory(tmp_path):
      "scenario.cofinancing_rate=1.5 is out of range; allowed: 0.0 <= value <= 1.0"),
     (["scenario.quorum=-0.1"], "scenario.quorum=-0.1 is out of range; allowed: 0.0 <= value <= 1.0"),
     (["scenario.revenue_sharing_kye=0.5"], "Could not override 'scenario.revenue_sharing_kye'"),
-    (["params.land.optimism=lots"], "Error merging override params.land.optimism=lots\nValue 'lots' of type 'str' could not be converted to Float"),
+    (["params.land.optimism=lots"],
+     "Error merging override params.land.optimism=lots\nValue 'lots' of type 'str' could not be converted to Float"),
     (["timeline.horizon=2030"], "timeline.horizon='2030' is not a quarter"),
 ])
 def test_bad_input_prints_its_message_exits_nonzero_and_writes_nothing(tmp_path, args, message):

@@ -48,7 +48,8 @@ def test_unknown_region_lists_the_valid_ones():
 
 
 def test_out_of_range_lever_names_key_value_and_range():
-    with pytest.raises(ConfigError, match=r"scenario\.cofinancing_rate=1\.5 is out of range; allowed: 0\.0 <= value <= 1\.0"):
+    with pytest.raises(ConfigError,
+                       match=r"scenario\.cofinancing_rate=1\.5 is out of range; allowed: 0\.0 <= value <= 1\.0"):
         make_config("scenario.cofinancing_rate=1.5")
 
 

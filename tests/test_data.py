@@ -79,4 +79,5 @@ def test_parameter_table_in_docs_matches_the_schema():
 
     from cityregions.paramdoc import render
     doc = Path(__file__).resolve().parents[1] / "docs" / "PARAMETERS.md"
-    assert doc.read_text(encoding="utf-8") == render(), "regenerate: python -m cityregions.paramdoc > docs/PARAMETERS.md"
+    assert doc.read_text(encoding="utf-8") == render(), \
+        "regenerate: python -m cityregions.paramdoc > docs/PARAMETERS.md"

@@ -61,7 +61,8 @@ def test_secondary_centre_is_placed():
     assert "Halle (Saale)" in g.names
 
 
-GOOD = "name,population,area_km2,x_km,y_km,is_core\nCity,500000,300,0,0,yes\nA,20000,50,10,2,\nB,8000,40,-5,12,\nC,3000,30,4,-15,\n"
+GOOD = ("name,population,area_km2,x_km,y_km,is_core\n"
+        "City,500000,300,0,0,yes\nA,20000,50,10,2,\nB,8000,40,-5,12,\nC,3000,30,4,-15,\n")
 
 
 def test_user_municipality_table_replaces_synthetic_detail(tmp_path):

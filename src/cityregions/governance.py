@@ -136,7 +136,7 @@ def council_vote(m: CityRegionModel, t: int) -> None:
             a.status = Status.DISSOLVED if ratified else Status.INFORMAL
         if ratified:
             m.agreements[theme].append(Agreement(theme, yes.copy(), Status.INSTITUTIONALISED, t))
-    for theme, agreements in m.agreements.items():  # pilots on themes not put to a vote carry on informally
+    for agreements in m.agreements.values():  # pilots on themes not put to a vote carry on informally
         for a in agreements:
             if a.status == Status.PILOT:
                 a.status = Status.INFORMAL

@@ -15,7 +15,7 @@ from mesa import DataCollector, Model
 from cityregions import fiscal, governance, indicators, land, transport
 from cityregions.agents import Municipality, RegionalPartner
 from cityregions.config import REGIONS, ConfigError, RunConfig, validate
-from cityregions.cooperation import Agreement, Payoff, Status, Theme, planning_capacity
+from cityregions.cooperation import Agreement, Payoff, Theme, planning_capacity
 from cityregions.data import RegionFacts, load_case_library, load_region, load_sourced_parameters
 from cityregions.geography import build_geography
 from cityregions.phases import Phase, Timeline
