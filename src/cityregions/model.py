@@ -188,8 +188,7 @@ class CityRegionModel(Model):
         """Regional growth: people and jobs, their allocation, and the land they take."""
         lp = self.cfg.params.land
         t = self.step_index + 1
-        compact = self.members(Theme.LAND)
-        coverage = float(self.population[compact].sum() / self.population.sum())
+        compact, coverage = self._compact()
         # people: regional total follows the growth input exactly
         target = self.population0 * (1.0 + self.growth_rate) ** (t / 4)
         d_pop = target - self.population.sum()
@@ -271,6 +270,11 @@ class CityRegionModel(Model):
         self.greenfield_take_cum += self.greenfield_take_q
         self.greenfield_by_muni += g_used
 
+    def _compact(self) -> tuple[np.ndarray, float]:
+        """Members of the land compact and their share of the region's residents."""
+        compact = self.members(Theme.LAND)
+        return compact, float(self.population[compact].sum() / self.population.sum())
+
     def _subsidy(self, compact: np.ndarray) -> np.ndarray:
         return np.where(compact, self.brownfield_subsidy_compact, self.cfg.params.land.brownfield_subsidy_solo)
 
@@ -310,8 +314,7 @@ class CityRegionModel(Model):
 
     def _finance(self) -> None:
         fp, lp = self.cfg.params.fiscal, self.cfg.params.land
-        compact = self.members(Theme.LAND)
-        coverage = float(self.population[compact].sum() / self.population.sum())
+        compact, coverage = self._compact()
         own = fiscal.business_tax(self.jobs, fp.business_tax_eur_per_job,
                                   fiscal.tax_discount(compact, coverage, lp.tax_discount_competing))
         pooled = fiscal.pool_revenue(own, compact, self.population, self.cfg.scenario.revenue_sharing_key)
