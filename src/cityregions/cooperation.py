@@ -133,13 +133,22 @@ def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray,
     return info, neg, enf, agency
 
 
-def update_trust(trust: np.ndarray, successful: np.ndarray, rate: float, decay: float, initial: float) -> np.ndarray:
-    """Trust after a quarter: co-members of successful joint work grow closer; all trust decays to its start."""
+def trust_gain(trust: np.ndarray, successful: np.ndarray, rate: float) -> np.ndarray:
+    """Trust gained in a quarter by each pair of co-members whose joint work succeeded."""
     s = successful.astype(float)
-    gain = rate * np.outer(s, s) * (1.0 - trust)
-    out = trust + gain + decay * (initial - trust)
+    return rate * np.outer(s, s) * (1.0 - trust)
+
+
+def decay_trust(trust: np.ndarray, decay: float, initial: float) -> np.ndarray:
+    """Trust pulled back towards its initial level; self-trust stays 1, values stay in [0, 1]."""
+    out = trust + decay * (initial - trust)
     np.fill_diagonal(out, 1.0)
     return np.clip(out, 0.0, 1.0)
+
+
+def update_trust(trust: np.ndarray, successful: np.ndarray, rate: float, decay: float, initial: float) -> np.ndarray:
+    """Trust after a quarter: co-members of successful joint work grow closer; all trust decays to its start."""
+    return decay_trust(trust + trust_gain(trust, successful, rate), decay, initial)
 
 
 def betrayal(trust: np.ndarray, leavers: np.ndarray, members: np.ndarray, penalty: float) -> np.ndarray:

@@ -191,8 +191,7 @@ def settle(m: CityRegionModel, t: int) -> None:
                 own = 1.0 - paid / max(due, 1e-9)
             tc += np.where(a.members, p.transaction, 0.0) * own
             contrib += np.where(a.members, p.contribution, 0.0) * own
-            ok = a.members & (p.net > 0)
-            gains += np.outer(ok, ok) * sc.trust_learning_rate * (1.0 - m.trust)
+            gains += co.trust_gain(m.trust, a.members & (p.net > 0), sc.trust_learning_rate)
             a.loss_streak = np.where(a.members & (p.net < 0), a.loss_streak + 1, 0)
             m.last_payoff[theme] = a.last_payoff = p
             if a.status == Status.INFORMAL:
@@ -200,8 +199,7 @@ def settle(m: CityRegionModel, t: int) -> None:
             if a.members.sum() < 2 or a.strength < 0.5:
                 a.status = Status.DISSOLVED
     m.tc_paid, m.contributions = tc, contrib
-    m.trust = co.update_trust(m.trust + gains, np.zeros(m.geo.n, dtype=bool), 0.0, cp.trust_decay, cp.trust_initial)
-    m.fiscal_capacity = m.revenue - m.debt_service - m.tc_paid - m.contributions
+    m.trust = co.decay_trust(m.trust + gains, cp.trust_decay, cp.trust_initial)
 
 
 def _staged(amount: float, pools: list[np.ndarray], fallback: np.ndarray) -> np.ndarray:

@@ -78,7 +78,6 @@ class CityRegionModel(Model):
         self.land = land.initial_stock(self.geo.area_km2, self.geo.is_core, lp)
         self.area_ha = self.land.total().copy()
         self.debt_service = np.zeros(n)
-        self.fiscal_capacity = np.zeros(n)
         self.capacity = planning_capacity(self.population, self.population[core])
         self.log_pop = np.log10(self.population)
         self.knowledge = {t: np.zeros(n) for t in Theme}
@@ -319,7 +318,11 @@ class CityRegionModel(Model):
                                   fiscal.tax_discount(compact, coverage, lp.tax_discount_competing))
         pooled = fiscal.pool_revenue(own, compact, self.population, self.cfg.scenario.revenue_sharing_key)
         self.revenue = pooled + fp.revenue_eur_per_capita * self.population
-        self.fiscal_capacity = self.revenue - self.debt_service - self.tc_paid - self.contributions
+
+    @property
+    def fiscal_capacity(self) -> np.ndarray:
+        """Annual budget margin per municipality (EUR/yr): revenue less debt service, costs and contributions."""
+        return self.revenue - self.debt_service - self.tc_paid - self.contributions
 
 
 def build_model(cfg: RunConfig, region: str | None = None) -> CityRegionModel:
