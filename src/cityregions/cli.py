@@ -40,6 +40,8 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
 
 def run(cfg: RunConfig, out_dir: Path) -> Path:
     """Run the configuration, write the run directory and print the summary table."""
+    import pandas as pd
+
     from cityregions import plots, results, runner
     from cityregions.phases import Timeline
 
@@ -51,17 +53,10 @@ def run(cfg: RunConfig, out_dir: Path) -> Path:
     table = runner.summary(res)
     extra["summary.csv"] = lambda p: table.to_csv(p, index=False)
     results.write_run(res, out_dir, extra)
-    with_pd_options(lambda: print(table.to_string(index=False)))
+    with pd.option_context("display.width", 200, "display.max_columns", 50):
+        print(table.to_string(index=False))
     print(f"\nwritten: {out_dir}")
     return out_dir
-
-
-def with_pd_options(fn) -> None:
-    """Print wide tables without wrapping."""
-    import pandas as pd
-
-    with pd.option_context("display.width", 200, "display.max_columns", 50):
-        fn()
 
 
 def _cleanup(out_dir: Path) -> None:

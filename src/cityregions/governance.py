@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def land_inputs(m: CityRegionModel) -> payoffs.LandInputs:
     """The land-compact payoff's inputs from the model's current state."""
     lp, sc = m.cfg.params.land, m.cfg.scenario
-    annual = getattr(m, "expected_comm_ha", np.zeros(m.geo.n))
+    annual = m.expected_comm_ha
     return payoffs.LandInputs(
         jobs=m.jobs, population=m.population, tax_per_job=m.cfg.params.fiscal.business_tax_eur_per_job,
         competing_discount=lp.tax_discount_competing, key=sc.revenue_sharing_key,

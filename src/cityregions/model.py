@@ -114,6 +114,7 @@ class CityRegionModel(Model):
         self.greenfield_take_cum = 0.0
         self.greenfield_by_muni = np.zeros(n)
         self.demand_ema = None
+        self.expected_comm_ha = np.zeros(n)  # expected annual commercial demand per municipality (ha/yr)
         self.commute = None
         self.pt_access = np.zeros(n)
         self.tc_paid = np.zeros(n)
@@ -164,7 +165,7 @@ class CityRegionModel(Model):
     def step(self) -> None:
         """One quarter."""
         t = self.step_index
-        phase = self.timeline.phase(t)
+        phase = self.phase
         if self.cfg.scenario.project:
             if phase == Phase.EXCHANGE:
                 governance.exchange(self)
@@ -289,24 +290,17 @@ class CityRegionModel(Model):
         acc = np.log(self.deterrence @ self.jobs + 1.0)
         return acc - acc.mean()
 
-    def pt_costs(self) -> np.ndarray:
-        """Current public-transport generalised cost (EUR/trip) with the association's members."""
+    def _commute(self) -> None:
+        """Commuting flows, mode choice and public-transport access with the association's current members."""
         tp, sc = self.cfg.params.transport, self.cfg.scenario
+        self.flows = self._flows()
         assoc = self.members(Theme.TRANSPORT)
         head = transport.member_headways(self.headway_base, assoc, sc.service_cofinancing)
-        integ = transport.integration_matrix(assoc, sc.tariff_integration)
-        return transport.pt_cost(self.geo.pt_min, head, integ, tp)
-
-    def _commute(self) -> None:
-        tp = self.cfg.params.transport
-        self.flows = self._flows()
-        pt = self.pt_costs()
+        pt = transport.pt_cost(self.geo.pt_min, head, transport.integration_matrix(assoc, sc.tariff_integration), tp)
         self.p_pt = transport.pt_probability(self.car_cost, pt, tp.mode_scale, self.asc)
         self.commute = transport.commute_outcome(self.flows, self.p_pt, self.geo.road_km, tp, self.co2_car,
                                                  self.co2_pt)
-        assoc = self.members(Theme.TRANSPORT)
-        if self._access_key != assoc.tobytes():  # the kernels change only when headways do
-            head = transport.member_headways(self.headway_base, assoc, self.cfg.scenario.service_cofinancing)
+        if self._access_key != assoc.tobytes():  # the kernel changes only when headways do
             self._pt_kernel = np.exp(-tp.distance_decay * (self.geo.pt_min + head[:, None] / 2))
             self._access_key = assoc.tobytes()
         self.pt_access = (self._pt_kernel @ self.jobs) / (self.deterrence @ self.jobs)
