@@ -1,8 +1,10 @@
-"""The command line: `cityregions region=graz scenario=integrated seed=3` (Hydra overrides).
+"""The command line: `cityregions region=graz scenario=integrated seed=3` (Hydra overrides), sweeps with
+`--multirun`, and `cityregions collect|status <sweep-dir>`.
 
 A thin Hydra entry point: compose the config, convert it once into the validated schema, run, write the run
 directory, print a summary. Bad input exits with status 2 and a message naming the key, the value and what
-is allowed, before anything is written.
+is allowed, before anything is written. In a multirun each job records its own failure (error.json) and
+the sweep goes on; a job whose complete results for the same configuration exist is skipped.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from cityregions.config import ConfigError, RunConfig, register_configs, validate
+from cityregions.sweep import Job
 
 
 def config_dir() -> str:
@@ -38,21 +42,26 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
     return validate(obj)
 
 
-def run(cfg: RunConfig, out_dir: Path) -> Path:
-    """Run the configuration, write the run directory and print the summary table."""
+def run(cfg: RunConfig, out_dir: Path, job: Job | None = None) -> Path:
+    """Run the configuration, write the run directory (labelled with the sweep job, if any) and, for a single
+    run, print the summary table."""
     import pandas as pd
 
     from cityregions import plots, results, runner
     from cityregions.phases import Timeline
 
-    res = runner.run_scenario(cfg, progress=cfg.progress)
+    res = runner.run_scenario(cfg, progress=cfg.progress and job is None)
+    if job is not None:
+        res = job.label(res)
     extra = {}
     if cfg.plot:
         title = f"cityregions: scenario {cfg.scenario.name}, seed {cfg.seed}"
         extra["summary.png"] = lambda p: plots.save_summary(res.quarterly, Timeline.from_config(cfg.timeline), title, p)
     table = runner.summary(res)
     extra["summary.csv"] = lambda p: table.to_csv(p, index=False)
-    results.write_run(res, out_dir, extra)
+    results.write_run(res, out_dir, extra, meta=job.meta() if job else None)
+    if job is not None:
+        return out_dir
     with pd.option_context("display.width", 200, "display.max_columns", 50):
         print(table.to_string(index=False))
     print(f"\nwritten: {out_dir}")
@@ -65,8 +74,35 @@ def _cleanup(out_dir: Path) -> None:
         shutil.rmtree(out_dir, ignore_errors=True)
 
 
+def _sweep_job(cfg: DictConfig) -> None:
+    """One job of a multirun: skip it if already complete, else run it; record a failure and re-raise it."""
+    from cityregions.results import config_digest
+
+    job = Job.from_hydra(HydraConfig.get())
+    try:
+        run_cfg = to_run_config(cfg)
+        if run_cfg.output_dir:
+            raise ConfigError(f"output_dir={run_cfg.output_dir!r} cannot be used in a multirun: every job writes "
+                              "its own directory under hydra.sweep.dir")
+        if job.is_done(config_digest(run_cfg)):
+            job.mark("skipped")
+            print(job.progress("skipped"), flush=True)
+            return
+        job.start()
+        run(run_cfg, job.out_dir, job)
+    except Exception as e:
+        job.fail(e)
+        print(job.progress("failed") + f"\n    {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        raise
+    job.mark("ok")
+    print(job.progress("ok"), flush=True)
+
+
 def _task(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        _sweep_job(cfg)
+        return
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         run_cfg = to_run_config(cfg)
@@ -84,8 +120,43 @@ def _task(cfg: DictConfig) -> None:
         sys.exit(2)
 
 
+def _sweep_command(argv: list[str]) -> int:
+    """`cityregions collect <sweep-dir> [--out DIR]` and `cityregions status <sweep-dir>`."""
+    import argparse
+
+    import pandas as pd
+
+    from cityregions import collect, sweep
+
+    parser = argparse.ArgumentParser(prog=f"cityregions {argv[0]}")
+    parser.add_argument("sweep_dir", type=Path, help="the sweep's directory (hydra.sweep.dir)")
+    if argv[0] == "collect":
+        parser.add_argument("--out", type=Path, help="where to write the dataset (default: <sweep-dir>/dataset)")
+    args = parser.parse_args(argv[1:])
+    try:
+        if argv[0] == "collect":
+            gathered = collect.collect(args.sweep_dir, args.out)
+            print(gathered.report())
+            return 0 if gathered.not_ok.empty else 1
+        table = sweep.sweep_status(args.sweep_dir)
+    except FileNotFoundError as e:
+        print(f"cityregions {argv[0]}: {e}", file=sys.stderr)
+        return 2
+    planned = table[table["planned"]]
+    counts = planned["state"].value_counts()
+    print(f"{args.sweep_dir}: {len(planned)} jobs: " + ", ".join(
+        f"{counts.get(s, 0)} {s}" for s in ("ok", "failed", "incomplete", "missing")))
+    rest = planned[planned["state"] != "ok"][["state", "job", "error"]]
+    if len(rest):
+        with pd.option_context("display.width", 200, "display.max_colwidth", 100):
+            print(rest.to_string(index=False))
+    return 0 if rest.empty else 1
+
+
 def main() -> None:
     """Console entry point."""
+    if len(sys.argv) > 1 and sys.argv[1] in ("collect", "status"):
+        sys.exit(_sweep_command(sys.argv[1:]))
     register_configs()
     hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")(_task)()
 

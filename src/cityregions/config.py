@@ -217,7 +217,13 @@ class RunConfig:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     timeline: TimelineConfig = field(default_factory=TimelineConfig)
     params: ModelParams = field(default_factory=ModelParams)
-    seed: int = p(0, 0, 2**63 - 1, doc="base seed; each region's stream derives from it and the region's name")
+    seed: int = p(0, 0, 2**63 - 1, doc="base seed (of the run, or of the whole sweep); each region's stream "
+                  "derives from it, the region and the replicate")
+    replicate: int = p(0, 0, 2**31 - 1, doc="replicate number within a sweep; replicates are independent streams "
+                       "of the same base seed (replicate 0 is the plain run with this seed)")
+    common_random_numbers: bool = p(True, doc="True: every scenario and lever setting of a replicate draws the same "
+                                    "random numbers (paired comparison); False: the stream also derives from the "
+                                    "scenario's levers, so each job is an independent draw")
     output_dir: Optional[str] = p(None, doc="where to write the run (default: Hydra's run directory)")
     plot: bool = p(True, doc="write the one-page PNG of the main indicators")
     progress: bool = p(True, doc="show progress while running")

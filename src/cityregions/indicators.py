@@ -165,7 +165,8 @@ def quarterly_table(m: CityRegionModel) -> pd.DataFrame:
     df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     steps = range(len(df))
     meta = pd.DataFrame({
-        "region": m.region, "scenario": m.cfg.scenario.name, "seed": m.cfg.seed, "region_seed": m.seed,
+        "region": m.region, "scenario": m.cfg.scenario.name, "seed": m.cfg.seed, "replicate": m.cfg.replicate,
+        "region_seed": m.seed,
         "step": list(steps),
         "quarter": [m.timeline.label(s) for s in steps], "year": [m.timeline.decimal_year(s) for s in steps],
         "phase": [int(m.timeline.phase(s)) for s in steps]})

@@ -9,6 +9,10 @@ payoffs and cooperation; the cooperation procedures in governance.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+
 import numpy as np
 from mesa import DataCollector, Model
 
@@ -21,10 +25,27 @@ from cityregions.geography import build_geography
 from cityregions.phases import Phase, Timeline
 
 
-def region_seed(base_seed: int, region: str) -> int:
-    """The region's own seed, derived from the base seed and the region (independent of run order)."""
+def region_seed(base_seed: int, region: str, replicate: int = 0, levers: tuple[int, ...] = ()) -> int:
+    """The region's own seed: a SeedSequence child of the base seed keyed by region, replicate and (optionally)
+    the levers' fingerprint, so it depends on nothing else (not run order, launcher or process)."""
     key = REGIONS.index(region) if region in REGIONS else sum(region.encode())
-    return int(np.random.SeedSequence(base_seed, spawn_key=(key,)).generate_state(1, np.uint64)[0] >> np.uint64(1))
+    spawn_key = (key, *((replicate,) if replicate or levers else ()), *levers)  # replicate 0: the plain run
+    return int(np.random.SeedSequence(base_seed, spawn_key=spawn_key).generate_state(1, np.uint64)[0]
+               >> np.uint64(1))
+
+
+def lever_fingerprint(cfg: RunConfig) -> tuple[int, ...]:
+    """Four 32-bit words of the SHA-256 of the scenario's levers (for runs without common random numbers)."""
+    text = json.dumps(dataclasses.asdict(cfg.scenario), sort_keys=True)
+    digest = hashlib.sha256(text.encode()).digest()
+    return tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4))
+
+
+def run_seed(cfg: RunConfig, region: str) -> int:
+    """The seed of one region in a run: from the base seed, the region, the replicate and, without common
+    random numbers, the scenario's levers."""
+    levers = () if cfg.common_random_numbers else lever_fingerprint(cfg)
+    return region_seed(cfg.seed, region, cfg.replicate, levers)
 
 
 class CityRegionModel(Model):
@@ -37,7 +58,7 @@ class CityRegionModel(Model):
         if name == "all":
             raise ConfigError("region='all' runs five models; build one model per region (see run_scenario)")
         self.region = name
-        self.seed = region_seed(cfg.seed, name) if seed is None else int(seed)
+        self.seed = run_seed(cfg, name) if seed is None else int(seed)
         super().__init__(rng=self.seed)
         self.cfg = cfg
         self.facts = facts if facts is not None else load_region(name)

@@ -7,6 +7,7 @@ SHA-256, so a run directory without a manifest is incomplete by definition.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -14,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from omegaconf import OmegaConf
@@ -49,8 +51,16 @@ def config_yaml(result: RunResult) -> str:
     return OmegaConf.to_yaml(OmegaConf.structured(result.config))
 
 
-def write_run(result: RunResult, out_dir: str | Path, extra: dict[str, Callable[[Path], None]] | None = None) -> Path:
-    """Write tables, config and any extra files (name -> writer), then the manifest; returns the directory."""
+def config_digest(cfg: Any) -> str:
+    """SHA-256 of everything in the configuration that can change results (not where or how it is shown)."""
+    bare = dataclasses.replace(cfg, output_dir=None, plot=False, progress=False)
+    return hashlib.sha256(OmegaConf.to_yaml(OmegaConf.structured(bare)).encode()).hexdigest()
+
+
+def write_run(result: RunResult, out_dir: str | Path, extra: dict[str, Callable[[Path], None]] | None = None,
+              meta: dict[str, Any] | None = None) -> Path:
+    """Write tables, config and any extra files (name -> writer), then the manifest (with `meta`, e.g. the
+    sweep job's key and parameters); returns the directory."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)  # a rewrite is incomplete until its new manifest exists
@@ -67,19 +77,27 @@ def write_run(result: RunResult, out_dir: str | Path, extra: dict[str, Callable[
         files.append(name)
     manifest = {
         "complete": True, "regions": sorted(result.quarterly["region"].unique().tolist()),
-        "scenario": result.config.scenario.name, "seed": result.config.seed,
+        "scenario": result.config.scenario.name, "seed": result.config.seed, "replicate": result.config.replicate,
+        "config_sha256": config_digest(result.config), **(meta or {}),
         "versions": {p: version(p) for p in ("cityregions", "mesa", "numpy", "networkx", "hydra-core", "pandas")},
         "files": {f: _sha256(out / f) for f in files}}
     atomic_write(out / MANIFEST, lambda p: p.write_text(json.dumps(manifest, indent=2), encoding="utf-8"))
     return out
 
 
+def read_manifest(run_dir: str | Path) -> dict[str, Any] | None:
+    """The run directory's manifest, or None if it has none (or an unreadable one)."""
+    try:
+        return json.loads((Path(run_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def is_complete(run_dir: str | Path) -> bool:
     """True if the directory holds a manifest whose files all exist with the recorded checksums."""
     d = Path(run_dir)
-    try:
-        manifest = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    manifest = read_manifest(d)
+    if manifest is None:
         return False
     return bool(manifest.get("complete")) and all(
         (d / f).is_file() and _sha256(d / f) == h for f, h in manifest.get("files", {}).items())

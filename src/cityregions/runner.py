@@ -55,7 +55,11 @@ def run_scenario(cfg: RunConfig, progress: bool = False, keep_models: bool = Fal
 
 def summary(result: RunResult) -> pd.DataFrame:
     """One row per region: the headline figures at the horizon."""
-    q = result.quarterly
+    return summary_of(result.quarterly)
+
+
+def summary_of(q: pd.DataFrame) -> pd.DataFrame:
+    """One row per region of a quarterly table: the headline figures at the horizon."""
     rows = []
     for region, g in q.groupby("region", sort=False):
         last = g.iloc[-1]

@@ -1,0 +1,109 @@
+"""Hydra plugins of cityregions: the experiments on the search path, and a sweeper that plans and tallies.
+
+Hydra discovers plugins in the ``hydra_plugins`` namespace package. Both classes stay thin: the search path
+plugin only adds ``experiments/`` (so ``+experiment=<name>`` works from any working directory and from an
+installed wheel), and the sweeper is Hydra's basic sweeper plus three things a long sweep needs: it writes
+the plan of every job before launching (so missing jobs can be named later), it lets a failed job fail
+alone instead of ending the sweep, and it prints the tally at the end. The bookkeeping lives in
+``cityregions.sweep``, imported only when a sweep runs.
+"""
+
+import logging
+import sys
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any, Dict, Optional  # noqa: UP035 (OmegaConf reads these annotations at runtime)
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.config_search_path import ConfigSearchPath
+from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.utils import JobStatus
+from hydra.errors import HydraException
+from hydra.plugins.search_path_plugin import SearchPathPlugin
+from omegaconf import OmegaConf
+
+log = logging.getLogger(__name__)
+
+
+def _project_dir(name: str) -> Optional[Path]:
+    """`name` beside the source tree (editable install) or inside the installed package (wheel)."""
+    spec = find_spec("cityregions")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package = Path(next(iter(spec.submodule_search_locations))).resolve()
+    for candidate in (package.parents[1] / name, package / name):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+class CityRegionsSearchPathPlugin(SearchPathPlugin):
+    """Put cityregions' experiments/ on the search path of cityregions' own config (and of no other app)."""
+
+    def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
+        conf, experiments = _project_dir("conf"), _project_dir("experiments")
+        if conf is None or experiments is None:
+            return
+        ours = any(e.path is not None and e.path.rstrip("/").endswith(str(conf)) for e in search_path.get_path())
+        if ours:
+            search_path.append(provider="cityregions-experiments", path=f"file://{experiments}")
+
+
+@dataclass
+class PlannedSweeperConf:
+    """Config of the planned sweeper (the same keys as Hydra's basic sweeper)."""
+
+    _target_: str = "hydra_plugins.cityregions_hydra.PlannedSweeper"
+    max_batch_size: Optional[int] = None
+    params: Optional[Dict[str, str]] = None  # noqa: UP006
+
+
+ConfigStore.instance().store(group="hydra/sweeper", name="cityregions", node=PlannedSweeperConf,
+                             provider="cityregions")
+
+
+class PlannedSweeper(BasicSweeper):
+    """Hydra's basic grid sweeper that writes the job plan first and lets failed jobs fail alone."""
+
+    def sweep(self, arguments: list[str]) -> Any:
+        from cityregions import sweep as bookkeeping
+
+        assert self.config is not None and self.launcher is not None and self.hydra_context is not None
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        self.overrides = self.split_arguments(parser.parse_overrides([*self._parse_config(), *arguments]),
+                                              self.max_batch_size)
+        sweep_dir = Path(self.config.hydra.sweep.dir)
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        dirname = self.config.hydra.job.config.override_dirname
+        exclude = list(dirname.exclude_keys)
+        jobs = [list(job) for batch in self.overrides for job in batch]
+
+        def key(job: list[str]) -> str:
+            return bookkeeping.job_key(parser.parse_overrides(job), exclude, dirname.item_sep, dirname.kv_sep)
+
+        try:
+            plan = bookkeeping.write_plan(sweep_dir, jobs, key, exclude_keys=exclude)
+        except ValueError as e:
+            raise HydraException(str(e)) from None
+        log.info(bookkeeping.plan_line(plan))
+
+        returns, failed, index = [], [], 0
+        while not self.is_done():
+            batch = self.get_job_batch()
+            self.validate_batch_is_legal(batch)
+            results = self.launcher.launch(batch, initial_job_idx=index)
+            failed += [job for job, r in zip(batch, results, strict=True) if r.status == JobStatus.FAILED]
+            index += len(batch)
+            returns.append(results)
+        print(bookkeeping.final_line(sweep_dir, plan), flush=True)
+        if failed:
+            # exit like a failed command, without a traceback: each job's own error.json holds its traceback
+            print(f"cityregions sweep: {len(failed)} of {len(jobs)} jobs failed (first: {' '.join(failed[0])}); "
+                  f"each failure is recorded in its job's error.json and the other jobs completed. "
+                  f"`cityregions status {sweep_dir}` lists them; re-running the same command runs only the jobs "
+                  "that are not complete.", file=sys.stderr, flush=True)
+            raise SystemExit(1)
+        return returns
