@@ -158,6 +158,11 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in ("collect", "status"):
         sys.exit(_sweep_command(sys.argv[1:]))
     register_configs()
+    # argparse cannot take overrides on both sides of a flag; `... +experiment=x --multirun seed=3` is natural
+    for flag in ("--multirun", "-m"):
+        if flag in sys.argv[2:]:
+            sys.argv.remove(flag)
+            sys.argv.insert(1, flag)
     hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")(_task)()
 
 

@@ -65,7 +65,30 @@ ConfigStore.instance().store(group="hydra/sweeper", name="cityregions", node=Pla
 
 
 class PlannedSweeper(BasicSweeper):
-    """Hydra's basic grid sweeper that writes the job plan first and lets failed jobs fail alone."""
+    """Hydra's basic grid sweeper that checks and plans every job first and lets failed jobs fail alone."""
+
+    def validate_jobs(self, jobs: list[list[str]]) -> None:
+        """Compose and validate every job before any runs: a bad value stops the sweep at once (exit 2)."""
+        from omegaconf import open_dict
+
+        from cityregions.cli import to_run_config
+        from cityregions.config import ConfigError
+
+        assert self.hydra_context is not None and self.config is not None
+        bad = []
+        for job in jobs:
+            cfg = self.hydra_context.config_loader.load_sweep_config(self.config, list(job))
+            with open_dict(cfg):
+                del cfg["hydra"]
+            try:
+                to_run_config(cfg)
+            except ConfigError as e:
+                bad.append(f"  {' '.join(job)}\n    {e}")
+        if bad:
+            print(f"cityregions sweep: invalid configuration in {len(bad)} of {len(jobs)} jobs; nothing was run:\n"
+                  + "\n".join(bad[:10]) + (f"\n  ... and {len(bad) - 10} more" if len(bad) > 10 else ""),
+                  file=sys.stderr, flush=True)
+            raise SystemExit(2)
 
     def sweep(self, arguments: list[str]) -> Any:
         from cityregions import sweep as bookkeeping
@@ -74,12 +97,13 @@ class PlannedSweeper(BasicSweeper):
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         self.overrides = self.split_arguments(parser.parse_overrides([*self._parse_config(), *arguments]),
                                               self.max_batch_size)
+        jobs = [list(job) for batch in self.overrides for job in batch]
+        self.validate_jobs(jobs)
         sweep_dir = Path(self.config.hydra.sweep.dir)
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         dirname = self.config.hydra.job.config.override_dirname
         exclude = list(dirname.exclude_keys)
-        jobs = [list(job) for batch in self.overrides for job in batch]
 
         def key(job: list[str]) -> str:
             return bookkeeping.job_key(parser.parse_overrides(job), exclude, dirname.item_sep, dirname.kv_sep)
@@ -93,7 +117,6 @@ class PlannedSweeper(BasicSweeper):
         returns, failed, index = [], [], 0
         while not self.is_done():
             batch = self.get_job_batch()
-            self.validate_batch_is_legal(batch)
             results = self.launcher.launch(batch, initial_job_idx=index)
             failed += [job for job, r in zip(batch, results, strict=True) if r.status == JobStatus.FAILED]
             index += len(batch)
