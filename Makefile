@@ -48,6 +48,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VPY) benchmarks/bench_regions.py
+	$(VPY) benchmarks/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import cached_run
 
-from cityregions.results import atomic_write, is_complete, read_run, write_run
+from cityregions.results import atomic_write, config_digest, is_complete, read_config, read_run, write_run
 
 
 def test_written_run_reads_back(tmp_path):
@@ -15,6 +15,16 @@ def test_written_run_reads_back(tmp_path):
     assert is_complete(tmp_path)
     back = read_run(tmp_path)
     pd.testing.assert_frame_equal(back["quarterly"], res.quarterly)
+
+
+def test_the_saved_config_reads_back_as_the_same_configuration(tmp_path, config):
+    cfg = config("region=graz", "scenario=land_compact", "scenario.greenfield_cap=0.8", "replicate=2", "seed=5")
+    res = cached_run("region=graz", "scenario=city_regions")
+    write_run(type(res)(cfg, res.quarterly, res.municipalities, res.decisions), tmp_path)  # only the config matters
+    back = read_config(tmp_path / "config.yaml")
+    assert back == cfg and config_digest(back) == config_digest(cfg)
+    assert config_digest(config("region=graz", "scenario=land_compact", "scenario.greenfield_cap=0.9", "replicate=2",
+                                "seed=5")) != config_digest(cfg)
 
 
 def test_a_failing_writer_leaves_no_file_under_the_final_name(tmp_path):

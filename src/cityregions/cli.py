@@ -47,7 +47,7 @@ def run(cfg: RunConfig, out_dir: Path, job: Job | None = None) -> Path:
     run, print the summary table."""
     import pandas as pd
 
-    from cityregions import plots, results, runner
+    from cityregions import results, runner
     from cityregions.phases import Timeline
 
     res = runner.run_scenario(cfg, progress=cfg.progress and job is None)
@@ -55,6 +55,8 @@ def run(cfg: RunConfig, out_dir: Path, job: Job | None = None) -> Path:
         res = job.label(res)
     extra = {}
     if cfg.plot:
+        from cityregions import plots  # matplotlib only when a figure is wanted
+
         title = f"cityregions: scenario {cfg.scenario.name}, seed {cfg.seed}"
         extra["summary.png"] = lambda p: plots.save_summary(res.quarterly, Timeline.from_config(cfg.timeline), title, p)
     table = runner.summary(res)

@@ -17,12 +17,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from cityregions import results
-from cityregions.runner import RunResult
+
+if TYPE_CHECKING:
+    from cityregions.runner import RunResult
 
 PLAN = "sweep_plan.json"
 ERROR = "error.json"

@@ -68,15 +68,25 @@ class PlannedSweeper(BasicSweeper):
     """Hydra's basic grid sweeper that checks and plans every job first and lets failed jobs fail alone."""
 
     def validate_jobs(self, jobs: list[list[str]]) -> None:
-        """Compose and validate every job before any runs: a bad value stops the sweep at once (exit 2)."""
+        """Check every swept value before any job runs: a bad value stops the sweep at once (exit 2).
+
+        Composing a config costs Hydra about 0.1 s, so instead of every job (Hydra's own check) this composes
+        the first job and, for each swept key, the first job with each of the key's other values: every value
+        is checked, in 1 + sum(n_values - 1) compositions. A combination that is invalid only together is
+        still refused by its own job, which records the failure like any other.
+        """
         from omegaconf import open_dict
 
         from cityregions.cli import to_run_config
         from cityregions.config import ConfigError
 
         assert self.hydra_context is not None and self.config is not None
+        screen = {tuple(jobs[0]): None}
+        for i in range(len(jobs[0])):
+            for job in jobs:
+                screen.setdefault((*jobs[0][:i], job[i], *jobs[0][i + 1:]), None)
         bad = []
-        for job in jobs:
+        for job in screen:
             cfg = self.hydra_context.config_loader.load_sweep_config(self.config, list(job))
             with open_dict(cfg):
                 del cfg["hydra"]
@@ -85,7 +95,7 @@ class PlannedSweeper(BasicSweeper):
             except ConfigError as e:
                 bad.append(f"  {' '.join(job)}\n    {e}")
         if bad:
-            print(f"cityregions sweep: invalid configuration in {len(bad)} of {len(jobs)} jobs; nothing was run:\n"
+            print("cityregions sweep: invalid configuration; nothing was run:\n"
                   + "\n".join(bad[:10]) + (f"\n  ... and {len(bad) - 10} more" if len(bad) > 10 else ""),
                   file=sys.stderr, flush=True)
             raise SystemExit(2)
