@@ -77,6 +77,8 @@ def test_basic_and_joblib_launchers_give_identical_job_tables(grid_sweeps):
 def test_ray_launcher_on_a_local_ray_instance_gives_identical_job_tables(grid_sweeps, tmp_path):
     out, r = run_sweep(tmp_path, "ray", *GRID, launcher="ray")
     assert r.returncode == 0, r.stderr[-3000:]
+    log = r.stdout + r.stderr
+    assert "Started a local Ray instance" in log and "'_node_ip_address': '127.0.0.1'" in log
     assert_same_jobs(grid_sweeps["basic"], out)
 
 

@@ -9,6 +9,7 @@ alone instead of ending the sweep, and it prints the tally at the end. The bookk
 """
 
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from importlib.util import find_spec
@@ -124,6 +125,7 @@ class PlannedSweeper(BasicSweeper):
             raise HydraException(str(e)) from None
         log.info(bookkeeping.plan_line(plan))
 
+        os.environ.setdefault("RAY_DEDUP_LOGS", "0")  # Ray would fold the progress lines of its workers
         returns, failed, index = [], [], 0
         while not self.is_done():
             batch = self.get_job_batch()
