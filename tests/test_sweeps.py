@@ -137,6 +137,9 @@ def test_a_failing_job_is_recorded_and_the_others_complete(tmp_path):
     assert record["params"]["region.municipalities_csv"] == "no_such_table.csv"
     assert "Traceback" in record["traceback"]
     assert not (out / bad / results.MANIFEST).exists()
+    r = cityregions("status", str(out), cwd=tmp_path)
+    assert r.returncode == 1 and "2 jobs: 1 ok, 1 failed, 0 incomplete, 0 missing" in r.stdout
+    assert "no_such_table.csv" in r.stdout
     gathered = collect.collect(out)
     assert len(gathered.tables["quarterly"]) == 10 and list(gathered.not_ok["state"]) == ["failed"]
     assert "failed: 1" in gathered.report() and "file not found" in gathered.report()
