@@ -100,9 +100,7 @@ def collect(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Collect
         q = tables["quarterly"]
         labels = {"job": row.job, "experiment": meta.get("experiment"), "seed": q["seed"].iloc[0],
                   "replicate": q["replicate"].iloc[0], **params}
-        summ = runner.summary_of(q)
-        parts["summary"].append(summ.assign(**{k: [v] * len(summ) for k, v in labels.items()
-                                               if k not in summ.columns}))
+        parts["summary"].append(sweep.with_columns(runner.summary_of(q), labels))
     first = ["job", "experiment", *param_cols]
     out: dict[str, pd.DataFrame] = {}
     for name, frames in parts.items():

@@ -54,6 +54,11 @@ def job_params(task_overrides: Sequence[str], exclude_keys: Sequence[str] = ()) 
             if not o.is_delete() and o.key_or_group not in exclude_keys}
 
 
+def with_columns(df: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
+    """The table with one constant column per value, except where it already has that column."""
+    return df.assign(**{k: [v] * len(df) for k, v in values.items() if k not in df.columns})
+
+
 def _digest(key: str) -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:20]
 
@@ -86,9 +91,7 @@ class Job:
     def label(self, result: RunResult) -> RunResult:
         """The result's tables with the job's key, experiment and parameters as columns."""
         def add(df: pd.DataFrame) -> pd.DataFrame:
-            extra = {"job": self.key, "experiment": self.experiment}
-            extra |= {k: v for k, v in self.params.items() if k not in df.columns}
-            return df.assign(**{k: [v] * len(df) for k, v in extra.items()})
+            return with_columns(df, {"job": self.key, "experiment": self.experiment, **self.params})
         return replace(result, quarterly=add(result.quarterly), municipalities=add(result.municipalities),
                        decisions=add(result.decisions))
 
