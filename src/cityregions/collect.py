@@ -94,7 +94,7 @@ def collect(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Collect
         job_rows.append(row._asdict() | {"experiment": meta.get("experiment")} | params)
         if row.state != "ok":
             continue
-        tables = results.read_run(row.dir)
+        tables = results.read_tables(row.dir)  # sweep_status has verified the checksums
         for name in ("quarterly", "municipalities", "decisions"):
             parts[name].append(tables[name])
         q = tables["quarterly"]

@@ -8,6 +8,8 @@ range declared in the field's metadata and names the key, the value and what is 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -22,6 +24,11 @@ QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 
 class ConfigError(ValueError):
     """A configuration value is invalid; the message names the key, the value and what is allowed."""
+
+
+def fingerprint(obj: Any) -> bytes:
+    """SHA-256 of a config dataclass's values (key order fixed), for seeds and for recognising a configuration."""
+    return hashlib.sha256(json.dumps(dataclasses.asdict(obj), sort_keys=True).encode()).digest()
 
 
 def p(default: Any, lo: float | None = None, hi: float | None = None, unit: str = "", src: str = "assumption",

@@ -9,16 +9,12 @@ payoffs and cooperation; the cooperation procedures in governance.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
-
 import numpy as np
 from mesa import DataCollector, Model
 
 from cityregions import fiscal, governance, indicators, land, transport
 from cityregions.agents import Municipality, RegionalPartner
-from cityregions.config import REGIONS, ConfigError, RunConfig, validate
+from cityregions.config import REGIONS, ConfigError, RunConfig, fingerprint, validate
 from cityregions.cooperation import Agreement, Payoff, Theme, planning_capacity
 from cityregions.data import RegionFacts, load_case_library, load_region, load_sourced_parameters
 from cityregions.geography import build_geography
@@ -36,8 +32,7 @@ def region_seed(base_seed: int, region: str, replicate: int = 0, levers: tuple[i
 
 def lever_fingerprint(cfg: RunConfig) -> tuple[int, ...]:
     """Four 32-bit words of the SHA-256 of the scenario's levers (for runs without common random numbers)."""
-    text = json.dumps(dataclasses.asdict(cfg.scenario), sort_keys=True)
-    digest = hashlib.sha256(text.encode()).digest()
+    digest = fingerprint(cfg.scenario)
     return tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4))
 
 

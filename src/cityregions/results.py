@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 from omegaconf import OmegaConf
 
-from cityregions.config import RunConfig, validate
+from cityregions.config import RunConfig, fingerprint, validate
 
 if TYPE_CHECKING:
     from cityregions.runner import RunResult
@@ -71,7 +71,7 @@ def read_config(path: str | Path) -> RunConfig:
 def config_digest(cfg: RunConfig) -> str:
     """SHA-256 of everything in the configuration that can change results (not where or how it is shown)."""
     bare = dataclasses.replace(cfg, output_dir=None, plot=False, progress=False)
-    return hashlib.sha256(json.dumps(dataclasses.asdict(bare), sort_keys=True).encode()).hexdigest()
+    return fingerprint(bare).hex()
 
 
 def write_run(result: RunResult, out_dir: str | Path, extra: dict[str, Callable[[Path], None]] | None = None,
@@ -125,4 +125,9 @@ def read_run(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     d = Path(run_dir)
     if not is_complete(d):
         raise FileNotFoundError(f"{d} is not a complete run (no valid {MANIFEST})")
-    return {name: pd.read_parquet(d / f"{name}.parquet") for name in TABLES}
+    return read_tables(d)
+
+
+def read_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """The tables of a run directory already known to be complete (checking costs a hash of every file)."""
+    return {name: pd.read_parquet(Path(run_dir) / f"{name}.parquet") for name in TABLES}
