@@ -31,21 +31,23 @@ def test_totals_match_the_facts(region):
 def test_network_is_connected_with_finite_travel_times(region):
     g = _geo(region)
     assert nx.is_connected(g.graph)
-    assert np.isfinite(g.car_min).all() and np.isfinite(g.pt_min).all()
-    assert (g.car_min >= 0).all()
+    assert g.pairs.complete  # every trip in the five regions is shorter than the catchment cutoff
+    assert np.isfinite(g.pairs.car_min).all() and np.isfinite(g.pairs.pt_min).all()
+    assert (g.pairs.car_min >= 0).all()
     assert (g.corridor >= 0).sum() > 0  # some municipalities sit on a rail/bus corridor
 
 
 def test_corridors_make_public_transport_faster_to_the_core():
     g = _geo("prague")
     on = g.corridor >= 0
-    ratio = g.pt_min[:, g.core] / np.maximum(g.car_min[:, g.core], 1e-9)
+    to_core = g.pairs.positions(np.arange(g.n), np.full(g.n, g.core))
+    ratio = g.pairs.pt_min[to_core] / np.maximum(g.pairs.car_min[to_core], 1e-9)
     assert np.median(ratio[on]) < np.median(ratio[~on & ~g.is_core])
 
 
 def test_same_seed_same_region_other_seed_other_detail():
     a, b, c = _geo("graz", 1), _geo("graz", 1), _geo("graz", 2)
-    assert np.array_equal(a.x_km, b.x_km) and np.array_equal(a.car_min, b.car_min)
+    assert np.array_equal(a.x_km, b.x_km) and np.array_equal(a.pairs.car_min, b.pairs.car_min)
     assert not np.array_equal(a.x_km, c.x_km)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from scipy import sparse
+
+from cityregions import catchment, fiscal, land, payoffs, transport
 from cityregions import cooperation as co
-from cityregions import fiscal, land, transport
 from cityregions.config import CooperationParams, LandParams, TimelineConfig, TransportParams
 from cityregions.phases import Phase, Timeline
 
@@ -17,6 +19,7 @@ def test_gravity_flows_match_workers_and_jobs():
     t = (t + t.T) / 2
     workers, jobs = rng.uniform(100, 1000, 6), rng.uniform(100, 1000, 6)
     f, _ = transport.gravity_flows(workers, jobs, np.exp(-0.05 * t))
+    f = f.reshape(6, 6)
     assert f.sum(axis=1) == pytest.approx(workers, rel=1e-6)
     assert f.sum(axis=0) == pytest.approx(jobs * workers.sum() / jobs.sum(), rel=1e-6)
 
@@ -26,7 +29,17 @@ def test_more_distance_decay_keeps_commuters_closer():
     w = np.array([100.0, 100.0])
     near, _ = transport.gravity_flows(w, w, np.exp(-0.2 * t))
     far, _ = transport.gravity_flows(w, w, np.exp(-0.01 * t))
-    assert near[0, 1] < far[0, 1]
+    assert near[1] < far[1]  # flows in row-major order: [1] is from 0 to 1
+
+
+def test_sparse_and_dense_gravity_flows_agree():
+    rng = np.random.default_rng(2)
+    t = rng.uniform(5, 60, (5, 5))
+    t = (t + t.T) / 2
+    w, j = rng.uniform(100, 1000, 5), rng.uniform(100, 1000, 5)
+    dense, _ = transport.gravity_flows(w, j, np.exp(-0.05 * t))
+    sparse_, _ = transport.gravity_flows(w, j, sparse.csr_array(np.exp(-0.05 * t)))
+    assert sparse_ == pytest.approx(dense, rel=1e-12)
 
 
 def test_mode_choice_responds_to_cost():
@@ -43,15 +56,34 @@ def test_asc_calibration_hits_the_observed_share():
     assert share == pytest.approx(0.3, abs=1e-6)
 
 
-def test_tariff_integration_and_service_lower_public_transport_cost():
+def test_tariff_integration_and_service_raise_the_public_transport_share():
     tp = TransportParams()
+    pairs = catchment.all_pairs(np.full((3, 3), 20.0), np.full((3, 3), 15.0), np.full((3, 3), 30.0))
+    car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
+    modes = transport.mode_tables(pairs, car, np.full(3, 30.0), 1.0, 0.0, tp)
     members = np.array([True, True, False])
-    pt_min = np.full((3, 3), 30.0)
-    base = transport.pt_cost(pt_min, np.full(3, 30.0), np.eye(3, dtype=bool), tp)
-    head = transport.member_headways(np.full(3, 30.0), members, 1.0)
-    assoc = transport.pt_cost(pt_min, head, transport.integration_matrix(members, True), tp)
-    assert assoc[0, 1] < base[0, 1]  # both ends members: no tariff penalty, shorter wait
-    assert assoc[2, 0] == base[2, 0]  # non-member origin: nothing changes
+    before = transport.pt_probability_now(modes, pairs, np.zeros(3, dtype=bool), True).reshape(3, 3)
+    after = transport.pt_probability_now(modes, pairs, members, True).reshape(3, 3)
+    assert after[0, 1] > before[0, 1]  # both ends members: no tariff penalty, shorter wait
+    assert after[0, 2] > before[0, 2]  # member origin: shorter wait, but the tariff boundary stays
+    assert after[0, 1] > after[0, 2]
+    assert after[2, 0] == before[2, 0]  # non-member origin: nothing changes
+    separate = transport.pt_probability_now(modes, pairs, members, False).reshape(3, 3)
+    assert separate[0, 1] == after[0, 2]  # without tariff integration only the service improves
+
+
+def test_transport_payoff_of_joining_is_the_commuters_gain():
+    tp = TransportParams()
+    pairs = catchment.all_pairs(np.full((3, 3), 20.0), np.full((3, 3), 15.0), np.full((3, 3), 30.0))
+    car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
+    modes = transport.mode_tables(pairs, car, np.full(3, 30.0), 1.0, 0.0, tp)
+    x = payoffs.TransportInputs(pairs=pairs, flows=np.full(9, 10.0), modes=modes, population=np.full(3, 100.0),
+                                pt_trips=np.full(3, 50.0), integration=True, service=1.0, cost_per_capita=0.0,
+                                key=0.5, autonomy_weight=0.0, congestion_eur=0.0, trips_per_worker=1.0)
+    alone, _, _ = payoffs.transport_association(np.array([True, False, False]), x)
+    together, _, _ = payoffs.transport_association(np.array([True, True, False]), x)
+    assert (alone > 0).all()  # better service alone is already worth something
+    assert together[2] > alone[2]  # more members: more destinations under one tariff
 
 
 def test_association_cost_is_fully_shared_among_members():
@@ -110,19 +142,38 @@ def test_transaction_costs_grow_with_group_size_and_fall_with_trust_knowledge_ca
     assert costs(capacity=1.0) < costs(capacity=0.0)
 
 
+def _three() -> catchment.Catchment:
+    return catchment.all_pairs(*(np.full((3, 3), 10.0) for _ in range(3)))
+
+
 def test_trust_grows_with_joint_success_and_decays_towards_its_start():
-    t = np.full((3, 3), 0.3)
-    np.fill_diagonal(t, 1.0)
-    after = co.update_trust(t, np.array([True, True, False]), 0.2, 0.0, 0.3)
-    assert after[0, 1] > 0.3 and after[0, 2] == pytest.approx(0.3)
-    decayed = co.update_trust(after, np.zeros(3, dtype=bool), 0.0, 0.5, 0.3)
+    pairs = _three()
+    t = co.initial_trust(pairs, 0.3)
+    after = co.update_trust(t, pairs, np.array([True, True, False]), 0.2, 0.0, 0.3).reshape(3, 3)
+    assert after[0, 1] > 0.3 and after[0, 2] == pytest.approx(0.3) and after[0, 0] == 1.0
+    decayed = co.update_trust(after.ravel(), pairs, np.zeros(3, dtype=bool), 0.0, 0.5, 0.3).reshape(3, 3)
     assert 0.3 < decayed[0, 1] < after[0, 1]
 
 
 def test_leaving_costs_trust():
-    t = np.full((3, 3), 0.5)
-    after = co.betrayal(t, np.array([False, False, True]), np.array([True, True, False]), 0.5)
+    pairs = _three()
+    t = np.full(9, 0.5)
+    after = co.betrayal(t, pairs, np.array([False, False, True]), np.array([True, True, False]), 0.5).reshape(3, 3)
     assert after[0, 2] == 0.25 and after[0, 1] == 0.5
+
+
+def test_trust_towards_a_group_counts_members_out_of_reach_at_the_initial_level():
+    inf = np.inf
+    car = np.array([[1.0, 5.0, inf], [5.0, 1.0, 5.0], [inf, 5.0, 1.0]])  # 0 and 2 are out of each other's reach
+    dense = catchment.all_pairs(car, car, car)
+    keep = np.isfinite(dense.car_min)
+    pairs = catchment.Catchment(n=3, indptr=np.array([0, 2, 5, 7]), dest=dense.dest[keep], orig=dense.orig[keep],
+                                car_min=dense.car_min[keep], road_km=dense.road_km[keep], pt_min=dense.pt_min[keep],
+                                cutoff_min=10.0)
+    t = co.initial_trust(pairs, 0.3)
+    t[pairs.positions([0], [1])] = 0.9
+    group = co.group_trust(t, pairs, np.array([False, True, True]), 0.3)
+    assert group[0] == pytest.approx((0.9 + 0.3) / 2)  # 2 is out of reach: trusted at the initial 0.3
 
 
 def test_knowledge_removes_misperception():

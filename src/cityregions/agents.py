@@ -61,7 +61,8 @@ class Municipality(mesa.Agent):
     @property
     def trust(self) -> dict[str, float]:
         """Trust towards each other municipality, by name."""
-        row = self.model.trust[self.index]
+        m = self.model
+        row = m.geo.pairs.row(self.index, m.trust, m.cfg.params.cooperation.trust_initial)
         return {self.model.geo.names[j]: float(row[j]) for j in range(len(row)) if j != self.index}
 
     @property

@@ -44,7 +44,12 @@ def p(default: Any, lo: float | None = None, hi: float | None = None, unit: str 
 class RegionConfig:
     """Which region to simulate, and how its synthetic detail is drawn."""
 
-    name: str = p("leipzig", choices=(*REGIONS, "all"), doc="region to simulate; 'all' runs the five")
+    name: str = p("leipzig", choices=(*REGIONS, "all", "synthetic"),
+                  doc="region to simulate; 'all' runs the five; 'synthetic' a region of any size")
+    n_municipalities: Optional[int] = p(None, 1, 1_000_000, "municipalities",
+                                        doc="region=synthetic only: surrounding municipalities (default 1000)")
+    template: str = p("leipzig", choices=REGIONS, doc="region=synthetic only: the real region whose core city, "
+                      "growth, PT share, pilot and average surrounding municipality the synthetic region repeats")
     municipalities_csv: Optional[str] = p(
         None, doc="optional CSV of real municipalities (name,population,area_km2,x_km,y_km[,is_core]) "
         "replacing the synthetic detail")
@@ -155,6 +160,9 @@ class TransportParams:
     mode_scale: float = p(0.4, 0.01, 10.0, "1/EUR", doc="logit scale of car/public-transport choice")
     distance_decay: float = p(0.06, 0.0, 1.0, "1/min", doc="gravity model decay per minute of car travel time")
     intrazonal_min: float = p(8.0, 0.0, 60.0, "min", doc="travel time within a municipality")
+    catchment_min: float = p(180.0, 10.0, 1440.0, "min", doc="one-way car time beyond which no one commutes and "
+                             "municipalities do not deal with each other (no flows, trust stays at its initial "
+                             "level); 180 min exceeds every trip in the five regions, so their results are exact")
     commute_share_default: float = p(0.2, 0.0, 1.0, "share", doc="public-transport share where no figure was found")
     workdays: float = p(220.0, 1, 366, "days/yr", doc="commuting days per year")
     congestion_eur_per_car_trip: float = p(0.5, 0.0, 20.0, "EUR/trip", doc="external cost of a car trip "
@@ -291,6 +299,9 @@ def validate(cfg: RunConfig) -> RunConfig:
     if len(cfg.params.cooperation.tc_weights) != 4:
         raise ConfigError(f"params.cooperation.tc_weights={cfg.params.cooperation.tc_weights!r} must have 4 "
                           "entries (information, negotiation, enforcement, agency)")
+    if cfg.region.n_municipalities is not None and cfg.region.name != "synthetic":
+        raise ConfigError(f"region.n_municipalities={cfg.region.n_municipalities!r} applies to region=synthetic "
+                          f"only (region={cfg.region.name!r} has its real number of municipalities)")
     if len(set(cfg.scenario.themes)) != len(cfg.scenario.themes):
         raise ConfigError(f"scenario.themes={cfg.scenario.themes!r} lists a theme twice")
     return cfg

@@ -14,6 +14,7 @@ from enum import IntEnum, StrEnum
 
 import numpy as np
 
+from cityregions.catchment import Catchment
 from cityregions.config import CooperationParams
 
 
@@ -103,12 +104,17 @@ def planning_capacity(population: np.ndarray, core_population: float) -> np.ndar
     return np.clip((np.log10(population) - 3.0) / top, 0.0, 1.0)
 
 
-def group_trust(trust: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """Each municipality's mean trust towards the (other) members of a group."""
+def group_trust(trust: np.ndarray, pairs: Catchment, members: np.ndarray, initial: float) -> np.ndarray:
+    """Each municipality's mean trust towards the (other) members of a group (trust: one value per pair within
+    reach; members out of reach are trusted at the initial level, as nothing has happened between them)."""
     m = members.astype(float)
-    total = trust @ m - np.diag(trust) * m
+    own = trust[pairs.diag]
+    total = pairs.matrix(trust) @ m - own * m
     count = m.sum() - m
-    return np.where(count > 0, total / np.maximum(count, 1.0), np.diag(trust))
+    if not pairs.complete:
+        known = pairs.row_sums(m[pairs.dest]) - m
+        total = total + initial * (count - known)
+    return np.where(count > 0, total / np.maximum(count, 1.0), own)
 
 
 def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray, knowledge: np.ndarray,
@@ -133,31 +139,41 @@ def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray,
     return info, neg, enf, agency
 
 
-def trust_gain(trust: np.ndarray, successful: np.ndarray, rate: float) -> np.ndarray:
-    """Trust gained in a quarter by each pair of co-members whose joint work succeeded."""
-    s = successful.astype(float)
-    return rate * np.outer(s, s) * (1.0 - trust)
+def trust_gain(trust: np.ndarray, pairs: Catchment, successful: np.ndarray, rate: float,
+               out: np.ndarray | None = None) -> np.ndarray:
+    """Trust gained in a quarter by each pair of co-members (within reach) whose joint work succeeded (added to
+    out when given, so a quarter's gains from several agreements accumulate in place)."""
+    out = np.zeros_like(trust) if out is None else out
+    pos = pairs.block(successful, successful)
+    out[pos] += rate * (1.0 - trust[pos])
+    return out
 
 
-def decay_trust(trust: np.ndarray, decay: float, initial: float) -> np.ndarray:
+def decay_trust(trust: np.ndarray, pairs: Catchment, decay: float, initial: float) -> np.ndarray:
     """Trust pulled back towards its initial level; self-trust stays 1, values stay in [0, 1]."""
     out = trust + decay * (initial - trust)
-    np.fill_diagonal(out, 1.0)
-    return np.clip(out, 0.0, 1.0)
+    out[pairs.diag] = 1.0
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
-def update_trust(trust: np.ndarray, successful: np.ndarray, rate: float, decay: float, initial: float) -> np.ndarray:
+def update_trust(trust: np.ndarray, pairs: Catchment, successful: np.ndarray, rate: float, decay: float,
+                 initial: float) -> np.ndarray:
     """Trust after a quarter: co-members of successful joint work grow closer; all trust decays to its start."""
-    return decay_trust(trust + trust_gain(trust, successful, rate), decay, initial)
+    return decay_trust(trust + trust_gain(trust, pairs, successful, rate), pairs, decay, initial)
 
 
-def betrayal(trust: np.ndarray, leavers: np.ndarray, members: np.ndarray, penalty: float) -> np.ndarray:
+def betrayal(trust: np.ndarray, pairs: Catchment, leavers: np.ndarray, members: np.ndarray,
+             penalty: float) -> np.ndarray:
     """Members lose trust in those who left them (free riding on what was built together)."""
     out = trust.copy()
-    rows = np.flatnonzero(members)
-    cols = np.flatnonzero(leavers)
-    if rows.size and cols.size:
-        out[np.ix_(rows, cols)] *= 1.0 - penalty
+    out[pairs.block(members, leavers)] *= 1.0 - penalty
+    return out
+
+
+def initial_trust(pairs: Catchment, initial: float) -> np.ndarray:
+    """Trust at the start: the initial level between municipalities, 1 towards oneself."""
+    out = np.full(pairs.nnz, initial)
+    out[pairs.diag] = 1.0
     return out
 
 

@@ -8,6 +8,7 @@ quantities the model needs (growth rate, brownfield cost and jobs per hectare) i
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cityregions.config import REGIONS, ConfigError
+from cityregions.config import REGIONS, ConfigError, RegionConfig
 
 STATUSES = ("sourced", "secondary", "derived", "estimate", "assumption")
 
@@ -124,6 +125,35 @@ def load_region(name: str) -> RegionFacts:
         secondary_centre_name=text("secondary_centre_name") or None,
         secondary_centre_population=num("secondary_centre_population"), facts=dict(f),
     )
+
+
+SYNTHETIC_DEFAULT_SIZE = 1000
+
+
+def synthetic_facts(template: RegionFacts, n_municipalities: int) -> RegionFacts:
+    """A region of any size with a real region's core city, growth, PT share and pilot, whose surrounding
+    municipalities repeat the template's average one (population and area) n times.
+
+    Assumption (labelled): the totals scale with n; the result is a testbed with the model's mechanics and the
+    template's proportions, not a real country.
+    """
+    sec = template.secondary_centre_population or 0.0
+    mean_pop = (template.fua_population - template.core_population - sec) / template.n_municipalities
+    mean_area = (template.fua_area_km2 - template.core_area_km2) / (template.n_municipalities + (1 if sec else 0))
+    return dataclasses.replace(
+        template, name="synthetic", n_municipalities=n_municipalities,
+        fua_population=template.core_population + sec + n_municipalities * mean_pop,
+        fua_area_km2=template.core_area_km2 + (n_municipalities + (1 if sec else 0)) * mean_area,
+        in_commuters=None, pilot_title=f"synthetic region ({n_municipalities} municipalities, "
+                                       f"template {template.name})")
+
+
+def region_facts(rc: RegionConfig, name: str | None = None) -> RegionFacts:
+    """The facts of the configured region: a real one's, or the synthetic region's built from its template."""
+    name = name or rc.name
+    if name == "synthetic":
+        return synthetic_facts(load_region(rc.template), rc.n_municipalities or SYNTHETIC_DEFAULT_SIZE)
+    return load_region(name)
 
 
 @dataclass(frozen=True)

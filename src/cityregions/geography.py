@@ -13,16 +13,17 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-from scipy.sparse.csgraph import shortest_path
 from scipy.spatial import Delaunay
 
+from cityregions import catchment
+from cityregions.catchment import Catchment
 from cityregions.config import RegionConfig, TransportParams
 from cityregions.data import MunicipalityTable, RegionFacts, read_municipalities_csv
 
 
 @dataclass
 class Geography:
-    """The municipalities of one region and the travel times between them (N x N, minutes and km)."""
+    """The municipalities of one region, their network, and the travel times between those within reach."""
 
     names: list[str]
     is_core: np.ndarray
@@ -32,9 +33,7 @@ class Geography:
     y_km: np.ndarray
     corridor: np.ndarray  # corridor index, -1 if off the corridors
     graph: nx.Graph
-    road_km: np.ndarray
-    car_min: np.ndarray
-    pt_min: np.ndarray
+    pairs: Catchment  # origin-destination pairs within reach, with car and PT minutes and road km
 
     @property
     def n(self) -> int:
@@ -152,13 +151,19 @@ def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams,
                            pt_min=pt, rail=True)
 
     nodes = list(range(n))
-    road_km = shortest_path(nx.to_scipy_sparse_array(g, nodelist=nodes, weight="road_km"), method="D", directed=False)
-    car_min = shortest_path(nx.to_scipy_sparse_array(g, nodelist=nodes, weight="car_min"), method="D", directed=False)
-    pt_min = shortest_path(nx.to_scipy_sparse_array(g, nodelist=nodes, weight="pt_min"), method="D", directed=False)
-    diag = np.arange(n)
-    intra_km = np.sqrt(table.area_km2) / 2
-    road_km[diag, diag] = intra_km
-    car_min[diag, diag] = tp.intrazonal_min
-    pt_min[diag, diag] = tp.intrazonal_min * 1.5
+    car_per_km = 60 / tp.car_speed_kmh  # car minutes per road km on every edge
+    pt_ratio = max(tp.car_speed_kmh / tp.pt_speed_local_kmh, 1.1 * tp.car_speed_kmh / (tp.pt_speed_corridor_kmh *
+                                                                                        tp.circuity))
+    pairs = catchment.build(
+        x, y, *(nx.to_scipy_sparse_array(g, nodelist=nodes, weight=w, format="csr")
+                for w in ("car_min", "road_km", "pt_min")),
+        cutoff_min=tp.catchment_min, car_top_speed=1 / (car_per_km * tp.circuity),
+        pt_limit_min=tp.catchment_min * pt_ratio * 1.01,
+        pt_top_speed=max(tp.pt_speed_local_kmh / tp.circuity, tp.pt_speed_corridor_kmh / 1.1) / 60,
+        road_per_car_min=1 / car_per_km)
+    own = pairs.diag
+    pairs.road_km[own] = np.sqrt(table.area_km2) / 2
+    pairs.car_min[own] = tp.intrazonal_min
+    pairs.pt_min[own] = tp.intrazonal_min * 1.5
     return Geography(list(table.names), is_core, table.population.astype(float), table.area_km2.astype(float),
-                     x.astype(float), y.astype(float), corridor, g, road_km, car_min, pt_min)
+                     x.astype(float), y.astype(float), corridor, g, pairs)

@@ -36,9 +36,8 @@ def transport_inputs(m: CityRegionModel) -> payoffs.TransportInputs:
     """The transport-association payoff's inputs from the model's current state."""
     tp, sc = m.cfg.params.transport, m.cfg.scenario
     return payoffs.TransportInputs(
-        flows=m.flows, car_cost=m.car_cost, pt_min=m.geo.pt_min, headway_base=m.headway_base,
-        population=m.population, pt_trips=m.commute.pt_trips_by_origin, scale=tp.mode_scale, asc=m.asc,
-        service=sc.service_cofinancing, integration=sc.tariff_integration,
+        pairs=m.geo.pairs, flows=m.flows, modes=m.modes, population=m.population,
+        pt_trips=m.commute.pt_trips_by_origin, integration=sc.tariff_integration, service=sc.service_cofinancing,
         cost_per_capita=tp.service_cost_eur_per_capita, key=sc.cost_sharing_key,
         autonomy_weight=m.cfg.params.cooperation.autonomy_weight_transport,
         congestion_eur=tp.congestion_eur_per_car_trip, trips_per_worker=2 * tp.workdays)
@@ -51,10 +50,9 @@ def payoff(m: CityRegionModel, theme: Theme, members: np.ndarray, institutional:
     if theme == Theme.LAND:
         benefit, autonomy, contribution = payoffs.land_compact(members, land_inputs(m))
     else:
-        benefit, autonomy, contribution = payoffs.transport_association(members, transport_inputs(m),
-                                                                        m.cfg.params.transport)
+        benefit, autonomy, contribution = payoffs.transport_association(members, transport_inputs(m))
     size_after = members.sum() + (~members).astype(int)
-    trust = co.group_trust(m.trust, members)
+    trust = co.group_trust(m.trust, m.geo.pairs, members, cp.trust_initial)
     info, neg, enf, agency = co.transaction_costs(
         cp, m.cfg.scenario.transaction_cost_scale, m.capacity, m.knowledge[theme], trust, size_after, m.log_pop,
         members, institutional)
@@ -98,7 +96,8 @@ def form_pilots(m: CityRegionModel, t: int) -> None:
             p = payoff(m, theme, group, institutional=False, funded=sc.cofinancing_rate)
             seen = perceived_net(m, theme, p)
             willing = co.choose(seen, noise, m.rng) & ~taken & ~group
-            order = [int(j) for j in np.argsort(m.geo.car_min[lead], kind="stable") if willing[j]]
+            car_min = m.geo.pairs.row(lead, m.geo.pairs.car_min, np.inf)  # out of reach: last
+            order = [int(j) for j in np.argsort(car_min, kind="stable") if willing[j]]
             group[order[: max(m.facts.pilot_size - 1, 0)]] = True
             taken |= group
             m.agreements[theme].append(Agreement(theme, group, Status.PILOT, t))
@@ -146,8 +145,7 @@ def join_or_leave(m: CityRegionModel, t: int) -> None:
     """After the project: members leave after sustained losses; others join by imitating successful neighbours."""
     cp = m.cfg.params.cooperation
     noise = cp.decision_noise_keur * 1000.0
-    adjacency = m.adjacency.astype(float)
-    degree = np.maximum(adjacency.sum(axis=1), 1.0)
+    degree = np.maximum(m.adjacency.sum(axis=1), 1.0)
     for theme, agreements in m.agreements.items():
         for a in agreements:
             if not a.active:
@@ -159,11 +157,11 @@ def join_or_leave(m: CityRegionModel, t: int) -> None:
                 _log(m, t, theme, Action.LEAVE, leavers, p, p.net)
                 a.members = a.members & ~leavers
                 a.loss_streak[leavers] = 0
-                m.trust = co.betrayal(m.trust, leavers, a.members, cp.betrayal_penalty)
+                m.trust = co.betrayal(m.trust, m.geo.pairs, leavers, a.members, cp.betrayal_penalty)
             if not institutional:
                 continue
             successful = a.members & (p.net > 0)
-            share = adjacency @ successful.astype(float) / degree  # share of neighbours that are successful members
+            share = m.adjacency @ successful.astype(float) / degree  # share of neighbours that are successful members
             look = ~a.members & (m.rng.random(m.geo.n) < cp.imitation_rate * share)
             if look.any():
                 seen = perceived_net(m, theme, p)
@@ -191,7 +189,9 @@ def settle(m: CityRegionModel, t: int) -> None:
                 own = 1.0 - paid / max(due, 1e-9)
             tc += np.where(a.members, p.transaction, 0.0) * own
             contrib += np.where(a.members, p.contribution, 0.0) * own
-            gains += co.trust_gain(m.trust, a.members & (p.net > 0), sc.trust_learning_rate)
+            successful = a.members & (p.net > 0)
+            if successful.sum() >= 2:
+                co.trust_gain(m.trust, m.geo.pairs, successful, sc.trust_learning_rate, out=gains)
             a.loss_streak = np.where(a.members & (p.net < 0), a.loss_streak + 1, 0)
             m.last_payoff[theme] = a.last_payoff = p
             if a.status == Status.INFORMAL:
@@ -199,7 +199,7 @@ def settle(m: CityRegionModel, t: int) -> None:
             if a.members.sum() < 2 or a.strength < 0.5:
                 a.status = Status.DISSOLVED
     m.tc_paid, m.contributions = tc, contrib
-    m.trust = co.decay_trust(m.trust + gains, cp.trust_decay, cp.trust_initial)
+    m.trust = co.decay_trust(m.trust + gains, m.geo.pairs, cp.trust_decay, cp.trust_initial)
 
 
 def _staged(amount: float, pools: list[np.ndarray], fallback: np.ndarray) -> np.ndarray:

@@ -135,7 +135,8 @@ def member_population_share(m: CityRegionModel) -> float:
 
 def mean_trust(m: CityRegionModel) -> float:
     """Mean trust between neighbouring municipalities (0-1)."""
-    return float(m.trust[m.adjacency].mean())
+    pos = m.neighbour_pairs
+    return float(np.where(pos >= 0, m.trust[pos], m.cfg.params.cooperation.trust_initial).mean())
 
 
 def mean_knowledge(m: CityRegionModel) -> float:

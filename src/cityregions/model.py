@@ -9,14 +9,15 @@ payoffs and cooperation; the cooperation procedures in governance.
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 from mesa import DataCollector, Model
 
 from cityregions import fiscal, governance, indicators, land, transport
 from cityregions.agents import Municipality, RegionalPartner
 from cityregions.config import REGIONS, ConfigError, RunConfig, fingerprint, validate
-from cityregions.cooperation import Agreement, Payoff, Theme, planning_capacity
-from cityregions.data import RegionFacts, load_case_library, load_region, load_sourced_parameters
+from cityregions.cooperation import Agreement, Payoff, Theme, initial_trust, planning_capacity
+from cityregions.data import RegionFacts, load_case_library, load_sourced_parameters, region_facts
 from cityregions.geography import build_geography
 from cityregions.phases import Phase, Timeline
 
@@ -56,7 +57,7 @@ class CityRegionModel(Model):
         self.seed = run_seed(cfg, name) if seed is None else int(seed)
         super().__init__(rng=self.seed)
         self.cfg = cfg
-        self.facts = facts if facts is not None else load_region(name)
+        self.facts = facts if facts is not None else region_facts(cfg.region, name)
         lp, tp, cp = cfg.params.land, cfg.params.transport, cfg.params.cooperation
         self.timeline = Timeline.from_config(cfg.timeline)
         geo_rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(1,)))
@@ -98,23 +99,26 @@ class CityRegionModel(Model):
         self.log_pop = np.log10(self.population)
         self.knowledge = {t: np.zeros(n) for t in Theme}
         self.bias = {t: self.rng.normal(cp.perception_bias_mean, cp.perception_bias_sd, n) for t in Theme}
-        self.trust = np.full((n, n), cp.trust_initial)
-        np.fill_diagonal(self.trust, 1.0)
-        self.adjacency = np.zeros((n, n), dtype=bool)
-        for i, j in self.geo.graph.edges():
-            self.adjacency[i, j] = self.adjacency[j, i] = True
+        pairs = self.geo.pairs
+        self.trust = initial_trust(pairs, cp.trust_initial)  # one value per pair within reach
+        self.adjacency = nx.to_scipy_sparse_array(self.geo.graph, nodelist=range(n), weight=None, dtype=float,
+                                                  format="csr")
+        self.adjacency.sort_indices()
+        self.neighbour_pairs = pairs.positions(*self.adjacency.nonzero())  # -1: neighbours out of reach
 
         # transport
         self.headway_base = np.where(self.geo.is_core, tp.headway_core_min,
                                      np.where(self.geo.corridor >= 0, tp.headway_corridor_min, tp.headway_local_min))
-        self.deterrence = np.exp(-tp.distance_decay * self.geo.car_min)
-        self.car_cost = transport.car_cost(self.geo.car_min, self.geo.road_km, tp)
+        self.deterrence = pairs.matrix(np.exp(-tp.distance_decay * pairs.car_min))
+        car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
         self._b = None
         self._access_key = None
         self.flows = self._flows()
-        pt0 = transport.pt_cost(self.geo.pt_min, self.headway_base, np.eye(n, dtype=bool), tp)
+        pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(self.headway_base), pairs.orig == pairs.dest, tp)
         self.pt_target = self.facts.pt_share if self.facts.pt_share is not None else tp.commute_share_default
-        self.asc = transport.calibrate_asc(self.flows, self.car_cost, pt0, tp.mode_scale, self.pt_target)
+        self.asc = transport.calibrate_asc(self.flows, car, pt0, tp.mode_scale, self.pt_target)
+        self.modes = transport.mode_tables(pairs, car, self.headway_base, cfg.scenario.service_cofinancing, self.asc,
+                                           tp)
 
         # cooperation state
         self.agreements: dict[Theme, list[Agreement]] = {t: [] for t in Theme}
@@ -309,16 +313,14 @@ class CityRegionModel(Model):
     def _commute(self) -> None:
         """Commuting flows, mode choice and public-transport access with the association's current members."""
         tp, sc = self.cfg.params.transport, self.cfg.scenario
+        pairs = self.geo.pairs
         self.flows = self._flows()
         assoc = self.members(Theme.TRANSPORT)
-        head = transport.member_headways(self.headway_base, assoc, sc.service_cofinancing)
-        pt = transport.pt_cost(self.geo.pt_min, head, transport.integration_matrix(assoc, sc.tariff_integration), tp)
-        self.p_pt = transport.pt_probability(self.car_cost, pt, tp.mode_scale, self.asc)
-        self.commute = transport.commute_outcome(self.flows, self.p_pt, self.geo.road_km, tp, self.co2_car,
-                                                 self.co2_pt)
-        if self._access_key != assoc.tobytes():  # the kernel changes only when headways do
-            self._pt_kernel = np.exp(-tp.distance_decay * (self.geo.pt_min + head[:, None] / 2))
+        if self._access_key != assoc.tobytes():  # mode choice and access change only with the members
+            self.p_pt = transport.pt_probability_now(self.modes, pairs, assoc, sc.tariff_integration)
+            self._pt_kernel = pairs.matrix(transport.access_kernel(self.modes, pairs, assoc))
             self._access_key = assoc.tobytes()
+        self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)
         self.pt_access = (self._pt_kernel @ self.jobs) / (self.deterrence @ self.jobs)
 
     def _finance(self) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cityregions import transport
+from cityregions.catchment import Catchment
 
 
 @dataclass(frozen=True)
@@ -58,16 +59,13 @@ def land_compact(members: np.ndarray, x: LandInputs) -> tuple[np.ndarray, np.nda
 class TransportInputs:
     """The quantities the transport-association payoff needs."""
 
-    flows: np.ndarray
-    car_cost: np.ndarray
-    pt_min: np.ndarray
-    headway_base: np.ndarray
+    pairs: Catchment
+    flows: np.ndarray  # commuters per pair within reach
+    modes: transport.ModeTables
     population: np.ndarray
     pt_trips: np.ndarray  # annual PT trips by origin
-    scale: float
-    asc: float
-    service: float
     integration: bool
+    service: float
     cost_per_capita: float
     key: float
     autonomy_weight: float
@@ -75,29 +73,18 @@ class TransportInputs:
     trips_per_worker: float  # annual commuting trips per worker (two a workday)
 
 
-def transport_association(members: np.ndarray, x: TransportInputs, tp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def transport_association(members: np.ndarray, x: TransportInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(benefit, autonomy cost, contribution) of belonging to the transport association, per municipality."""
-    n = len(members)
-    eye = np.eye(n, dtype=bool)
-    others = members[None, :] & ~eye  # j is a member, for row i
-    h_in = transport.member_headways(x.headway_base, np.ones(n, dtype=bool), x.service)
-    h_out = x.headway_base
-    # rows: the commuters living in i, with i in (integrated with members, better service) or out
-    integ_in = (others | eye) if x.integration else eye
-    pt_in = transport.pt_cost(x.pt_min, h_in, integ_in, tp)
-    pt_out = transport.pt_cost(x.pt_min, h_out, eye, tp)
-    gain = transport.logsum(x.car_cost, pt_in, x.scale, x.asc) - transport.logsum(x.car_cost, pt_out, x.scale, x.asc)
-    consumer = (x.flows * gain).sum(axis=1) * x.trips_per_worker
-    # columns: car trips into i avoided when the trips from member origins become integrated with i
-    h_now = transport.member_headways(x.headway_base, members, x.service)
+    pairs, modes = x.pairs, x.modes
+    # rows: the commuters living in i, with i in (better service, one tariff to members) against out
+    gain = np.where(pairs.by_dest(members), modes.gain_one_tariff, modes.gain) if x.integration else modes.gain
+    consumer = pairs.row_sums(x.flows * gain) * x.trips_per_worker
+    # columns: car trips into i avoided when the trips from member origins come under one tariff with i
     if x.integration:
-        col_in = transport.pt_cost(x.pt_min, h_now, members[:, None] | eye, tp)
-        col_out = transport.pt_cost(x.pt_min, h_now, eye, tp)
-        dp = transport.pt_probability(x.car_cost, col_in, x.scale, x.asc) - \
-            transport.pt_probability(x.car_cost, col_out, x.scale, x.asc)
-        relief = (x.flows * dp * ~eye).sum(axis=0) * x.trips_per_worker * x.congestion_eur
+        shift = np.where(pairs.by_origin(members) & ~pairs.own, modes.p_in_one_tariff - modes.p_in, 0.0)
+        relief = pairs.col_sums(x.flows * shift) * x.trips_per_worker * x.congestion_eur
     else:
-        relief = np.zeros(n)
+        relief = np.zeros(pairs.n)
     benefit = consumer + relief
     pop_after = x.population[members].sum() + np.where(~members, x.population, 0.0)
     use_after = x.pt_trips[members].sum() + np.where(~members, x.pt_trips, 0.0)

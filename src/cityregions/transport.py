@@ -1,4 +1,4 @@
-"""Commuting, mode choice, CO2 and the transport association, as pure functions over N x N arrays.
+"""Commuting, mode choice, CO2 and the transport association, as pure functions over the pairs within reach.
 
 Commuting flows follow a doubly constrained gravity model (Wilson 1967): residents' workers and jobs are both
 matched exactly, with travel deterrence exp(-beta * car minutes). Each flow splits between car and public
@@ -12,37 +12,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import brentq
 from scipy.special import expit
 
+from cityregions.catchment import Catchment
 from cityregions.config import TransportParams
 
 
-def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: np.ndarray, b: np.ndarray | None = None,
-                  tol: float = 1e-9, max_iter: int = 500) -> tuple[np.ndarray, np.ndarray]:
+def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
+                  b: np.ndarray | None = None, tol: float = 1e-9, max_iter: int = 500) -> tuple[np.ndarray, np.ndarray]:
     """Doubly constrained flows F[i, j] with row sums = workers and column sums = jobs (Furness balancing).
 
-    Returns the flows and the column balancing factors, which warm-start the next call.
+    deterrence is sparse (pairs out of reach carry no flow) or dense; returns the flows of its stored pairs in
+    its order (row-major when dense) and the column balancing factors, which warm-start the next call.
     """
     jobs = jobs * (workers.sum() / jobs.sum())  # a closed region: as many jobs as working residents
     b = np.ones_like(jobs) if b is None else b.copy()
+    transposed = deterrence.T
     for _ in range(max_iter):
         a = 1.0 / np.maximum(deterrence @ (b * jobs), 1e-300)
-        b_new = 1.0 / np.maximum(deterrence.T @ (a * workers), 1e-300)
+        b_new = 1.0 / np.maximum(transposed @ (a * workers), 1e-300)
         done = np.max(np.abs(b_new - b) / np.maximum(b, 1e-300)) < tol
         b = b_new
         if done:
             break
-    flows = (a * workers)[:, None] * deterrence * (b * jobs)[None, :]
+    if isinstance(deterrence, np.ndarray):
+        return ((a * workers)[:, None] * deterrence * (b * jobs)[None, :]).ravel(), b
+    flows = np.repeat(a * workers, np.diff(deterrence.indptr)) * deterrence.data * (b * jobs)[deterrence.indices]
     return flows, b
-
-
-@dataclass(frozen=True)
-class ModeCosts:
-    """Generalised costs in EUR per trip, car and public transport, for every origin-destination pair."""
-
-    car: np.ndarray
-    pt: np.ndarray
 
 
 def car_cost(car_min: np.ndarray, road_km: np.ndarray, tp: TransportParams) -> np.ndarray:
@@ -53,9 +51,10 @@ def car_cost(car_min: np.ndarray, road_km: np.ndarray, tp: TransportParams) -> n
 def pt_cost(pt_min: np.ndarray, headway_min: np.ndarray, integrated: np.ndarray, tp: TransportParams) -> np.ndarray:
     """Generalised public-transport cost per trip: in-vehicle time, half the headway as wait, fare, tariff penalty.
 
-    integrated[i, j] is True where one tariff covers the trip (same municipality, or both ends in the association).
+    headway_min is the headway at each trip's origin; integrated is True where one tariff covers the trip
+    (same municipality, or both ends in the association).
     """
-    wait = headway_min[:, None] / 2
+    wait = headway_min / 2
     penalty = np.where(integrated, 0.0, tp.tariff_penalty_eur)
     return tp.value_of_time_eur_h * (pt_min + wait) / 60 + tp.pt_fare_eur + penalty
 
@@ -94,16 +93,18 @@ class CommuteResult:
     pt_trips_by_origin: np.ndarray  # annual PT trips of each municipality's residents
 
 
-def commute_outcome(flows: np.ndarray, p_pt: np.ndarray, road_km: np.ndarray, tp: TransportParams,
+def commute_outcome(flows: np.ndarray, p_pt: np.ndarray, pairs: Catchment, tp: TransportParams,
                     co2_car: float, co2_pt: float) -> CommuteResult:
     """Mode shares, passenger-km and CO2 (tonnes per year) of the commuting flows (two trips a workday)."""
-    trips = flows * 2 * tp.workdays
-    pt_trips = trips * p_pt
-    car_pkm = float(((trips - pt_trips) * road_km).sum())
-    pt_pkm = float((pt_trips * road_km).sum())
-    return CommuteResult(pt_share=float(pt_trips.sum() / trips.sum()), car_pkm_year=car_pkm, pt_pkm_year=pt_pkm,
+    road_km = pairs.road_km
+    per_year = 2 * tp.workdays
+    pt = flows * p_pt
+    pt_by_origin = pairs.row_sums(pt)
+    pt_pkm = float(pt @ road_km) * per_year
+    car_pkm = float(flows @ road_km) * per_year - pt_pkm
+    return CommuteResult(pt_share=float(pt_by_origin.sum() / flows.sum()), car_pkm_year=car_pkm, pt_pkm_year=pt_pkm,
                          co2_t_year=(car_pkm * co2_car + pt_pkm * co2_pt) / 1000.0,
-                         pt_trips_by_origin=pt_trips.sum(axis=1))
+                         pt_trips_by_origin=pt_by_origin * per_year)
 
 
 def member_headways(base: np.ndarray, members: np.ndarray, service: float) -> np.ndarray:
@@ -111,11 +112,56 @@ def member_headways(base: np.ndarray, members: np.ndarray, service: float) -> np
     return np.where(members, base / (1.0 + service), base)
 
 
-def integration_matrix(members: np.ndarray, enabled: bool) -> np.ndarray:
-    """integrated[i, j]: one tariff covers the trip (intra-municipal, or both ends members of an integrating body)."""
-    n = len(members)
-    both = np.outer(members, members) if enabled else np.zeros((n, n), dtype=bool)
-    return both | np.eye(n, dtype=bool)
+@dataclass(frozen=True)
+class ModeTables:
+    """Mode choice for each pair in the few situations it can be in, computed once per run.
+
+    Whether a commuter takes PT depends on the association only through two facts: is the origin a member
+    (co-financed headway) and does one tariff cover the trip (both ends members of an integrating body, or the
+    same municipality). Precomputing the logit for each case turns every later quarter into selections and
+    sums, with the same numbers as evaluating it afresh.
+    """
+
+    p_out: np.ndarray  # origin outside: base headway, tariff boundary (unless the same municipality)
+    p_in: np.ndarray  # origin a member: co-financed headway, tariff boundary
+    p_in_one_tariff: np.ndarray  # origin a member: co-financed headway, one tariff
+    gain_one_tariff: np.ndarray  # logsum gain (EUR/trip) of joining, destination under one tariff
+    gain: np.ndarray  # logsum gain (EUR/trip) of joining, destination across a tariff boundary
+    kernel_out: np.ndarray  # PT access kernel exp(-beta (minutes + wait)), origin outside
+    kernel_in: np.ndarray  # the same, origin a member
+
+
+def mode_tables(pairs: Catchment, car: np.ndarray, headway_base: np.ndarray, service: float, asc: float,
+                tp: TransportParams) -> ModeTables:
+    """The PT probabilities, logsum gains and access kernels of every pair in each case."""
+    own = pairs.own
+    h_out = pairs.by_origin(headway_base)
+    h_in = pairs.by_origin(member_headways(headway_base, np.ones(pairs.n, dtype=bool), service))
+    pt_out = pt_cost(pairs.pt_min, h_out, own, tp)
+    pt_in = pt_cost(pairs.pt_min, h_in, own, tp)
+    pt_one = pt_cost(pairs.pt_min, h_in, np.ones(pairs.nnz, dtype=bool), tp)
+    scale = tp.mode_scale
+    ls_out = logsum(car, pt_out, scale, asc)
+    return ModeTables(
+        p_out=pt_probability(car, pt_out, scale, asc), p_in=pt_probability(car, pt_in, scale, asc),
+        p_in_one_tariff=pt_probability(car, pt_one, scale, asc),
+        gain_one_tariff=logsum(car, pt_one, scale, asc) - ls_out, gain=logsum(car, pt_in, scale, asc) - ls_out,
+        kernel_out=np.exp(-tp.distance_decay * (pairs.pt_min + h_out / 2)),
+        kernel_in=np.exp(-tp.distance_decay * (pairs.pt_min + h_in / 2)))
+
+
+def pt_probability_now(t: ModeTables, pairs: Catchment, members: np.ndarray, integration: bool) -> np.ndarray:
+    """PT probability of every pair with the association's current members."""
+    if not members.any():
+        return t.p_out
+    at_origin = pairs.by_origin(members)
+    inside = np.where(members[pairs.dest], t.p_in_one_tariff, t.p_in) if integration else t.p_in
+    return np.where(at_origin, inside, t.p_out)
+
+
+def access_kernel(t: ModeTables, pairs: Catchment, members: np.ndarray) -> np.ndarray:
+    """PT access kernel of every pair with the association's current members (their co-financed headways)."""
+    return np.where(pairs.by_origin(members), t.kernel_in, t.kernel_out) if members.any() else t.kernel_out
 
 
 def association_cost_shares(members: np.ndarray, population: np.ndarray, pt_trips: np.ndarray,
