@@ -21,22 +21,64 @@ from cityregions.config import TransportParams
 
 
 def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
-                  b: np.ndarray | None = None, tol: float = 1e-9, max_iter: int = 500) -> tuple[np.ndarray, np.ndarray]:
+                  b: np.ndarray | None = None, tol: float = 1e-9, max_iter: int = 500, plain: int = 100,
+                  depth: int = 12) -> tuple[np.ndarray, np.ndarray]:
     """Doubly constrained flows F[i, j] with row sums = workers and column sums = jobs (Furness balancing).
 
     deterrence is sparse (pairs out of reach carry no flow) or dense; returns the flows of its stored pairs in
     its order (row-major when dense) and the column balancing factors, which warm-start the next call.
+    Furness sweeps converge slowly on large regions, where commuting sheds overlap little (about 2 % per sweep
+    at 1,000 municipalities): after `plain` sweeps without convergence, Anderson acceleration (Walker & Ni
+    2011) on log b takes over and reaches the same fixed point in about a tenth of the sweeps; the switch comes
+    early when the sweeps' contraction rate shows they will not make it. tol bounds the last sweep's relative
+    change of b.
     """
     jobs = jobs * (workers.sum() / jobs.sum())  # a closed region: as many jobs as working residents
-    b = np.ones_like(jobs) if b is None else b.copy()
     transposed = deterrence.T
-    for _ in range(max_iter):
+
+    def sweep(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a = 1.0 / np.maximum(deterrence @ (b * jobs), 1e-300)
-        b_new = 1.0 / np.maximum(transposed @ (a * workers), 1e-300)
-        done = np.max(np.abs(b_new - b) / np.maximum(b, 1e-300)) < tol
+        return a, 1.0 / np.maximum(transposed @ (a * workers), 1e-300)
+
+    b = np.ones_like(jobs) if b is None else b.copy()
+    accelerate, change_before = True, np.inf
+    for k in range(plain):  # plain Furness, while it promises to converge within `plain` sweeps
+        a, b_new = sweep(b)
+        change = np.max(np.abs(b_new - b) / np.maximum(b, 1e-300))
         b = b_new
-        if done:
+        if change < tol:
+            accelerate = False
             break
+        rate = change / change_before
+        if k >= 5 and (rate >= 1.0 or change * rate ** (plain - k) > tol):
+            break
+        change_before = change
+    if accelerate:
+        x = safe = np.log(b)
+        d_f: list[np.ndarray] = []
+        d_g: list[np.ndarray] = []
+        f_prev = g_prev = None
+        for _ in range(max_iter):
+            a, b = sweep(np.exp(x))
+            g = np.log(b)
+            f = g - x
+            if np.max(np.abs(f)) < tol:
+                break
+            if not np.isfinite(f).all():  # a bad extrapolation: forget the history, go on from the last good sweep
+                x, d_f, d_g, f_prev = safe, [], [], None
+                continue
+            safe = g
+            if f_prev is not None:
+                d_f.append(f - f_prev)
+                d_g.append(g - g_prev)
+                if len(d_f) > depth:
+                    del d_f[0], d_g[0]
+            f_prev, g_prev = f, g
+            if d_f:
+                gamma = np.linalg.lstsq(np.column_stack(d_f), f, rcond=None)[0]
+                x = g - np.column_stack(d_g) @ gamma
+            else:
+                x = g
     if isinstance(deterrence, np.ndarray):
         return ((a * workers)[:, None] * deterrence * (b * jobs)[None, :]).ravel(), b
     flows = np.repeat(a * workers, np.diff(deterrence.indptr)) * deterrence.data * (b * jobs)[deterrence.indices]
