@@ -1,0 +1,85 @@
+"""Scale: a synthetic region of any size with the same mechanics, pairs kept only within reach, and the
+shortcuts that make it cheap giving the numbers the long way gives."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from conftest import make_config
+from scipy.sparse.csgraph import shortest_path
+
+from cityregions import land, transport
+from cityregions.config import ConfigError, RegionConfig, TransportParams
+from cityregions.data import load_region, synthetic_facts
+from cityregions.geography import build_geography
+from cityregions.model import CityRegionModel
+from cityregions.runner import run_scenario
+
+
+def test_a_2000_municipality_synthetic_region_runs_end_to_end():
+    m = CityRegionModel(make_config("region=synthetic", "region.n_municipalities=2000", "scenario=integrated"))
+    assert m.geo.n == 2002  # 2,000 surrounding municipalities, the core and the template's secondary centre
+    assert not m.geo.pairs.complete and m.geo.pairs.nnz < 0.5 * m.geo.n**2  # pairs within reach only
+    area = m.area_ha.copy()
+    workers = m.cfg.params.transport.employment_rate * m.population
+    assert m.geo.pairs.row_sums(m.flows) == pytest.approx(workers, rel=1e-6)  # the gravity model is balanced
+    for _ in range(m.timeline.n_steps):
+        m.step()
+    np.testing.assert_allclose(m.land.total(), area, rtol=1e-9, atol=1e-6)
+    assert min(getattr(m.land, c).min() for c in land.CLASSES) >= -1e-9
+    years = m.timeline.n_steps / 4
+    assert m.population.sum() == pytest.approx(m.population0 * (1 + m.growth_rate) ** years, rel=1e-9)
+    q = m.datacollector.get_model_vars_dataframe()
+    assert len(q) == m.timeline.n_steps and np.isfinite(q.to_numpy(dtype=float)).all()
+    assert 0 < q["pt_share"].iloc[-1] < 1 and q["members"].iloc[-1] > 0
+
+
+def test_pairs_within_the_cutoff_are_exactly_the_shortest_paths_within_it():
+    tp = TransportParams(catchment_min=25.0)
+    g = build_geography(load_region("prague"), RegionConfig(name="prague"), tp, np.random.default_rng(0))
+    full = shortest_path(nx.to_scipy_sparse_array(g.graph, nodelist=range(g.n), weight="car_min"), method="D",
+                         directed=False)
+    within = full <= 25.0
+    assert not g.pairs.complete
+    assert g.pairs.nnz == within.sum()
+    off = ~g.pairs.own
+    np.testing.assert_allclose(g.pairs.car_min[off], full[g.pairs.orig, g.pairs.dest][off], rtol=1e-12)
+    assert np.isfinite(g.pairs.pt_min).all() and np.isfinite(g.pairs.road_km).all()
+
+
+def test_accelerated_balancing_reaches_the_plain_fixed_point():
+    m = CityRegionModel(make_config("region=synthetic", "region.n_municipalities=300"))
+    workers = m.cfg.params.transport.employment_rate * m.population
+    plain, _ = transport.gravity_flows(workers, m.jobs, m.deterrence, plain=20_000, tol=1e-12)
+    fast, _ = transport.gravity_flows(workers, m.jobs, m.deterrence, plain=0, tol=1e-12)
+    np.testing.assert_allclose(fast, plain, rtol=1e-8, atol=1e-9 * plain.max())
+
+
+def test_the_synthetic_region_repeats_its_templates_average_municipality():
+    t = load_region("graz")
+    big = synthetic_facts(t, 5700)
+    assert big.core_population == t.core_population and big.growth_rate == t.growth_rate
+    mean = (t.fua_population - t.core_population) / t.n_municipalities
+    assert big.fua_population == pytest.approx(t.core_population + 5700 * mean)
+    assert big.n_municipalities == 5700
+
+
+def test_n_municipalities_belongs_to_the_synthetic_region_only():
+    with pytest.raises(ConfigError, match=r"region.n_municipalities=50 applies to region=synthetic only"):
+        make_config("region=graz", "region.n_municipalities=50")
+
+
+def test_a_user_table_of_any_size_builds_a_region(tmp_path):
+    rng = np.random.default_rng(5)
+    n = 800
+    rows = ["name,population,area_km2,x_km,y_km,is_core", "Core,250000,120,0,0,1"]
+    rows += [f"M{i:04d},{rng.integers(200, 20000)},{rng.uniform(3, 40):.2f},{rng.uniform(-60, 60):.3f},"
+             f"{rng.uniform(-60, 60):.3f},0" for i in range(n)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    res = run_scenario(make_config("region=graz", f"region.municipalities_csv={path}", "timeline.horizon=2015Q4"))
+    assert len(res.municipalities) == n + 1
+    assert res.municipalities["population_start"].sum() == pytest.approx(250000 + sum(
+        int(r.split(",")[1]) for r in rows[2:]))
+    assert np.isfinite(res.quarterly.select_dtypes("number").to_numpy()).all()
