@@ -47,6 +47,7 @@ test: $(STAMP)
 	$(VPY) -m pytest $(ARGS)
 
 bench: $(STAMP)
+	$(VPY) benchmarks/bench_scale.py
 	$(VPY) benchmarks/bench_regions.py
 	$(VPY) benchmarks/bench_sweep.py
 

@@ -1,6 +1,6 @@
 """Benchmark: median wall time of one run of all five regions (default horizon 2012 Q3 - 2030 Q4, one seed).
 
-Not a test: it prints a table. Target (issue 2): under 2 s on a 2-core machine.
+Not a test: it prints a table. Target: under 1 s on a 2-core machine (benchmarks/bench_scale.py has the full picture).
 Usage: python benchmarks/bench_regions.py [repeats]
 """
 
@@ -37,7 +37,7 @@ def main(repeats: int = 5) -> None:
             for i, t in enumerate(times):
                 totals[i] += t
             print(f"{name:<14}{region:<10}{statistics.median(times):>10.3f}{min(times):>9.3f}")
-        print(f"{name:<14}{'ALL FIVE':<10}{statistics.median(totals):>10.3f}{min(totals):>9.3f}   target < 2 s")
+        print(f"{name:<14}{'ALL FIVE':<10}{statistics.median(totals):>10.3f}{min(totals):>9.3f}   target < 1 s")
 
 
 if __name__ == "__main__":
