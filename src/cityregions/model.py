@@ -112,9 +112,9 @@ class CityRegionModel(Model):
         self.deterrence = pairs.matrix(np.exp(-tp.distance_decay * pairs.car_min))
         car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
         self._b = None
-        self._access_key = None
+        self._members_key = None
         self.flows = self._flows()
-        pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(self.headway_base), pairs.orig == pairs.dest, tp)
+        pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(self.headway_base), pairs.own, tp)
         self.pt_target = self.facts.pt_share if self.facts.pt_share is not None else tp.commute_share_default
         self.asc = transport.calibrate_asc(self.flows, car, pt0, tp.mode_scale, self.pt_target)
         self.modes = transport.mode_tables(pairs, car, self.headway_base, cfg.scenario.service_cofinancing, self.asc,
@@ -316,10 +316,10 @@ class CityRegionModel(Model):
         pairs = self.geo.pairs
         self.flows = self._flows()
         assoc = self.members(Theme.TRANSPORT)
-        if self._access_key != assoc.tobytes():  # mode choice and access change only with the members
+        if self._members_key != assoc.tobytes():  # mode choice and access change only with the members
             self.p_pt = transport.pt_probability_now(self.modes, pairs, assoc, sc.tariff_integration)
             self._pt_kernel = pairs.matrix(transport.access_kernel(self.modes, pairs, assoc))
-            self._access_key = assoc.tobytes()
+            self._members_key = assoc.tobytes()
         self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)
         self.pt_access = (self._pt_kernel @ self.jobs) / (self.deterrence @ self.jobs)
 
