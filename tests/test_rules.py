@@ -12,11 +12,15 @@ from cityregions.config import CooperationParams, LandParams, TimelineConfig, Tr
 from cityregions.phases import Phase, Timeline
 
 
+def _commuting_case(seed: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Symmetric travel times (min), workers and jobs of n random municipalities."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(5, 60, (n, n))
+    return (t + t.T) / 2, rng.uniform(100, 1000, n), rng.uniform(100, 1000, n)
+
+
 def test_gravity_flows_match_workers_and_jobs():
-    rng = np.random.default_rng(0)
-    t = rng.uniform(5, 60, (6, 6))
-    t = (t + t.T) / 2
-    workers, jobs = rng.uniform(100, 1000, 6), rng.uniform(100, 1000, 6)
+    t, workers, jobs = _commuting_case(0, 6)
     f, _ = transport.gravity_flows(workers, jobs, np.exp(-0.05 * t))
     f = f.reshape(6, 6)
     assert f.sum(axis=1) == pytest.approx(workers, rel=1e-6)
@@ -32,10 +36,7 @@ def test_more_distance_decay_keeps_commuters_closer():
 
 
 def test_sparse_and_dense_gravity_flows_agree():
-    rng = np.random.default_rng(2)
-    t = rng.uniform(5, 60, (5, 5))
-    t = (t + t.T) / 2
-    w, j = rng.uniform(100, 1000, 5), rng.uniform(100, 1000, 5)
+    t, w, j = _commuting_case(2, 5)
     dense, _ = transport.gravity_flows(w, j, np.exp(-0.05 * t))
     sparse_, _ = transport.gravity_flows(w, j, sparse.csr_array(np.exp(-0.05 * t)))
     assert sparse_ == pytest.approx(dense, rel=1e-12)
