@@ -22,7 +22,7 @@ PINNED = {
     "graz_integrated_seed3": ("region=graz", "scenario=integrated", "seed=3"),
     "turin_city_regions_seed1_to2020": ("region=turin", "scenario=city_regions", "seed=1", "timeline.horizon=2020Q4"),
 }
-TABLES = ("quarterly", "municipalities", "decisions")
+TABLES = ("quarterly", "municipalities", "decisions", "memberships")
 
 
 def tables(overrides: tuple[str, ...]) -> dict[str, pd.DataFrame]:

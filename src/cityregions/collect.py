@@ -4,7 +4,8 @@
 
 - ``quarterly.parquet``: one row per job x region x quarter (the indicators),
 - ``summary.parquet``: one row per job x region (the headline figures at the horizon),
-- ``municipalities.parquet`` and ``decisions.parquet``: the end state and the council decisions,
+- ``municipalities.parquet``, ``decisions.parquet`` and ``memberships.parquet``: the end state, the council
+  decisions and the membership changes,
 - ``jobs.parquet``: one row per job of the plan, with its state (ok, failed, incomplete, missing), its
   parameters and, for a failed job, the error,
 
@@ -22,7 +23,7 @@ import pandas as pd
 
 from cityregions import results, runner, sweep
 
-TABLES = ("quarterly", "summary", "municipalities", "decisions", "jobs")
+TABLES = ("quarterly", "summary", "municipalities", "decisions", "memberships", "jobs")
 
 
 @dataclass
@@ -95,7 +96,7 @@ def collect(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Collect
         if row.state != "ok":
             continue
         tables = results.read_tables(row.dir)  # sweep_status has verified the checksums
-        for name in ("quarterly", "municipalities", "decisions"):
+        for name in results.TABLES:
             parts[name].append(tables[name])
         q = tables["quarterly"]
         labels = {"job": row.job, "experiment": meta.get("experiment"), "seed": q["seed"].iloc[0],

@@ -184,6 +184,7 @@ def municipality_table(m: CityRegionModel) -> pd.DataFrame:
         "municipality": names, "is_core": m.geo.is_core, "x_km": m.geo.x_km, "y_km": m.geo.y_km,
         "population_start": m.geo.population, "population": m.population, "jobs": m.jobs,
         **land_cols, "greenfield_taken_ha": m.greenfield_by_muni, "fiscal_capacity_eur": m.fiscal_capacity,
+        "revenue_eur": m.revenue, "transaction_costs_eur": m.tc_paid, "contributions_eur": m.contributions,
         "fiscal_capacity_eur_pc": m.fiscal_capacity / m.population, "planning_capacity": m.capacity,
         "pt_access": m.pt_access, "knowledge_land": m.knowledge[Theme.LAND],
         "knowledge_transport": m.knowledge[Theme.TRANSPORT],
@@ -195,6 +196,19 @@ def decision_table(m: CityRegionModel) -> pd.DataFrame:
     cols = ["step", "quarter", "municipality", "theme", "action", "benefit", "information", "negotiation",
             "enforcement", "agency", "autonomy", "contribution", "trust", "net", "perceived_net"]
     df = pd.DataFrame(m.decisions, columns=cols)
+    df.insert(0, "region", m.region)
+    df.insert(1, "scenario", m.cfg.scenario.name)
+    df.insert(2, "seed", m.cfg.seed)
+    return df
+
+
+def membership_table(m: CityRegionModel) -> pd.DataFrame:
+    """Every change of membership in an active agreement, by quarter: membership at any date is the last change
+    before it (none: not a member)."""
+    rows = [(t, m.timeline.label(t), m.geo.names[i], theme, bool(b))
+            for t, theme, who, member in m.membership_log for i, b in zip(who, member, strict=True)]
+    df = pd.DataFrame(rows, columns=["step", "quarter", "municipality", "theme", "member"]).astype(
+        {"step": "int64", "quarter": "object", "municipality": "object", "theme": "object", "member": "bool"})
     df.insert(0, "region", m.region)
     df.insert(1, "scenario", m.cfg.scenario.name)
     df.insert(2, "seed", m.cfg.seed)

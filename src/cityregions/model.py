@@ -124,6 +124,8 @@ class CityRegionModel(Model):
         self.agreements: dict[Theme, list[Agreement]] = {t: [] for t in Theme}
         self.last_payoff: dict[Theme, Payoff] = {}
         self.decisions: list[dict] = []
+        self.membership_log: list[tuple[int, str, np.ndarray, np.ndarray]] = []  # (step, theme, who, member)
+        self._members_before = {t: np.zeros(n, dtype=bool) for t in Theme}
         self.pilots_formed = 0
         self.pilot_themes = self._resolve_themes(cfg.scenario.pilot_themes)
         self.vote_themes = tuple(dict.fromkeys(t for name_ in cfg.scenario.themes for t in self._resolve_themes(name_)))
@@ -201,8 +203,18 @@ class CityRegionModel(Model):
         self._commute()
         self._finance()
         governance.settle(self, t)
+        self._log_membership(t)
         self.datacollector.collect(self)
         self.running = self.steps < self.timeline.n_steps  # Mesa's flag: False once the horizon is reached
+
+    def _log_membership(self, t: int) -> None:
+        """Record who entered or left an active agreement this quarter (pilots, votes, joins, leaves, fading)."""
+        for theme in Theme:
+            now = self.members(theme)
+            who = np.flatnonzero(now != self._members_before[theme])
+            if who.size:
+                self.membership_log.append((t, theme.value, who, now[who]))
+                self._members_before[theme] = now
 
     def _grow(self) -> None:
         """Regional growth: people and jobs, their allocation, and the land they take."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -54,4 +56,126 @@ def save_summary(quarterly: pd.DataFrame, timeline: Timeline, title: str, path: 
     """Write the summary figure as PNG."""
     fig = summary_figure(quarterly, timeline, title)
     fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- the comparison report's figures
+TRAJECTORY_PANELS = (
+    ("greenfield_take_cum_ha", "m_greenfield_ha", "ha", 1.0),
+    ("pt_share", "m_pt_share", "%", 100.0),
+    ("commuting_co2_t", "m_commuting_co2_kt", "kt CO$_2$/yr", 1e-3),
+    ("vacant_commercial_ha", "m_vacant_commercial_ha", "ha", 1.0),
+    ("fiscal_inequality", "m_fiscal_inequality", "Gini 0-1", 1.0),
+    ("members", "m_members", "municipalities", 1.0),
+)
+HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo"]
+GREYS = ["0.15", "0.45", "0.7", "0.3", "0.55", "0.85", "0.1"]
+
+
+def _shade_phases(ax: plt.Axes, phases: pd.DataFrame) -> None:
+    """Grey spans for project phases 1-3 from a table of (year, phase)."""
+    for ph, g in phases.groupby("phase"):
+        shade = PHASE_SHADES.get(Phase(int(ph)))
+        if shade:
+            ax.axvspan(g["year"].min() - 0.125, g["year"].max() + 0.125, color=shade[0], lw=0, zorder=0)
+
+
+def trajectories_figure(traj: pd.DataFrame, phases: pd.DataFrame, arms: list[str], names: dict[str, str],
+                        label: Callable[[str], str], title: str) -> plt.Figure:
+    """Six indicators over time, one line per arm (mean over replicates) with a 10th-90th percentile band."""
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), sharex=True)
+    for ax, (col, key, unit, factor) in zip(axes.flat, TRAJECTORY_PANELS, strict=True):
+        _shade_phases(ax, phases)
+        for k, arm in enumerate(arms):
+            g = traj[traj["arm"] == arm]
+            ax.fill_between(g["year"], g[f"{col}_lo"] * factor, g[f"{col}_hi"] * factor, color=GREYS[k % 7],
+                            alpha=0.25, lw=0, hatch=HATCHES[k % 7], zorder=1)
+            ax.plot(g["year"], g[col] * factor, ls=STYLES[k % len(STYLES)], marker="os^Dvx"[k % 6], markevery=(k * 2, 12), markersize=4, color="black", lw=1.4,
+                    label=names[arm], zorder=2)
+        ax.set_title(textwrap.fill(label(key), 48), fontsize=9)
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3, lw=0.5)
+    for ax in axes[1]:
+        ax.set_xlabel(label("axis_year"))
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    from matplotlib.patches import Patch
+    handles += [Patch(color=c, label=f"phase {n}") for c, n in PHASE_SHADES.values()]
+    fig.legend(handles, labels + [h.get_label() for h in handles[len(labels):]], loc="lower center",
+               ncol=min(len(handles), 6), frameon=False, fontsize=8)
+    fig.suptitle(f"{title}\n{label('fig_trajectories')}", fontsize=10)
+    fig.tight_layout(rect=(0, 0.07, 1, 0.95))
+    return fig
+
+
+def differences_figure(diffs: pd.DataFrame, metrics: list[tuple[str, str]], arms: list[str],
+                       names: dict[str, str], label: Callable[[str], str], title: str) -> plt.Figure:
+    """One small panel per metric: each arm's mean paired difference to the baseline, in the metric's own
+    unit, with its 95 % interval; a bar is dark when the change is better, light when worse, hatched when
+    the interval includes zero."""
+    ncol = 4
+    nrow = -(-len(metrics) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(13, 1.2 + 1.0 * nrow + 0.25 * nrow * len(arms)))
+    fill = {"better": ("0.2", ""), "worse": ("0.8", ""), "unclear": ("white", "///")}
+    for ax, (key, unit) in zip(axes.flat, metrics, strict=False):
+        d = diffs[diffs["metric"] == key].set_index("arm").reindex(arms)
+        y = range(len(arms))
+        lo = (d["diff"] - d["diff_lo"]).fillna(0).clip(lower=0)
+        hi = (d["diff_hi"] - d["diff"]).fillna(0).clip(lower=0)
+        for i, arm in enumerate(arms):
+            colour, hatch = fill.get(d.loc[arm, "verdict"], ("white", "///"))
+            ax.barh(i, d.loc[arm, "diff"], color=colour, edgecolor="black", hatch=hatch, lw=0.6, height=0.6)
+        ax.errorbar(d["diff"], list(y), xerr=[lo, hi], fmt="none", ecolor="black", capsize=3, lw=1)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(list(y), [names[a] for a in arms], fontsize=7)
+        ax.invert_yaxis()
+        ax.set_title(textwrap.fill(label(f"m_{key}"), 42), fontsize=8)
+        ax.set_xlabel(unit, fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="x", alpha=0.3, lw=0.5)
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.set_visible(False)
+    from matplotlib.patches import Patch
+    legend = [Patch(facecolor=c, edgecolor="black", hatch=h, label=label(v)) for v, (c, h) in fill.items()]
+    fig.legend(handles=legend, loc="lower center", ncol=3, frameon=False, fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.96))
+    return fig
+
+
+PAYOFF_PARTS = ("benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "contribution")
+
+
+def payoffs_figure(decisions: pd.DataFrame, label: Callable[[str], str], title: str) -> plt.Figure:
+    """Each decision's payoff breakdown as a stacked bar (EUR/yr): the expected benefit to the right, the four
+    transaction costs, the autonomy cost and the contribution to the left, the net as a marker."""
+    n = len(decisions)
+    fig, ax = plt.subplots(figsize=(10, 1.4 + 0.42 * max(n, 1)))
+    for i, (_, d) in enumerate(decisions.iterrows()):
+        left_pos, left_neg = 0.0, 0.0
+        for k, part in enumerate(PAYOFF_PARTS):
+            v = float(d[part]) if part == "benefit" else -float(d[part])
+            start = left_pos if v >= 0 else left_neg
+            ax.barh(i, v, left=start, color=GREYS[k % 7], hatch=HATCHES[k % 7], edgecolor="black", lw=0.4,
+                    height=0.6, label=label(f"pay_{part}") if i == 0 else None)
+            if v >= 0:
+                left_pos += v
+            else:
+                left_neg += v
+        ax.plot(float(d["net"]), i, marker="D", color="white", markeredgecolor="black", markersize=6,
+                label=label("pay_net") if i == 0 else None, zorder=3)
+    ax.set_yticks(range(n), [f"{d['arm_name']}: {d['quarter']} {d['theme']} – {d['action_name']}"
+                             for _, d in decisions.iterrows()], fontsize=7)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("EUR/yr")
+    ax.grid(axis="x", alpha=0.3, lw=0.5)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.4 / max(n, 1)), ncol=4, frameon=False, fontsize=7)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig: plt.Figure, path: Path, dpi: int = 110) -> None:
+    """Write a figure as PNG and free it."""
+    fig.savefig(path, dpi=dpi, format="png")
     plt.close(fig)

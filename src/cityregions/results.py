@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from cityregions.runner import RunResult
 
 MANIFEST = "manifest.json"
-TABLES = ("quarterly", "municipalities", "decisions")
+TABLES = ("quarterly", "municipalities", "decisions", "memberships")
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

@@ -14,12 +14,14 @@ from cityregions.model import CityRegionModel
 
 @dataclass
 class RunResult:
-    """The tables of one run: indicators per region and quarter, end state per municipality, decisions."""
+    """The tables of one run: indicators per region and quarter, end state per municipality, decisions and
+    membership changes."""
 
     config: RunConfig
     quarterly: pd.DataFrame
     municipalities: pd.DataFrame
     decisions: pd.DataFrame
+    memberships: pd.DataFrame
     models: dict[str, CityRegionModel] = field(default_factory=dict, repr=False)
 
 
@@ -50,6 +52,7 @@ def run_scenario(cfg: RunConfig, progress: bool = False, keep_models: bool = Fal
         quarterly=pd.concat([indicators.quarterly_table(m) for m in models], ignore_index=True),
         municipalities=pd.concat([indicators.municipality_table(m) for m in models], ignore_index=True),
         decisions=pd.concat([indicators.decision_table(m) for m in models], ignore_index=True),
+        memberships=pd.concat([indicators.membership_table(m) for m in models], ignore_index=True),
         models={m.region: m for m in models} if keep_models else {})
 
 

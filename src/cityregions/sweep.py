@@ -92,8 +92,7 @@ class Job:
         """The result's tables with the job's key, experiment and parameters as columns."""
         def add(df: pd.DataFrame) -> pd.DataFrame:
             return with_columns(df, {"job": self.key, "experiment": self.experiment, **self.params})
-        return replace(result, quarterly=add(result.quarterly), municipalities=add(result.municipalities),
-                       decisions=add(result.decisions))
+        return replace(result, **{name: add(getattr(result, name)) for name in results.TABLES})
 
     def is_done(self, digest: str) -> bool:
         """True if a complete result of exactly this configuration is already in the job's directory."""
