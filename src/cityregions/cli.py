@@ -1,5 +1,6 @@
 """The command line: `cityregions region=graz scenario=integrated seed=3` (Hydra overrides), sweeps with
-`--multirun`, and `cityregions collect|status <sweep-dir>`.
+`--multirun`, `cityregions collect|status <sweep-dir>`, and the comparison commands
+`cityregions compare|report|brief` (commands.py).
 
 A thin Hydra entry point: compose the config, convert it once into the validated schema, run, write the run
 directory, print a summary. Bad input exits with status 2 and a message naming the key, the value and what
@@ -159,6 +160,10 @@ def main() -> None:
     """Console entry point."""
     if len(sys.argv) > 1 and sys.argv[1] in ("collect", "status"):
         sys.exit(_sweep_command(sys.argv[1:]))
+    if len(sys.argv) > 1 and sys.argv[1] in ("compare", "report", "brief"):
+        from cityregions import commands
+
+        sys.exit(commands.main(sys.argv[1:]))
     register_configs()
     # argparse cannot take overrides on both sides of a flag; `... +experiment=x --multirun seed=3` is natural
     for flag in ("--multirun", "-m"):

@@ -134,7 +134,7 @@ def paired_differences(values: pd.DataFrame, baseline: str, metrics: list[str] |
     difference (% of the baseline mean), the number of pairs and the verdict (better, worse, unclear)."""
     metrics = metrics or [m.key for m in scorecard.METRICS]
     if baseline not in set(values["arm"]):
-        raise KeyError(f"baseline {baseline!r} is not among the arms: {sorted(set(values['arm']))}")
+        raise ValueError(f"baseline={baseline!r} is not among the arms: {sorted(set(values['arm']))}")
     base = values[values["arm"] == baseline].set_index(PAIR_ON)
     rows = []
     for (arm, region), g in values.groupby(["arm", "region"], sort=False):
@@ -144,7 +144,7 @@ def paired_differences(values: pd.DataFrame, baseline: str, metrics: list[str] |
             continue
         g = g.loc[b.index]
         for key in metrics:
-            d = (g[key] - b[key]).to_numpy(dtype=float)
+            d = (g[key] - b[key]).to_numpy(dtype=float, copy=True)
             # a sum that differs only by floating-point reordering (e.g. the region's jobs) is no difference
             d[np.abs(d) <= 1e-12 * np.abs(b[key].to_numpy(dtype=float))] = 0.0
             diff, lo, hi = interval(d)
@@ -179,6 +179,7 @@ def membership_at(ds: Dataset, arm: str, region: str, step: int) -> pd.DataFrame
     ms = ms[(ms["arm"] == arm) & (ms["region"] == region) & (ms["replicate"] == rep) & (ms["step"] <= step)]
     last = ms.sort_values("step").groupby(["municipality", "theme"])["member"].last()
     for theme in ("land", "transport"):
-        now = last.xs(theme, level="theme") if theme in last.index.get_level_values("theme") else pd.Series()
-        out[theme] = out["municipality"].map(now).fillna(False).astype(bool)
+        now = last.xs(theme, level="theme") if theme in last.index.get_level_values("theme") else pd.Series(
+            dtype=bool)
+        out[theme] = out["municipality"].isin(now.index[now.to_numpy(dtype=bool)])
     return out

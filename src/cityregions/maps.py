@@ -53,9 +53,9 @@ def membership_map(munis: pd.DataFrame, panels: list[tuple[str, pd.DataFrame]], 
         if segments:
             ax.add_collection(LineCollection(segments, colors="0.8", linewidths=0.4, zorder=0))
         state = members.set_index("municipality").reindex(munis["municipality"])
-        land = state["land"].fillna(False).to_numpy(bool)
-        transport = state["transport"].fillna(False).to_numpy(bool)
-        for (lnd, trn), marker, face, key in STATES:
+        land = state["land"].eq(True).to_numpy()
+        transport = state["transport"].eq(True).to_numpy()
+        for (lnd, trn), marker, face, _ in STATES:
             sel = (land == lnd) & (transport == trn)
             ax.scatter(x[sel], y[sel], s=size[sel], marker=marker, facecolors=face, edgecolors="black",
                        linewidths=0.5, zorder=2)

@@ -1,4 +1,6 @@
-"""The one-page figure of a run: the main indicators per region over time, with the project phases shaded."""
+"""Figures: the one-page figure of a run (the main indicators per region over time, the project phases shaded)
+and the comparison report's trajectories, differences to the baseline and payoff breakdowns; all readable in
+black and white (line styles, markers, hatches), with units on every axis."""
 
 from __future__ import annotations
 
@@ -90,7 +92,8 @@ def trajectories_figure(traj: pd.DataFrame, phases: pd.DataFrame, arms: list[str
             g = traj[traj["arm"] == arm]
             ax.fill_between(g["year"], g[f"{col}_lo"] * factor, g[f"{col}_hi"] * factor, color=GREYS[k % 7],
                             alpha=0.25, lw=0, hatch=HATCHES[k % 7], zorder=1)
-            ax.plot(g["year"], g[col] * factor, ls=STYLES[k % len(STYLES)], marker="os^Dvx"[k % 6], markevery=(k * 2, 12), markersize=4, color="black", lw=1.4,
+            ax.plot(g["year"], g[col] * factor, ls=STYLES[k % len(STYLES)], marker="os^Dvx"[k % 6],
+                    markevery=(k * 2, 12), markersize=4, color="black", lw=1.4,
                     label=names[arm], zorder=2)
         ax.set_title(textwrap.fill(label(key), 48), fontsize=9)
         ax.set_ylabel(unit)
@@ -146,14 +149,15 @@ PAYOFF_PARTS = ("benefit", "information", "negotiation", "enforcement", "agency"
 
 
 def payoffs_figure(decisions: pd.DataFrame, label: Callable[[str], str], title: str) -> plt.Figure:
-    """Each decision's payoff breakdown as a stacked bar (EUR/yr): the expected benefit to the right, the four
+    """Each decision's payoff breakdown as a stacked bar (thousand EUR/yr): the expected benefit to the right, the four
     transaction costs, the autonomy cost and the contribution to the left, the net as a marker."""
     n = len(decisions)
-    fig, ax = plt.subplots(figsize=(10, 1.4 + 0.42 * max(n, 1)))
+    height = 2.4 + 0.42 * max(n, 1)
+    fig, ax = plt.subplots(figsize=(11, height))
     for i, (_, d) in enumerate(decisions.iterrows()):
         left_pos, left_neg = 0.0, 0.0
         for k, part in enumerate(PAYOFF_PARTS):
-            v = float(d[part]) if part == "benefit" else -float(d[part])
+            v = (float(d[part]) if part == "benefit" else -float(d[part])) / 1000.0
             start = left_pos if v >= 0 else left_neg
             ax.barh(i, v, left=start, color=GREYS[k % 7], hatch=HATCHES[k % 7], edgecolor="black", lw=0.4,
                     height=0.6, label=label(f"pay_{part}") if i == 0 else None)
@@ -161,17 +165,17 @@ def payoffs_figure(decisions: pd.DataFrame, label: Callable[[str], str], title: 
                 left_pos += v
             else:
                 left_neg += v
-        ax.plot(float(d["net"]), i, marker="D", color="white", markeredgecolor="black", markersize=6,
+        ax.plot(float(d["net"]) / 1000.0, i, marker="D", color="white", markeredgecolor="black", markersize=6,
                 label=label("pay_net") if i == 0 else None, zorder=3)
-    ax.set_yticks(range(n), [f"{d['arm_name']}: {d['quarter']} {d['theme']} – {d['action_name']}"
+    ax.set_yticks(range(n), [textwrap.fill(f"{d['arm_name']}: {d['quarter']} {d['theme']} – {d['action_name']}", 45)
                              for _, d in decisions.iterrows()], fontsize=7)
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("EUR/yr")
+    ax.set_xlabel("thousand EUR/yr")
     ax.grid(axis="x", alpha=0.3, lw=0.5)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.4 / max(n, 1)), ncol=4, frameon=False, fontsize=7)
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=4, frameon=False, fontsize=7)
+    ax.set_title(textwrap.fill(title, 90), fontsize=10)
+    fig.tight_layout(rect=(0, 0.75 / height, 1, 1))
     return fig
 
 

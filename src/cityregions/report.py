@@ -22,6 +22,10 @@ from cityregions.labels import Labels, resolve_language
 OUT = "report"
 
 
+class ReportInputError(ValueError):
+    """A baseline, date or region the dataset does not have; the message lists what it has."""
+
+
 @dataclass
 class Report:
     """What the report was made of and where it went."""
@@ -54,7 +58,7 @@ def map_dates(q: pd.DataFrame, asked: list[str] | None) -> list[tuple[str, int]]
     if asked:
         bad = [d for d in asked if d not in by_label]
         if bad:
-            raise ValueError(f"dates={bad} not in the run; allowed: quarters {steps['quarter'].iloc[0]} to "
+            raise ReportInputError(f"dates={bad} not in the run; allowed: quarters {steps['quarter'].iloc[0]} to "
                              f"{steps['quarter'].iloc[-1]}, written like 2016Q4")
         return [(d, by_label[d]) for d in asked]
     wanted = [steps.loc[steps["phase"] == p, "quarter"].iloc[-1] for p in (2, 3) if (steps["phase"] == p).any()]
@@ -141,6 +145,11 @@ def _cell(row: pd.Series, L: Labels) -> dict[str, str]:
     return cell
 
 
+def write_figure(path: Path, fig: plots.plt.Figure) -> None:
+    """Save a figure as PNG, atomically, and free it."""
+    results.atomic_write(path, lambda p: plots.save(fig, p))
+
+
 def _embed(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
@@ -157,7 +166,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
     ds = compare.load(source)
     arms = ds.arms
     if baseline is not None and baseline not in arms:
-        raise ValueError(f"baseline={baseline!r} is not in {ds.source}; allowed: {', '.join(arms)}")
+        raise ReportInputError(f"baseline={baseline!r} is not in {ds.source}; allowed: {', '.join(arms)}")
     if baseline is None and len(arms) > 1:
         baseline = default_baseline(arms)
     region0 = ds.regions[0]
@@ -182,16 +191,15 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
         traj = traj[traj["region"] == region]
         figs = {}
         path = out / f"trajectories_{region}.png"
-        results.atomic_write(path, lambda p: plots.save(plots.trajectories_figure(
-            traj, phases, arms, names, L, title), p))
+        write_figure(path, plots.trajectories_figure(traj, phases, arms, names, L, title))
         figs["trajectories"] = path
         if baseline is not None:
             others = [a for a in arms if a != baseline]
             d = card[(card["region"] == region) & (card["arm"] != baseline)]
             path = out / f"differences_{region}.png"
             metrics = [(m.key, m.unit) for m in scorecard.METRICS]
-            results.atomic_write(path, lambda p, d=d: plots.save(plots.differences_figure(
-                d, metrics, others, names, L, f"{title}: {L('fig_differences', baseline=names[baseline])}"), p))
+            write_figure(path, plots.differences_figure(
+                d, metrics, others, names, L, f"{title}: {L('fig_differences', baseline=names[baseline])}"))
             figs["differences"] = path
         when = map_dates(q, dates)
         munis = ds.municipalities[(ds.municipalities["region"] == region) & (ds.municipalities["arm"] == arms[0])]
@@ -199,8 +207,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
         panels = [(f"{names[a]} – {d}", compare.membership_at(ds, a, region, s)) for a in arms for d, s in when]
         graph = maps.road_network(ds.run_dir(arms[0], region), region)
         path = out / f"map_{region}.png"
-        results.atomic_write(path, lambda p: plots.save(maps.membership_map(
-            munis, panels, graph, L, title, ncol=len(when)), p))
+        write_figure(path, maps.membership_map(munis, panels, graph, L, title, ncol=len(when)))
         figs["map"] = path
         figures += figs.values()
         tgt = targets(region, q, L)
