@@ -188,6 +188,8 @@ def test_an_unknown_municipality_lists_close_matches(sweeps):
     assert done.returncode == 2
     assert "municipality='Leipzig regoin 05' is not in region leipzig; close matches:" in done.stderr
     assert "'Leipzig region 005'" in done.stderr and "Traceback" not in done.stderr
+    named = cli("brief", str(sweeps["cmp"]), "municipality=Halle (Saale)", cwd=sweeps["root"])  # not Hydra grammar
+    assert named.returncode == 0 and (sweeps["cmp"] / "brief" / "halle_saale.html").is_file(), named.stderr
     with pytest.raises(brief.UnknownMunicipality, match="close matches: 'Halle"):
         brief.find_municipality("Hale (Saale)", ["Leipzig", "Halle (Saale)", "Leipzig region 001"], "leipzig")
 

@@ -21,6 +21,7 @@ GAINS = (  # column of municipalities.parquet, label key, unit, digits
     ("population", "m_population", "residents", 0),
     ("jobs", "m_jobs", "jobs", 0),
     ("revenue_eur", "m_revenue_eur", "EUR/yr", 0),
+    ("debt_service_eur", "m_debt_service_eur", "EUR/yr", 0),
     ("transaction_costs_eur", "m_transaction_costs_eur", "EUR/yr", 0),
     ("contributions_eur", "m_contributions_eur", "EUR/yr", 0),
     ("fiscal_capacity_eur", "m_fiscal_capacity_eur", "EUR/yr", 0),

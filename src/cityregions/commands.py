@@ -24,6 +24,7 @@ from cityregions.labels import LANGUAGES
 
 ALL_SCENARIOS = ["no_cooperation", "city_regions", "land_compact", "transport_alliance", "integrated"]
 OWN_KEYS = {"scenarios", "seeds", "baseline", "lang", "dates", "out", "municipality"}
+RAW_KEYS = {"municipality", "out"}  # taken as written: a name like "Halle (Saale)" is not Hydra grammar
 DEFAULT_SEEDS = 10
 
 
@@ -41,7 +42,9 @@ def parse(args: list[str]) -> tuple[list[Path], dict[str, object], list[str]]:
             dirs.append(Path(a))
             continue
         key = a.split("=", 1)[0].lstrip("+~")
-        if key in OWN_KEYS:
+        if key in RAW_KEYS:
+            own[key] = a.split("=", 1)[1].strip().strip("'\"")
+        elif key in OWN_KEYS:
             try:
                 own[key] = parser.parse_override(a).value()
             except Exception as e:  # Hydra's grammar errors carry the reason in their message
