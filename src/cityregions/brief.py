@@ -8,13 +8,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import numpy as np
 import pandas as pd
 
 from cityregions import compare, plots, results
 from cityregions.labels import Labels, resolve_language
-from cityregions.report import ReportInputError, _embed, _facts, default_baseline, write_figure
+from cityregions.report import ReportInputError, default_baseline, embed_png, facts_of, template, write_figure
 
 OUT = "brief"
 GAINS = (  # column of municipalities.parquet, label key, unit, digits
@@ -92,7 +91,7 @@ def make_brief(source: str | Path, municipality: str, baseline: str | None = Non
     baseline = baseline or default_baseline(arms)
     m_all = ds.municipalities[ds.municipalities["region"] == region]
     name = find_municipality(municipality, list(dict.fromkeys(m_all["municipality"])), region)
-    facts = _facts(region)
+    facts = facts_of(region)
     L = Labels(resolve_language(lang, facts.language if facts else None))
     munis = m_all[m_all["municipality"] == name]
     gains = gains_table(munis, arms, baseline)
@@ -130,11 +129,9 @@ def make_brief(source: str | Path, municipality: str, baseline: str | None = Non
                              {"quarter": r["quarter"], "theme": r["theme"], "action": r["action_name"],
                               **{c: L.num(float(r[c]), 3 if c == "trust" else 0) for c in PAYOFF_COLUMNS}}
                              for _, r in d.iterrows()]})
-    env = jinja2.Environment(loader=jinja2.PackageLoader("cityregions", "templates"),
-                             autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
-    html = env.get_template("brief.html").render(
+    html = template("brief.html").render(
         L=L, lang=L.lang, title=title, sections=sections, columns=PAYOFF_COLUMNS,
-        figure={"file": fig_path.name, "src": _embed(fig_path)}, more=max(len(shown) - MAX_BARS, 0),
+        figure={"file": fig_path.name, "src": embed_png(fig_path)}, more=max(len(shown) - MAX_BARS, 0),
         baseline=L.scenario(baseline), source=str(ds.source))
     path = out / f"{slug}.html"
     results.atomic_write(path, lambda p: p.write_text(html, encoding="utf-8"))

@@ -43,7 +43,8 @@ def default_baseline(arms: list[str]) -> str:
     return "no_cooperation" if "no_cooperation" in arms else arms[0]
 
 
-def _facts(region: str) -> RegionFacts | None:
+def facts_of(region: str) -> RegionFacts | None:
+    """The region's sourced facts, or None for a region without them (e.g. synthetic)."""
     try:
         return load_region(region)
     except (KeyError, ValueError):
@@ -86,7 +87,7 @@ def scorecard_table(values: pd.DataFrame, baseline: str | None) -> pd.DataFrame:
 def targets(region: str, q: pd.DataFrame, L: Labels) -> dict[str, str]:
     """The scorecard's target column: the national ha/day target scaled to the region, the EU path."""
     out = {}
-    facts = _facts(region)
+    facts = facts_of(region)
     nat = scorecard.national_target_ha_per_day(facts) if facts else None
     if nat:
         out["greenfield_ha_per_day"] = f"≤ {L.num(nat[0], 3)} ({nat[1]})"
@@ -99,7 +100,7 @@ def summary_sentences(card: pd.DataFrame, region: str, baseline: str, horizon: s
                       L: Labels) -> list[str]:
     """The plain-language summary of one region, generated from the scorecard's numbers."""
     out = []
-    facts = _facts(region)
+    facts = facts_of(region)
     nat = scorecard.national_target_ha_per_day(facts) if facts else None
     c = card[card["region"] == region].set_index(["arm", "metric"])
     base = L.scenario(baseline)
@@ -150,14 +151,16 @@ def write_figure(path: Path, fig: plots.plt.Figure) -> None:
     results.atomic_write(path, lambda p: plots.save(fig, p))
 
 
-def _embed(path: Path) -> str:
+def embed_png(path: Path) -> str:
+    """A PNG file as a data URI, so the HTML holds its figures itself."""
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def _template() -> jinja2.Template:
+def template(name: str) -> jinja2.Template:
+    """One of the package's HTML templates, autoescaped; a missing value is an error, not a blank."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("cityregions", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
-    return env.get_template("report.html")
+    return env.get_template(name)
 
 
 def make_report(source: str | Path, baseline: str | None = None, lang: str = "en", dates: list[str] | None = None,
@@ -170,7 +173,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
     if baseline is None and len(arms) > 1:
         baseline = default_baseline(arms)
     region0 = ds.regions[0]
-    facts0 = _facts(region0)
+    facts0 = facts_of(region0)
     L = Labels(resolve_language(lang, facts0.language if facts0 else None))
     out = Path(out_dir) if out_dir else ds.source / OUT
     out.mkdir(parents=True, exist_ok=True)
@@ -182,13 +185,13 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
     n = int(values.groupby(["arm", "region"]).size().min())
     crn = ds.common_random_numbers
     summaries = {}
+    trajectories = compare.trajectories(ds, [c for c, *_ in plots.TRAJECTORY_PANELS])
     for region in ds.regions:
         q = ds.quarterly[ds.quarterly["region"] == region]
         horizon = str(q.sort_values("step")["quarter"].iloc[-1])
         title = f"{L.region(region)}"
         phases = q.drop_duplicates("step")[["year", "phase"]]
-        traj = compare.trajectories(ds, [c for c, *_ in plots.TRAJECTORY_PANELS])
-        traj = traj[traj["region"] == region]
+        traj = trajectories[trajectories["region"] == region]
         figs = {}
         path = out / f"trajectories_{region}.png"
         write_figure(path, plots.trajectories_figure(traj, phases, arms, names, L, title))
@@ -225,11 +228,11 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
                              if baseline is not None else [])
         sections.append({"region": region, "title": title, "horizon": horizon, "rows": rows,
                          "summary": summaries[region],
-                         "figures": {k: {"file": p.name, "src": _embed(p)} for k, p in figs.items()}})
+                         "figures": {k: {"file": p.name, "src": embed_png(p)} for k, p in figs.items()}})
     card_out = card.drop(columns=["digits"])
     results.atomic_write(out / "scorecard.csv", lambda p: card_out.to_csv(p, index=False))
     results.atomic_write(out / "values.csv", lambda p: values.to_csv(p, index=False))
-    html = _template().render(
+    html = template("report.html").render(
         L=L, lang=L.lang, sections=sections, arms=[{"key": a, "name": names[a], "baseline": a == baseline}
                                                     for a in arms],
         baseline=names.get(baseline, ""), source=str(ds.source), n=n, crn=crn,
