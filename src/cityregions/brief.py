@@ -61,21 +61,12 @@ class Brief:
     decisions: pd.DataFrame
 
 
-def gains_table(munis: pd.DataFrame, arms: list[str], baseline: str) -> pd.DataFrame:
+def gains_table(munis: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """One row per arm x quantity: the municipality's mean at the horizon and the paired difference to the
     baseline (by replicate) with its 95 % interval."""
-    base = munis[munis["arm"] == baseline].set_index("replicate")
-    rows = []
-    for arm in arms:
-        g = munis[munis["arm"] == arm].set_index("replicate")
-        common = g.index.intersection(base.index)
-        for col, *_ in GAINS:
-            d = (g.loc[common, col].astype(float) - base.loc[common, col].astype(float)).to_numpy()
-            diff, lo, hi = compare.interval(d)
-            rows.append({"arm": arm, "quantity": col, "mean": float(g[col].astype(float).mean()),
-                         "diff": diff if arm != baseline else np.nan, "diff_lo": lo if arm != baseline else np.nan,
-                         "diff_hi": hi if arm != baseline else np.nan, "n": len(common)})
-    return pd.DataFrame(rows)
+    cols = [col for col, *_ in GAINS]
+    values = munis[["arm", "region", "replicate", *cols]].astype({c: float for c in cols})
+    return compare.paired_differences(values, baseline, cols).rename(columns={"metric": "quantity"})
 
 
 def make_brief(source: str | Path, municipality: str, baseline: str | None = None, lang: str = "en",
@@ -94,7 +85,7 @@ def make_brief(source: str | Path, municipality: str, baseline: str | None = Non
     facts = facts_of(region)
     L = Labels(resolve_language(lang, facts.language if facts else None))
     munis = m_all[m_all["municipality"] == name]
-    gains = gains_table(munis, arms, baseline)
+    gains = gains_table(munis, baseline)
     dec = ds.decisions[(ds.decisions["region"] == region) & (ds.decisions["municipality"] == name)].copy()
     first = dec.groupby("arm")["replicate"].transform("min") if len(dec) else pd.Series(dtype=int)
     shown = dec[dec["replicate"] == first] if len(dec) else dec
