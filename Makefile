@@ -1,5 +1,6 @@
 # make run  : create .venv if missing, install cityregions, run the default scenario (Leipzig, city_regions)
-# make test : create .venv if missing, install cityregions with its test extras, run the test suite
+# make test : create .venv if missing, install cityregions with its test extras, install Debian's Chromium for the
+#             browser test of the classroom page if it is missing, run the test suite
 #
 # Python 3.12 or newer is required (Mesa 3.5 needs it). The interpreter is found in this order:
 # $(PYTHON) if given (make run PYTHON=/path/to/python3.12), python3.13, python3.12, python3,
@@ -23,7 +24,7 @@ FIND_PYTHON = for c in "$(PYTHON)" python3.13 python3.12 python3; do \
 	  done; \
 	fi; exit 1
 
-.PHONY: run test venv clean bench
+.PHONY: run test venv clean bench browser app
 
 $(VPY):
 	@py="$$( $(FIND_PYTHON) )" || { \
@@ -43,8 +44,24 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/cityregions $(ARGS)
 
-test: $(STAMP)
-	$(VPY) -m pytest $(ARGS)
+# The page's browser test drives a real Chromium. Playwright cannot download its own browser here (no internet,
+# only package registries), so it uses Debian's package (CITYREGIONS_CHROMIUM overrides the path).
+CHROMIUM ?= $(or $(CITYREGIONS_CHROMIUM),/usr/bin/chromium)
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1; then \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  echo "installing Debian's chromium for the browser test ($$SUDO apt-get install chromium)"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi; \
+	[ -x "$(CHROMIUM)" ] || { echo "error: no Chromium at $(CHROMIUM); install it (Debian: apt-get install chromium)" \
+	  "or set CITYREGIONS_CHROMIUM=/path/to/chromium" >&2; exit 1; }
+
+test: $(STAMP) browser
+	CITYREGIONS_CHROMIUM=$(CHROMIUM) $(VPY) -m pytest $(ARGS)
+
+app: $(STAMP)
+	$(VENV)/bin/cityregions app $(ARGS)
 
 bench: $(STAMP)
 	$(VPY) benchmarks/bench_scale.py

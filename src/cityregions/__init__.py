@@ -1,7 +1,8 @@
 """cityregions: an agent-based model of inter-municipal cooperation in the five CITY REGIONS partnerships.
 
 The public face: build a model with :func:`build_model` (or :class:`CityRegionModel` directly), run a whole
-configuration with :func:`run_scenario`, and read a region's sourced facts with :func:`load_region`.
+configuration with :func:`run_scenario` (its configuration from :func:`load_config`, composed as the command
+line composes it), and read a region's sourced facts with :func:`load_region`.
 """
 
 __version__ = "0.1.0"
@@ -14,7 +15,8 @@ from cityregions.config import ConfigError, RunConfig  # noqa: E402
 # The model (Mesa, scipy, networkx) loads on first use, so that a sweep's driver process, which only checks
 # configurations and hands jobs to workers, starts in half the time.
 _LAZY = {"CityRegionModel": "cityregions.model", "build_model": "cityregions.model",
-         "load_region": "cityregions.data", "run_scenario": "cityregions.runner"}
+         "load_region": "cityregions.data",
+         "load_config": "cityregions.cli", "run_scenario": "cityregions.runner"}
 
 
 def __getattr__(name: str) -> Any:
@@ -23,4 +25,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'cityregions' has no attribute {name!r}")
 
 
-__all__ = ["CityRegionModel", "ConfigError", "RunConfig", "build_model", "load_region", "run_scenario"]
+__all__ = ["CityRegionModel", "ConfigError", "RunConfig", "build_model", "load_config", "load_region", "run_scenario"]

@@ -1,6 +1,6 @@
 """The command line: `cityregions region=graz scenario=integrated seed=3` (Hydra overrides), sweeps with
 `--multirun`, `cityregions collect|status <sweep-dir>`, and the comparison commands
-`cityregions compare|report|brief` (commands.py).
+`cityregions compare|report|brief` (commands.py), and the classroom page `cityregions app` (app.py).
 
 A thin Hydra entry point: compose the config, convert it once into the validated schema, run, write the run
 directory, print a summary. Bad input exits with status 2 and a message naming the key, the value and what
@@ -41,6 +41,15 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
     except OmegaConfBaseException as e:
         raise ConfigError(str(e).split("\n    full_key")[0]) from None
     return validate(obj)
+
+
+def load_config(overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
+    """The validated configuration that `cityregions <overrides>` would run (for notebooks and the page)."""
+    from hydra import compose, initialize_config_dir
+
+    register_configs()
+    with initialize_config_dir(config_dir(), version_base="1.3"):
+        return to_run_config(compose("config", overrides=list(overrides)))
 
 
 def run(cfg: RunConfig, out_dir: Path, job: Job | None = None) -> Path:
@@ -156,8 +165,20 @@ def _sweep_command(argv: list[str]) -> int:
     return 0 if rest.empty else 1
 
 
+def _app_command(argv: list[str]) -> int:
+    """`cityregions app [solara run options]`: serve the classroom page (Solara's server, production mode)."""
+    import os
+
+    app = Path(__file__).with_name("app.py")
+    cmd = [sys.executable, "-m", "solara", "run", str(app), "--production", *argv]
+    os.execv(sys.executable, cmd)  # the server replaces this process, so Ctrl-C and signals reach it directly
+    return 0  # pragma: no cover
+
+
 def main() -> None:
     """Console entry point."""
+    if len(sys.argv) > 1 and sys.argv[1] == "app":
+        sys.exit(_app_command(sys.argv[2:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("collect", "status"):
         sys.exit(_sweep_command(sys.argv[1:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("compare", "report", "brief"):

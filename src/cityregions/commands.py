@@ -177,21 +177,15 @@ def _dates(own: dict[str, object]) -> list[str] | None:
 
 def _check_name(name: str, rest: list[str]) -> None:
     """Refuse an unknown municipality before running anything (the names come from the region's geography)."""
-    from hydra import compose, initialize_config_dir
-
     from cityregions.brief import find_municipality
-    from cityregions.cli import config_dir, to_run_config
-    from cityregions.config import register_configs
+    from cityregions.cli import load_config
     from cityregions.model import CityRegionModel
 
     region = _region(rest)
     if region == "all":
         raise UsageError("brief is for one municipality of one region: choose region=<name>")
-    register_configs()
-    keep = [a for a in rest if not a.startswith(("hydra.", "replicate="))]
-    with initialize_config_dir(config_dir(), version_base="1.3"):
-        cfg = to_run_config(compose("config", overrides=[f"region={region}", *[a for a in keep
-                                                                              if not a.startswith("region=")]]))
+    keep = [a for a in rest if not a.startswith(("hydra.", "replicate=", "region="))]
+    cfg = load_config([f"region={region}", *keep])
     find_municipality(name, CityRegionModel(cfg, region=region).geo.names, region)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cityregions import cooperation as co
-from cityregions import payoffs
+from cityregions import mayors, payoffs
 from cityregions.cooperation import Action, Agreement, Payoff, Status, Theme
 
 if TYPE_CHECKING:
@@ -127,6 +127,8 @@ def council_vote(m: CityRegionModel, t: int) -> None:
         p = payoff(m, theme, base, institutional=True)
         seen = perceived_net(m, theme, p)
         yes = co.choose(seen, cp.decision_noise_keur * 1000.0, m.rng)
+        if m.mayors:
+            yes = mayors.vote(m, theme, yes)
         _log(m, t, theme, Action.VOTE_YES, yes, p, seen)
         _log(m, t, theme, Action.VOTE_NO, ~yes, p, seen)
         share = m.population[yes & suburbs].sum() / max(m.population[suburbs].sum(), 1.0)
@@ -153,6 +155,10 @@ def join_or_leave(m: CityRegionModel, t: int) -> None:
             institutional = a.status == Status.INSTITUTIONALISED
             p = a.last_payoff if a.last_payoff is not None else payoff(m, theme, a.members, institutional)
             leavers = a.members & (a.loss_streak >= cp.exit_patience)
+            if m.mayors:
+                stayers = leavers.copy()
+                leavers = mayors.leavers(m, theme, a.members, leavers)
+                a.loss_streak[stayers & ~leavers] = 0  # a mayor who stays despite losses is asked again later
             if leavers.any():
                 _log(m, t, theme, Action.LEAVE, leavers, p, p.net)
                 a.members = a.members & ~leavers
@@ -163,9 +169,11 @@ def join_or_leave(m: CityRegionModel, t: int) -> None:
             successful = a.members & (p.net > 0)
             share = m.adjacency @ successful.astype(float) / degree  # share of neighbours that are successful members
             look = ~a.members & (m.rng.random(m.geo.n) < cp.imitation_rate * share)
-            if look.any():
+            if look.any() or m.mayors:
                 seen = perceived_net(m, theme, p)
-                joiners = look & co.choose(seen, noise, m.rng)
+                joiners = look & co.choose(seen, noise, m.rng) if look.any() else look
+                if m.mayors:
+                    joiners = mayors.joiners(m, theme, a.members, joiners)
                 if joiners.any():
                     _log(m, t, theme, Action.JOIN, joiners, p, seen)
                     a.members = a.members | joiners

@@ -125,6 +125,9 @@ class CityRegionModel(Model):
         self.last_payoff: dict[Theme, Payoff] = {}
         self.decisions: list[dict] = []
         self.membership_log: list[tuple[int, str, np.ndarray, np.ndarray]] = []  # (step, theme, who, member)
+        self.mayors: set[int] = set()  # municipalities whose decisions students take (mayor mode)
+        self.answers: dict[tuple[int, Theme], bool] = {}  # their answers for the coming quarter (mayors.due)
+        self.student_choices: list[dict] = []  # every answer applied, beside what the rule would have done
         self._members_before = {t: np.zeros(n, dtype=bool) for t in Theme}
         self.pilots_formed = 0
         self.pilot_themes = self._resolve_themes(cfg.scenario.pilot_themes)
@@ -204,6 +207,7 @@ class CityRegionModel(Model):
         self._finance()
         governance.settle(self, t)
         self._log_membership(t)
+        self.answers = {}
         self.datacollector.collect(self)
         self.running = self.steps < self.timeline.n_steps  # Mesa's flag: False once the horizon is reached
 

@@ -1,0 +1,168 @@
+"""The classroom page in a real browser: `cityregions app` served on loopback, driven by Playwright in Debian's
+Chromium. Only a browser catches a page that Python renders happily but that stays blank (assets from a CDN,
+Vue 3 widgets), so the console, page errors and failed requests must all be empty.
+
+The screenshot is saved as test-artifacts/classroom.png, with the click-to-update times in classroom.txt.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CITYREGIONS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+TIMEOUT_MS = 30_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """The server ends if pytest is killed (Linux: PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`cityregions app` on a free loopback port, in its own process group, stopped after the tests."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("app") / "server.log"
+    exe = Path(sys.executable).with_name("cityregions")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(exe), "app", "--host", "127.0.0.1", "--port", str(port), "--no-open"],
+                                stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path_factory.mktemp("cwd"),
+                                start_new_session=True, preexec_fn=_die_with_parent)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"cityregions app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"cityregions app did not listen within 60 s:\n{log.read_text()[-3000:]}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium (Playwright cannot download its own browser on these machines)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: run `make test` (it installs Debian's chromium) or set "
+                    "CITYREGIONS_CHROMIUM")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS)
+        yield b
+        b.close()
+
+
+def _chart_src(page) -> str:
+    return page.locator("img.widget-image").nth(1).get_attribute("src") or ""
+
+
+def _step(page, quarter: int) -> float:
+    """Press Step and wait for the banner to show the quarter; returns the seconds it took."""
+    t = time.monotonic()
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_function("q => document.body.innerText.includes(`Quarter ${q} of `)", arg=quarter,
+                           polling="raf", timeout=TIMEOUT_MS)  # every frame: Playwright's own waits back off to 0.5 s
+    return time.monotonic() - t
+
+
+def test_the_page_steps_charts_and_explains_in_a_real_browser(server, browser):
+    problems: list[str] = []
+    page = browser.new_page(viewport={"width": 1500, "height": 1400})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+    try:
+        page.goto(server)
+        page.get_by_text("Start: 2012Q3").wait_for()
+        page.locator("img.widget-image").nth(1).wait_for()
+        chart = _chart_src(page)
+
+        times = [_step(page, q) for q in range(1, 7)]  # into phase 2: the pilots have formed
+        page.wait_for_function("([i, old]) => document.querySelectorAll('img.widget-image')[i].src !== old",
+                               arg=[1, chart])
+        assert _chart_src(page) != chart, "the chart did not change after stepping"
+        assert "Phase 2: pilot projects" in page.inner_text("body")
+
+        page.locator(".v-select").filter(has_text="Municipality").first.locator(".v-select__slot").click()
+        item = page.locator(".menuable__content__active .v-list-item").nth(3)
+        name = item.inner_text().strip()
+        item.click()
+        page.get_by_text(f"Payoff breakdown of {name}").wait_for()
+        body = page.inner_text("body")
+        for item in ("benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "net"):
+            assert item in body, f"the payoff breakdown lacks {item!r}"
+        page.wait_for_selector(".menuable__content__active", state="detached")
+        page.wait_for_timeout(500)  # the menu's fade-out
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "classroom.png", full_page=True)
+        (ARTIFACTS / "classroom.txt").write_text(
+            "seconds from Step click to the new quarter on the page (Leipzig): "
+            + ", ".join(f"{t:.2f}" for t in times) + "\n")
+        page.wait_for_load_state("networkidle")  # a missing asset fails only after the server's retries
+    finally:
+        page.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_mayor_mode_waits_for_the_student_and_applies_the_vote(server, browser):
+    problems: list[str] = []
+    page = browser.new_page(viewport={"width": 1500, "height": 1400})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+    try:
+        page.goto(server)
+        page.get_by_text("Start: 2012Q3").wait_for()
+        page.locator(".v-select").filter(has_text="played by students").first.locator(".v-select__slot").click()
+        page.locator(".menuable__content__active .v-list-item").filter(has_text="Leipzig").first.click()
+        page.keyboard.press("Escape")
+        for q in range(1, 10):  # to the last quarter before the council vote
+            _step(page, q)
+        page.get_by_text("Waiting for the mayors").wait_for()
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.wait_for_timeout(1500)
+        assert "Quarter 9 of " in page.inner_text("body"), "the page did not wait for the mayor's vote"
+        page.get_by_role("button", name="No", exact=True).click()
+        page.get_by_text("→ No").wait_for()
+        _step(page, 10)
+        page.get_by_text("What your choices did").wait_for()
+        assert "rule's choices" in page.inner_text("body")
+        page.wait_for_load_state("networkidle")  # a missing asset fails only after the server's retries
+    finally:
+        page.close()
+    assert problems == [], "\n".join(problems)

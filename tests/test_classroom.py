@@ -1,0 +1,114 @@
+"""The classroom session behind the page: it replays the model exactly, waits for student-mayors, applies their
+choices (a forced leave shows in the membership) and explains every municipality's payoffs."""
+
+from __future__ import annotations
+
+import pytest
+
+from cityregions.classroom import BREAKDOWN, Classroom, overrides
+from cityregions.cli import load_config
+from cityregions.cooperation import Status, Theme
+from cityregions.model import CityRegionModel
+
+
+@pytest.fixture(scope="module")
+def at_vote() -> Classroom:
+    """Leipzig with its core city and one suburb played by students, stopped before the council vote."""
+    c = Classroom(region="leipzig", scenario="land_compact")
+    c.set_mayors([c.names[0], c.names[5]])
+    while not c.waiting:
+        c.step()
+    return c
+
+
+def _to_session(c: Classroom, kind: str) -> None:
+    """Step (answering 'stay' to every yearly question) until a question of this kind is due."""
+    while c.running and not any(q.kind == kind for q in c.unanswered()):
+        for q in c.unanswered():
+            c.answer(q.name, q.theme, True)
+        c.step()
+
+
+def test_without_mayors_the_classroom_is_the_model_with_the_same_seed():
+    c = Classroom(region="graz", scenario="integrated", seed=3)
+    plain = CityRegionModel(load_config(overrides("graz", "integrated", 3, {
+        "revenue_sharing_key": 0.25, "greenfield_cap": 1.3, "transaction_cost_scale": 1.0,
+        "cofinancing_rate": 0.75, "pilots_per_theme": 1})))
+    for _ in range(20):
+        c.step()
+        plain.step()
+    a = c.run.datacollector.get_model_vars_dataframe()
+    b = plain.datacollector.get_model_vars_dataframe()
+    assert a.equals(b)
+    assert c.counterfactual.cfg.scenario.name == "no_cooperation" and c.counterfactual.steps == 20
+
+
+def test_the_page_waits_for_the_council_vote_and_then_applies_it(at_vote: Classroom):
+    c = at_vote
+    questions = c.unanswered()
+    assert {q.kind for q in questions} == {"vote"} and {q.name for q in questions} == {c.names[0], c.names[5]}
+    before = c.quarter
+    c.step()
+    assert c.quarter == before, "a quarter was simulated before the mayors answered"
+    with pytest.raises(ValueError, match="faces no decision"):
+        c.answer(c.names[1], "land", True)
+    for q in questions:
+        c.answer(q.name, q.theme, True)
+    c.step()
+    assert c.quarter == before + 1
+    applied = {(d["municipality"], d["question"], d["answer"]) for d in c.run.student_choices}
+    assert applied == {(c.names[0], "vote", True), (c.names[5], "vote", True)}
+    assert c.membership().set_index("municipality").loc[c.names[5], "land"]
+
+
+def test_a_forced_leave_shows_in_the_membership_and_in_the_effect(at_vote: Classroom):
+    c = at_vote
+    _to_session(c, "stay")
+    suburb = c.names[5]
+    assert c.membership().set_index("municipality").loc[suburb, "land"], "the suburb should still be a member"
+    c.answer(suburb, "land", False)
+    for q in c.unanswered():
+        c.answer(q.name, q.theme, True)
+    c.step()
+    assert not c.membership().set_index("municipality").loc[suburb, "land"]
+    assert any(d["municipality"] == suburb and d["action"] == "leave" and d["step"] == c.quarter - 1
+               for d in c.run.decisions)
+    effect = c.effect()
+    row = effect.municipalities.set_index("municipality").loc[suburb]
+    assert row["member now"] == "none" and row["member under the rule"] == "land"
+    assert set(effect.region.columns) == {"indicator", "your choices", "rule's choices", "difference"}
+
+
+def test_a_core_city_voting_no_blocks_the_agreement():
+    statuses = {}
+    for choice in (True, False):
+        c = Classroom(region="leipzig", scenario="land_compact")
+        c.set_mayors([c.names[0]])
+        while not c.waiting:
+            c.step()
+        c.answer(c.names[0], "land", choice)
+        c.step()
+        statuses[choice] = {a.status for a in c.run.agreements[Theme.LAND]}
+    assert Status.INSTITUTIONALISED in statuses[True]
+    assert Status.INSTITUTIONALISED not in statuses[False]
+
+
+def test_why_gives_the_payoff_breakdown_and_the_decisions():
+    c = Classroom(region="turin", scenario="integrated")
+    for _ in range(6):
+        c.step()
+    breakdown, decisions = c.why(c.names[0])
+    assert list(breakdown.columns) == ["theme", "status", *BREAKDOWN]
+    assert set(breakdown["theme"]) == {"land", "transport"}
+    net = breakdown["benefit"] - breakdown[["information", "negotiation", "enforcement", "agency", "autonomy",
+                                            "contribution"]].sum(axis=1)
+    assert net.to_numpy() == pytest.approx(breakdown["net"].to_numpy())
+    assert set(decisions["action"]) <= {"join_pilot", "vote_yes", "vote_no", "join", "leave"} and len(decisions)
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match="unknown lever 'quorum'"):
+        overrides("graz", "integrated", 0, {"quorum": 0.2})
+    c = Classroom(region="graz")
+    with pytest.raises(ValueError, match="unknown municipality 'Atlantis'"):
+        c.set_mayors(["Atlantis"])
