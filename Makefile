@@ -63,10 +63,11 @@ test: $(STAMP) browser
 app: $(STAMP)
 	$(VENV)/bin/cityregions app $(ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) browser
 	$(VPY) benchmarks/bench_scale.py
 	$(VPY) benchmarks/bench_regions.py
 	$(VPY) benchmarks/bench_sweep.py
+	$(VPY) benchmarks/bench_page.py
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

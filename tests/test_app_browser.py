@@ -129,10 +129,17 @@ def test_the_page_steps_charts_and_explains_in_a_real_browser(server, browser):
         page.wait_for_timeout(500)  # the menu's fade-out
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / "classroom.png", full_page=True)
+        page.locator(".v-select").filter(has_text="Region").first.locator(".v-select__slot").click()
+        page.locator(".menuable__content__active .v-list-item").filter(has_text="graz").first.click()
+        page.get_by_role("button", name="Reset", exact=True).click()
+        page.get_by_text("Graz · scenario city_regions").wait_for()
+        page.get_by_text("Start: 2012Q3").wait_for()
         (ARTIFACTS / "classroom.txt").write_text(
             "seconds from Step click to the new quarter on the page (Leipzig): "
             + ", ".join(f"{t:.2f}" for t in times) + "\n")
         page.wait_for_load_state("networkidle")  # a missing asset fails only after the server's retries
+        if "Traceback" in page.inner_text("body"):  # SolaraViz shows a failing callback's traceback on the page
+            problems.append(page.inner_text("body")[-2000:])
     finally:
         page.close()
     assert problems == [], "\n".join(problems)
@@ -163,6 +170,8 @@ def test_mayor_mode_waits_for_the_student_and_applies_the_vote(server, browser):
         page.get_by_text("What your choices did").wait_for()
         assert "rule's choices" in page.inner_text("body")
         page.wait_for_load_state("networkidle")  # a missing asset fails only after the server's retries
+        if "Traceback" in page.inner_text("body"):  # SolaraViz shows a failing callback's traceback on the page
+            problems.append(page.inner_text("body")[-2000:])
     finally:
         page.close()
     assert problems == [], "\n".join(problems)

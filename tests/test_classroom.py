@@ -14,7 +14,7 @@ from cityregions.model import CityRegionModel
 @pytest.fixture(scope="module")
 def at_vote() -> Classroom:
     """Leipzig with its core city and one suburb played by students, stopped before the council vote."""
-    c = Classroom(region="leipzig", scenario="land_compact")
+    c = Classroom(region="leipzig", policy="land_compact")
     c.set_mayors([c.names[0], c.names[5]])
     while not c.waiting:
         c.step()
@@ -30,7 +30,7 @@ def _to_session(c: Classroom, kind: str) -> None:
 
 
 def test_without_mayors_the_classroom_is_the_model_with_the_same_seed():
-    c = Classroom(region="graz", scenario="integrated", seed=3)
+    c = Classroom(region="graz", policy="integrated", seed=3)
     plain = CityRegionModel(load_config(overrides("graz", "integrated", 3, {
         "revenue_sharing_key": 0.25, "greenfield_cap": 1.3, "transaction_cost_scale": 1.0,
         "cofinancing_rate": 0.75, "pilots_per_theme": 1})))
@@ -82,7 +82,7 @@ def test_a_forced_leave_shows_in_the_membership_and_in_the_effect(at_vote: Class
 def test_a_core_city_voting_no_blocks_the_agreement():
     statuses = {}
     for choice in (True, False):
-        c = Classroom(region="leipzig", scenario="land_compact")
+        c = Classroom(region="leipzig", policy="land_compact")
         c.set_mayors([c.names[0]])
         while not c.waiting:
             c.step()
@@ -94,7 +94,7 @@ def test_a_core_city_voting_no_blocks_the_agreement():
 
 
 def test_why_gives_the_payoff_breakdown_and_the_decisions():
-    c = Classroom(region="turin", scenario="integrated")
+    c = Classroom(region="turin", policy="integrated")
     for _ in range(6):
         c.step()
     breakdown, decisions = c.why(c.names[0])

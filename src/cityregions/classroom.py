@@ -55,7 +55,8 @@ class Effect:
 class Classroom(mesa.Model):
     """A region and scenario played in class: step, the counterfactual beside it, and student-mayors."""
 
-    def __init__(self, region: str = "leipzig", scenario: str = "city_regions", seed: int = 0,
+    # `policy`, not `scenario`: Mesa's Model has a `scenario` of its own, which SolaraViz passes on reset
+    def __init__(self, region: str = "leipzig", policy: str = "city_regions", seed: int = 0,
                  revenue_sharing_key: float = 0.25, greenfield_cap: float = 1.3, cap_greenfield: bool = True,
                  transaction_cost_scale: float = 1.0, cofinancing_rate: float = 0.75, pilots_per_theme: int = 1,
                  rng: int | None = None) -> None:
@@ -66,7 +67,7 @@ class Classroom(mesa.Model):
                   "greenfield_cap": greenfield_cap if cap_greenfield else None,
                   "transaction_cost_scale": transaction_cost_scale, "cofinancing_rate": cofinancing_rate,
                   "pilots_per_theme": int(pilots_per_theme)}
-        self.cfg = load_config(overrides(region, scenario, seed, levers))
+        self.cfg = load_config(overrides(region, policy, seed, levers))
         self.run = CityRegionModel(self.cfg)
         self.counterfactual = CityRegionModel(load_config(overrides(region, "no_cooperation", seed, {})))
         self.shadow: CityRegionModel | None = None  # the rule deciding for the mayors, from their first choice
@@ -199,7 +200,7 @@ def lever_params() -> dict[str, dict]:
     cap.update(value=1.3, max=10.0)
     return {
         "region": {"type": "Select", "label": "Region", "value": "leipzig", "values": list(REGIONS)},
-        "scenario": {"type": "Select", "label": "Scenario", "value": "city_regions", "values": list(SCENARIOS)},
+        "policy": {"type": "Select", "label": "Scenario", "value": "city_regions", "values": list(SCENARIOS)},
         "seed": {"type": "SliderInt", "label": "Seed", "value": 0, "min": 0, "max": 99, "step": 1},
         "revenue_sharing_key": slider("revenue_sharing_key", "Revenue-sharing key", 0.05),
         "cap_greenfield": {"type": "Checkbox", "label": "Cap greenfield take (land compact)", "value": True},
