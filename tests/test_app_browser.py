@@ -8,6 +8,7 @@ The screenshot is saved as test-artifacts/classroom.png, with the click-to-updat
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -134,6 +135,13 @@ def test_the_page_steps_charts_and_explains_in_a_real_browser(server, browser):
         page.get_by_role("button", name="Reset", exact=True).click()
         page.get_by_text("Graz · scenario city_regions").wait_for()
         page.get_by_text("Start: 2012Q3").wait_for()
+        page.get_by_role("button", name="▶", exact=True).click()  # play ...
+        page.wait_for_function("() => document.body.innerText.includes('Quarter 3 of ')", polling="raf")
+        page.get_by_role("button", name="❚❚", exact=True).click()  # ... and pause
+        page.wait_for_timeout(1000)  # a step under way when pausing may still land
+        paused = re.search(r"Quarter (\d+) of", page.inner_text("body")).group(1)
+        page.wait_for_timeout(1500)
+        assert re.search(r"Quarter (\d+) of", page.inner_text("body")).group(1) == paused, "pause did not stop"
         (ARTIFACTS / "classroom.txt").write_text(
             "seconds from Step click to the new quarter on the page (Leipzig): "
             + ", ".join(f"{t:.2f}" for t in times) + "\n")

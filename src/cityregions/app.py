@@ -148,20 +148,28 @@ class ChartsView:
         return self.fig
 
 
+def _figure(view: NetworkView | ChartsView, model: Classroom) -> None:
+    """Redraw only when the quarter or the mayors changed: while the page waits for the students, Play keeps
+    calling step, which then simulates nothing."""
+    state = [model, model.quarter, tuple(sorted(model.run.mayors))]
+    fig = solara.use_memo(lambda: view.update(model), state)
+    solara.FigureMatplotlib(fig, dependencies=state, format="png", dpi=DPI)
+
+
 @solara.component
 def NetworkMap(model: Classroom) -> None:
     """The network, redrawn each quarter."""
-    tick = update_counter.get()
+    update_counter.get()
     view = solara.use_memo(lambda: NetworkView(model), [model])
-    solara.FigureMatplotlib(view.update(model), dependencies=[model, tick], format="png", dpi=DPI)
+    _figure(view, model)
 
 
 @solara.component
 def Charts(model: Classroom) -> None:
     """Greenfield take, public-transport share, fiscal inequality and members, against the counterfactual."""
-    tick = update_counter.get()
+    update_counter.get()
     view = solara.use_memo(lambda: ChartsView(model), [model])
-    solara.FigureMatplotlib(view.update(model), dependencies=[model, tick], format="png", dpi=DPI)
+    _figure(view, model)
 
 
 @solara.component
