@@ -51,7 +51,7 @@ browser:
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
 	if command -v apt-get >/dev/null 2>&1; then \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
-	  echo "installing Debian's chromium for the browser test ($$SUDO apt-get install chromium)"; \
+	  echo "installing Debian's chromium for the browser test: $${SUDO:+$$SUDO }apt-get install chromium"; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi; \
 	[ -x "$(CHROMIUM)" ] || { echo "error: no Chromium at $(CHROMIUM); install it (Debian: apt-get install chromium)" \
