@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import functools
+import os
 
 import pytest
 from hydra import compose, initialize_config_dir
+from hypothesis import HealthCheck, settings
 
 from cityregions.cli import config_dir, to_run_config
 from cityregions.config import RunConfig, register_configs
 from cityregions.runner import RunResult, run_scenario
 
 register_configs()
+
+# Property-based tests: a fixed, bounded, derandomized profile in CI (`make test`), a long one by hand:
+#   HYPOTHESIS_PROFILE=long make test ARGS="tests/test_properties.py tests/test_fuzz.py"
+settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=2000, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def make_config(*overrides: str) -> RunConfig:
