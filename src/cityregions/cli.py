@@ -1,6 +1,7 @@
 """The command line: `cityregions region=graz scenario=integrated seed=3` (Hydra overrides), sweeps with
 `--multirun`, `cityregions collect|status <sweep-dir>`, and the comparison commands
-`cityregions compare|report|brief` (commands.py), and the classroom page `cityregions app` (app.py).
+`cityregions compare|report|brief` (commands.py), the classroom page `cityregions app` (app.py), and
+`cityregions rerun <run-dir>` (rerun.py).
 
 A thin Hydra entry point: compose the config, convert it once into the validated schema, run, write the run
 directory, print a summary. Bad input exits with status 2 and a message naming the key, the value and what
@@ -179,12 +180,22 @@ def main() -> None:
     """Console entry point."""
     if len(sys.argv) > 1 and sys.argv[1] == "app":
         sys.exit(_app_command(sys.argv[2:]))
+    if len(sys.argv) > 1 and sys.argv[1] == "rerun":
+        from cityregions import rerun
+
+        sys.exit(rerun.main(sys.argv[2:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("collect", "status"):
         sys.exit(_sweep_command(sys.argv[1:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("compare", "report", "brief"):
         from cityregions import commands
 
         sys.exit(commands.main(sys.argv[1:]))
+    refused = [a.split("=", 1)[0] for a in sys.argv[1:] if "=" in a and ("_target_" in a.split("=", 1)[0]
+                                                                       or "()" in a.split("=", 1)[0])]
+    if refused:  # configs are data: nothing named in them is ever called (see also the sweeper's check)
+        print(f"cityregions: refused: {', '.join(refused)}: a configuration cannot name code to call "
+              "(_target_ or a logging factory)", file=sys.stderr)
+        sys.exit(2)
     register_configs()
     # argparse cannot take overrides on both sides of a flag; `... +experiment=x --multirun seed=3` is natural
     for flag in ("--multirun", "-m"):

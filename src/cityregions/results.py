@@ -12,6 +12,8 @@ import functools
 import hashlib
 import json
 import os
+import platform
+import subprocess
 import tempfile
 from collections.abc import Callable
 from importlib.metadata import version
@@ -47,10 +49,29 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+RESULT_PACKAGES = ("cityregions", "mesa", "numpy", "scipy", "networkx", "hydra-core", "omegaconf", "pandas",
+                   "pyarrow")
+
+
 @functools.cache
 def versions() -> dict[str, str]:
-    """Versions of the packages that shape results (looked up once per process)."""
-    return {p: version(p) for p in ("cityregions", "mesa", "numpy", "networkx", "hydra-core", "pandas")}
+    """Versions of Python and of the packages that shape results (looked up once per process)."""
+    return {"python": platform.python_version(), **{p: version(p) for p in RESULT_PACKAGES}}
+
+
+@functools.cache
+def provenance() -> dict[str, Any]:
+    """The source the run came from: the git commit of the package's checkout, if it is one, and whether tracked
+    files differed from it (None outside a checkout, e.g. an installed wheel)."""
+    src = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "-C", str(src), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no", "--", "."],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": None, "git_dirty": None}
+    return {"git_commit": head, "git_dirty": bool(dirty)}
 
 
 def _sha256(path: Path) -> str:
@@ -96,7 +117,7 @@ def write_run(result: RunResult, out_dir: str | Path, extra: dict[str, Callable[
         "complete": True, "regions": sorted(result.quarterly["region"].unique().tolist()),
         "scenario": result.config.scenario.name, "seed": result.config.seed, "replicate": result.config.replicate,
         "config_sha256": config_digest(result.config), **(meta or {}),
-        "versions": versions(),
+        "versions": versions(), **provenance(), "platform": platform.platform(),
         "files": {f: _sha256(out / f) for f in files}}
     atomic_write(out / MANIFEST, lambda p: p.write_text(json.dumps(manifest, indent=2), encoding="utf-8"))
     return out

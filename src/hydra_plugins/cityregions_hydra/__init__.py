@@ -23,7 +23,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobStatus
 from hydra.errors import HydraException
 from hydra.plugins.search_path_plugin import SearchPathPlugin
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,38 @@ ConfigStore.instance().store(group="hydra/sweeper", name="cityregions", node=Pla
                              provider="cityregions")
 
 
+def foreign_targets(node: Any, path: str, top: bool = True) -> list[str]:
+    """Keys below a plugin's own config that would make Hydra's recursive instantiate call something: `_target_`
+    (other than the plugin's own, at the top) and logging's `()` factories."""
+    found = []
+    if isinstance(node, DictConfig):
+        for k in node.keys():
+            key = f"{path}.{k}"
+            if (k == "_target_" and not top) or k == "()":
+                found.append(key)
+            found += foreign_targets(node._get_node(k), key, top=False)
+    elif isinstance(node, ListConfig):
+        for i in range(len(node)):
+            found += foreign_targets(node._get_node(i), f"{path}[{i}]", top=False)
+    return found
+
+
 class PlannedSweeper(BasicSweeper):
     """Hydra's basic grid sweeper that checks and plans every job first and lets failed jobs fail alone."""
+
+    def setup(self, *, hydra_context: Any, task_function: Any, config: DictConfig) -> None:
+        """Refuse configs that would have Hydra instantiate anything but its plugins, before the launcher exists.
+
+        Hydra instantiates the launcher from `hydra.launcher` recursively: a nested `_target_` (say in a Ray
+        launcher's `init`) would call whatever it names. Configs are data; nothing in them is executed.
+        """
+        found = [k for part in ("launcher", "sweeper") for k in foreign_targets(config.hydra[part], f"hydra.{part}")]
+        if found:
+            print(f"cityregions sweep: refused: {', '.join(found)}: configurations are data, and nothing named in "
+                  "them is called (only Hydra's own launcher and sweeper plugins are instantiated)",
+                  file=sys.stderr, flush=True)
+            raise SystemExit(2)
+        super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
 
     def validate_jobs(self, jobs: list[list[str]]) -> None:
         """Check every swept value before any job runs: a bad value stops the sweep at once (exit 2).
@@ -111,8 +141,13 @@ class PlannedSweeper(BasicSweeper):
         jobs = [list(job) for batch in self.overrides for job in batch]
         self.validate_jobs(jobs)
         sweep_dir = Path(self.config.hydra.sweep.dir)
-        sweep_dir.mkdir(parents=True, exist_ok=True)
-        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        try:
+            sweep_dir.mkdir(parents=True, exist_ok=True)
+            OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        except OSError as e:  # read-only, full, or not a directory: say so before any job starts
+            print(f"cityregions sweep: cannot write the sweep directory {sweep_dir}: {e.strerror or e}; "
+                  "nothing was run", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
         dirname = self.config.hydra.job.config.override_dirname
         exclude = list(dirname.exclude_keys)
 

@@ -1,0 +1,171 @@
+"""Reliability: a run is reproduced from its own directory; configs and tables are data, never code; a sweep
+that meets a full disk or an unwritable directory says so, takes no half-written result for complete, and
+finishes the rest when run again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cityregions import collect, rerun, results, sweep
+
+SMALL = ("region=graz", "timeline.horizon=2015Q4", "plot=false", "progress=false")
+
+
+def cityregions(*args: str, cwd: Path, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
+    """`python -m cityregions ...` in cwd, with a timeout, output captured."""
+    return subprocess.run([sys.executable, "-m", "cityregions", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd, **kw)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("rerun")
+    r = cityregions(*SMALL, f"output_dir={tmp / 'run'}", cwd=tmp)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return tmp / "run"
+
+
+def test_a_run_records_what_is_needed_to_reproduce_it(run_dir):
+    manifest = results.read_manifest(run_dir)
+    assert {"python", "cityregions", "mesa", "numpy", "networkx", "hydra-core"} <= set(manifest["versions"])
+    assert manifest["seed"] == 0 and manifest["replicate"] == 0 and "config_sha256" in manifest
+    assert "git_commit" in manifest and "platform" in manifest
+    assert results.read_config(run_dir / "config.yaml").region.name == "graz"
+
+
+def test_rerun_reproduces_a_run_table_for_table(run_dir):
+    out = rerun.rerun(run_dir)
+    assert out.identical and [t.table for t in out.tables] == list(results.TABLES)
+    r = cityregions("rerun", str(run_dir), cwd=run_dir.parent)
+    assert r.returncode == 0 and "reproduced: every table identical" in r.stdout
+
+
+def _tamper(src: Path, dst: Path) -> None:
+    """A copy of a run with one value of one table changed, re-signed so that it counts as complete."""
+    import shutil
+
+    shutil.copytree(src, dst)
+    q = pd.read_parquet(dst / "quarterly.parquet")
+    q.loc[5, "pt_share"] += 0.01
+    q.to_parquet(dst / "quarterly.parquet", index=False)
+    manifest = json.loads((dst / "manifest.json").read_text())
+    manifest["files"]["quarterly.parquet"] = hashlib.sha256((dst / "quarterly.parquet").read_bytes()).hexdigest()
+    (dst / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_rerun_names_the_table_column_and_row_that_differ(run_dir, tmp_path):
+    _tamper(run_dir, tmp_path / "tampered")
+    out = rerun.rerun(tmp_path / "tampered")
+    bad = [t for t in out.tables if not t.identical]
+    assert [t.table for t in bad] == ["quarterly"] and "'pt_share', row 5" in bad[0].detail
+    r = cityregions("rerun", str(tmp_path / "tampered"), cwd=tmp_path)
+    assert r.returncode == 1 and "NOT reproduced" in r.stdout
+
+
+def test_rerun_refuses_what_is_not_a_complete_run(run_dir, tmp_path):
+    r = cityregions("rerun", str(tmp_path), cwd=tmp_path)
+    assert r.returncode == 2 and "not a run directory" in r.stdout
+    import shutil
+
+    shutil.copytree(run_dir, tmp_path / "cut")
+    (tmp_path / "cut" / "decisions.parquet").write_bytes(b"half")
+    r = cityregions("rerun", str(tmp_path / "cut"), cwd=tmp_path)
+    assert r.returncode == 2 and "incomplete" in r.stdout
+
+
+# ---------------------------------------------------------------- nothing executed from data
+def test_a_target_on_the_command_line_is_refused_before_anything_runs(tmp_path):
+    for override in ("+_target_=os.system", "+hydra.launcher.ray.init._target_=builtins.print"):
+        r = cityregions("--multirun", "hydra/launcher=ray_local", override, cwd=tmp_path, timeout=60)
+        assert r.returncode == 2 and "refused" in r.stderr and override.split("=")[0] in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_target_in_a_config_file_is_refused_and_never_called(tmp_path):
+    marker = tmp_path / "called"
+    exp = tmp_path / "conf" / "experiment"
+    exp.mkdir(parents=True)
+    (exp / "evil.yaml").write_text(
+        "# @package _global_\nhydra:\n  launcher:\n    ray:\n      init:\n        _target_: pathlib.Path.touch\n"
+        f"        _args_: [{json.dumps(str(marker))}]\n")
+    r = cityregions("--config-dir", str(tmp_path / "conf"), "hydra/launcher=ray_local", "+experiment=evil",
+                    "--multirun", *SMALL, f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path, timeout=120)
+    assert r.returncode == 2 and "hydra.launcher.ray.init._target_" in r.stderr, r.stderr[-2000:]
+    assert not marker.exists() and not (tmp_path / "sweep").exists()
+
+
+def test_yaml_tags_that_would_build_python_objects_are_not_loaded(tmp_path):
+    marker = tmp_path / "called"
+    exp = tmp_path / "conf" / "experiment"
+    exp.mkdir(parents=True)
+    (exp / "evil.yaml").write_text(f"# @package _global_\nseed: !!python/object/apply:os.system ['touch {marker}']\n")
+    r = cityregions("--config-dir", str(tmp_path / "conf"), "+experiment=evil", *SMALL, cwd=tmp_path, timeout=120)
+    assert r.returncode != 0 and not marker.exists()
+
+
+def test_code_in_a_municipality_table_is_text_not_code(tmp_path):
+    marker = tmp_path / "called"
+    code = f"__import__('os').system('touch {marker}')"
+    csv = tmp_path / "munis.csv"
+    csv.write_text("name,population,area_km2,x_km,y_km,is_core\n"
+                   f"Core,500000,300,0,0,1\n\"{code}\",20000,40,12,3,0\n=cmd|' /C calc'!A0,15000,35,-8,9,0\n"
+                   "Third,9000,30,5,-14,0\n")
+    r = cityregions(*SMALL, f"region.municipalities_csv={csv}", f"output_dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    names = set(pd.read_parquet(tmp_path / "run" / "municipalities.parquet")["municipality"])
+    assert code in names and "=cmd|' /C calc'!A0" in names and not marker.exists()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(csv.read_text().replace("20000", f"\"{code}\""))
+    r = cityregions(*SMALL, f"region.municipalities_csv={bad}", cwd=tmp_path)
+    assert r.returncode == 2 and "column 'population'" in r.stderr and not marker.exists()
+
+
+# ---------------------------------------------------------------- faults during sweeps
+GRID = ("--multirun", "region=graz,prague", "timeline.horizon=2015Q4", "plot=false", "hydra/launcher=basic")
+
+
+def _disk_of(limit: int):
+    """A child whose files cannot grow past `limit` bytes: writes beyond fail as on a full disk (EFBIG)."""
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_a_full_disk_fails_the_job_it_hits_records_it_and_a_rerun_finishes_the_rest(tmp_path):
+    out = tmp_path / "sweep"
+    # Prague's municipality table (about 80 kB) does not fit; every file of Graz (under 30 kB) does
+    r = cityregions(*GRID, f"hydra.sweep.dir={out}", cwd=tmp_path, preexec_fn=_disk_of(50_000))
+    assert r.returncode == 1 and "1 of 2 jobs failed" in r.stderr and "File too large" in r.stderr
+    jobs = sweep.find_jobs(out)
+    prague = next(d for k, d in jobs.items() if "prague" in k)
+    graz = next(d for k, d in jobs.items() if "graz" in k)
+    assert results.is_complete(graz) and not results.is_complete(prague)
+    assert not (prague / results.MANIFEST).exists() and (prague / "error.json").is_file()
+    assert not list(out.rglob("*.tmp")), "a temporary file was left behind"
+    for f in prague.glob("*.parquet"):  # what was written is whole, never a truncated file under a final name
+        pd.read_parquet(f)
+    status = sweep.sweep_status(out).set_index("job")["state"].to_dict()
+    assert sorted(status.values()) == ["failed", "ok"]
+    graz_written = (graz / results.MANIFEST).stat().st_mtime_ns
+
+    r = cityregions(*GRID, f"hydra.sweep.dir={out}", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "1 ran, 1 already complete" in r.stdout + r.stderr
+    assert (graz / results.MANIFEST).stat().st_mtime_ns == graz_written, "a finished job was run again"
+    gathered = collect.collect(out)
+    assert gathered.not_ok.empty and set(gathered.tables["quarterly"]["region"]) == {"graz", "prague"}
+
+
+def test_an_unwritable_sweep_directory_is_reported_before_any_job(tmp_path):
+    r = cityregions(*GRID, "hydra.sweep.dir=/proc/cityregions-sweep", cwd=tmp_path, timeout=120)
+    assert r.returncode == 2 and "cannot write the sweep directory" in r.stderr and "Traceback" not in r.stderr
