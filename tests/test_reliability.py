@@ -169,3 +169,69 @@ def test_a_full_disk_fails_the_job_it_hits_records_it_and_a_rerun_finishes_the_r
 def test_an_unwritable_sweep_directory_is_reported_before_any_job(tmp_path):
     r = cityregions(*GRID, "hydra.sweep.dir=/proc/cityregions-sweep", cwd=tmp_path, timeout=120)
     assert r.returncode == 2 and "cannot write the sweep directory" in r.stderr and "Traceback" not in r.stderr
+
+
+KILL_MID_WRITE = """
+import os, signal, sys
+from cityregions import cli, results
+write = results.atomic_write
+def dying(path, writer):
+    if path.name == "municipalities.parquet" and "prague" in str(path):
+        def half(p):
+            writer(p)
+            p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
+            os.kill(os.getpid(), signal.SIGKILL)  # the job's process dies inside the write
+        return write(path, half)
+    return write(path, writer)
+results.atomic_write = dying
+sys.argv = ["cityregions", *sys.argv[1:]]
+cli.main()
+"""
+
+
+def test_a_job_killed_mid_write_leaves_no_result_that_looks_complete_and_a_rerun_finishes_it(tmp_path):
+    out = tmp_path / "sweep"
+    r = subprocess.run([sys.executable, "-c", KILL_MID_WRITE, *GRID, f"hydra.sweep.dir={out}"], capture_output=True,
+                       text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == -signal.SIGKILL
+    prague = next(out.glob("region=prague*"))  # a killed job leaves neither manifest nor error record
+    assert list(prague.glob(".municipalities.parquet.*.tmp")), "the write was not interrupted"
+    assert not (prague / "municipalities.parquet").exists() and not results.is_complete(prague)
+    states = sweep.sweep_status(out).set_index("job")["state"]
+    assert states.filter(like="graz").tolist() == ["ok"] and states.filter(like="prague").tolist() != ["ok"]
+
+    r = cityregions(*GRID, f"hydra.sweep.dir={out}", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert results.is_complete(prague) and not list(out.rglob("*.tmp"))
+
+
+DIE_IN_RAY_WORKER = """
+import os, signal
+_replace = os.replace
+def replace(src, dst, *a, **k):
+    if str(dst).endswith("municipalities.parquet") and "prague" in str(dst):
+        os.kill(os.getpid(), signal.SIGKILL)  # this Ray worker dies while the job writes its results
+    return _replace(src, dst, *a, **k)
+os.replace = replace
+"""
+
+
+def test_a_killed_ray_worker_is_reported_and_a_rerun_finishes_the_sweep(tmp_path):
+    import os
+
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(DIE_IN_RAY_WORKER)  # loaded by every Python the sweep starts
+    out = tmp_path / "sweep"
+    ray = ("hydra/launcher=ray_local", "hydra.launcher.ray.init.num_cpus=2")
+    grid = (*GRID[:-1], *ray, f"hydra.sweep.dir={out}")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(inject), os.environ.get("PYTHONPATH")]))}
+    r = cityregions(*grid, cwd=tmp_path, env=env)
+    assert r.returncode == 1 and "the launcher stopped: WorkerCrashedError" in r.stderr, r.stderr[-3000:]
+    assert "Traceback" not in r.stderr.split("the launcher stopped")[-1]
+    prague = next(out.glob("region=prague*"))
+    assert not results.is_complete(prague)
+
+    r = cityregions(*grid, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert all(results.is_complete(d) for d in out.glob("region=*")) and not list(out.rglob("*.tmp"))

@@ -100,9 +100,12 @@ class Job:
         return manifest is not None and manifest.get("config_sha256") == digest and results.is_complete(self.out_dir)
 
     def start(self) -> None:
-        """Forget any earlier result or failure of this job: until it finishes it is incomplete."""
+        """Forget any earlier result or failure of this job: until it finishes it is incomplete. Temporary files
+        of a writer that was killed before it could clean up go too."""
         (self.out_dir / results.MANIFEST).unlink(missing_ok=True)
         (self.out_dir / ERROR).unlink(missing_ok=True)
+        for stale in self.out_dir.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
 
     def fail(self, exc: BaseException) -> None:
         """Record the failure (parameters, error, traceback) beside the job's files."""

@@ -164,7 +164,15 @@ class PlannedSweeper(BasicSweeper):
         returns, failed, index = [], [], 0
         while not self.is_done():
             batch = self.get_job_batch()
-            results = self.launcher.launch(batch, initial_job_idx=index)
+            try:
+                results = self.launcher.launch(batch, initial_job_idx=index)
+            except Exception as e:  # the launcher itself failed, e.g. a Ray worker died: no job's own error
+                print(bookkeeping.final_line(sweep_dir, plan), flush=True)
+                print(f"cityregions sweep: the launcher stopped: {type(e).__name__}: {str(e).splitlines()[0]}\n"
+                      "Finished jobs are kept; a job that was cut off has no manifest and counts as not finished. "
+                      f"`cityregions status {sweep_dir}` lists them; re-running the same command runs only the jobs "
+                      "that are not complete.", file=sys.stderr, flush=True)
+                raise SystemExit(1) from None
             failed += [job for job, r in zip(batch, results, strict=True) if r.status == JobStatus.FAILED]
             index += len(batch)
             returns.append(results)
