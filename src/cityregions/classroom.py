@@ -13,7 +13,6 @@ import dataclasses
 from dataclasses import dataclass
 
 import mesa
-import numpy as np
 import pandas as pd
 
 from cityregions import indicators, mayors
@@ -210,7 +209,3 @@ def lever_params() -> dict[str, dict]:
         "pilots_per_theme": slider("pilots_per_theme", "Pilots per theme", 1, "SliderInt"),
     }
 
-
-def member_counts(m: CityRegionModel) -> dict[str, int]:
-    """Members per theme now (for the page's legend)."""
-    return {t.value: int(np.count_nonzero(m.members(t))) for t in Theme}
