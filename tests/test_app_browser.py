@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,10 @@ def _step(page, quarter: int) -> float:
     return time.monotonic() - t
 
 
-def test_the_page_steps_charts_and_explains_in_a_real_browser(server, browser):
+@contextmanager
+def checked_page(browser, server):
+    """A fresh session of the page; on leaving, console errors, page errors, HTTP >= 400 and tracebacks shown on
+    the page must all be absent."""
     problems: list[str] = []
     page = browser.new_page(viewport={"width": 1500, "height": 1400})
     page.set_default_timeout(TIMEOUT_MS)
@@ -109,6 +113,17 @@ def test_the_page_steps_charts_and_explains_in_a_real_browser(server, browser):
     try:
         page.goto(server)
         page.get_by_text("Start: 2012Q3").wait_for()
+        yield page
+        page.wait_for_load_state("networkidle")  # a missing asset fails only after the server's retries
+        if "Traceback" in page.inner_text("body"):  # SolaraViz shows a failing callback's traceback on the page
+            problems.append(page.inner_text("body")[-2000:])
+    finally:
+        page.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_page_steps_charts_and_explains_in_a_real_browser(server, browser):
+    with checked_page(browser, server) as page:
         page.locator("img.widget-image").nth(1).wait_for()
         chart = _chart_src(page)
 
@@ -145,24 +160,10 @@ def test_the_page_steps_charts_and_explains_in_a_real_browser(server, browser):
         (ARTIFACTS / "classroom.txt").write_text(
             "seconds from Step click to the new quarter on the page (Leipzig): "
             + ", ".join(f"{t:.2f}" for t in times) + "\n")
-        page.wait_for_load_state("networkidle")  # a missing asset fails only after the server's retries
-        if "Traceback" in page.inner_text("body"):  # SolaraViz shows a failing callback's traceback on the page
-            problems.append(page.inner_text("body")[-2000:])
-    finally:
-        page.close()
-    assert problems == [], "\n".join(problems)
 
 
 def test_mayor_mode_waits_for_the_student_and_applies_the_vote(server, browser):
-    problems: list[str] = []
-    page = browser.new_page(viewport={"width": 1500, "height": 1400})
-    page.set_default_timeout(TIMEOUT_MS)
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
-    try:
-        page.goto(server)
-        page.get_by_text("Start: 2012Q3").wait_for()
+    with checked_page(browser, server) as page:
         page.locator(".v-select").filter(has_text="played by students").first.locator(".v-select__slot").click()
         page.locator(".menuable__content__active .v-list-item").filter(has_text="Leipzig").first.click()
         page.keyboard.press("Escape")
@@ -177,9 +178,3 @@ def test_mayor_mode_waits_for_the_student_and_applies_the_vote(server, browser):
         _step(page, 10)
         page.get_by_text("What your choices did").wait_for()
         assert "rule's choices" in page.inner_text("body")
-        page.wait_for_load_state("networkidle")  # a missing asset fails only after the server's retries
-        if "Traceback" in page.inner_text("body"):  # SolaraViz shows a failing callback's traceback on the page
-            problems.append(page.inner_text("body")[-2000:])
-    finally:
-        page.close()
-    assert problems == [], "\n".join(problems)
