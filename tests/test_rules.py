@@ -42,6 +42,33 @@ def test_sparse_and_dense_gravity_flows_agree():
     assert sparse_ == pytest.approx(dense, rel=1e-12)
 
 
+def _steep_line(decay: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Twelve municipalities on a 400 km line, 30 to 430 minutes apart: deterrence down to exp(-430 * decay)."""
+    x = np.linspace(0.0, 400.0, 12)
+    deterrence = np.exp(-decay * (np.abs(np.subtract.outer(x, x)) + 30.0))
+    return deterrence, np.linspace(1.0, 1e5, 12), np.linspace(1e5, 1.0, 12)
+
+
+@pytest.mark.parametrize("store", [np.asarray, sparse.csr_array])
+def test_gravity_flows_balance_when_a_municipality_has_almost_no_jobs(store):
+    deterrence, workers, jobs = _steep_line(1.0)  # plain Furness sweeps stall here (found by fuzzing)
+    jobs[3] = 1e-12
+    f, b = transport.gravity_flows(workers, jobs, store(deterrence))
+    f = f.reshape(12, 12)
+    assert np.isfinite(f).all() and np.isfinite(b).all()
+    assert f.sum(axis=1) == pytest.approx(workers, rel=1e-6)
+    assert f.sum(axis=0) == pytest.approx(jobs * workers.sum() / jobs.sum(), rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize("decay", [0.05, 0.2, 0.5, 1.0])
+@pytest.mark.parametrize("scale", [1e-290, 1e290])
+def test_a_warm_start_far_out_of_scale_gives_the_cold_start_flows(decay, scale):
+    deterrence, workers, jobs = _steep_line(decay)  # the factors are only fixed up to a common scale
+    cold, b = transport.gravity_flows(workers, jobs, deterrence)
+    warm, _ = transport.gravity_flows(workers, jobs, deterrence, b * scale)
+    assert warm == pytest.approx(cold, rel=1e-6, abs=1e-9 * workers.sum())
+
+
 def test_mode_choice_responds_to_cost():
     car = np.array([5.0, 5.0])
     p = transport.pt_probability(car, np.array([4.0, 8.0]), 0.5, 0.0)

@@ -19,7 +19,7 @@ REGIONS = ("leipzig", "graz", "wroclaw", "prague", "turin")
 SCENARIOS = ("no_cooperation", "city_regions", "land_compact", "transport_alliance", "integrated")
 THEMES = ("land", "transport")
 PILOT_CHOICES = ("region", "none", "land", "transport", "land+transport")
-QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+QUARTER_RE = re.compile(r"^([0-9]{4})Q([1-4])\Z")  # ASCII digits; no trailing newline
 
 
 class ConfigError(ValueError):
@@ -256,6 +256,10 @@ def _check_value(key: str, value: Any, meta: dict[str, Any]) -> None:
     """Check one leaf value against its declared range or choices."""
     if isinstance(value, list):
         for i, v in enumerate(value):
+            if isinstance(v, list | dict):  # OmegaConf lets a nested list or mapping into a typed list
+                allowed = ("one of " + ", ".join(meta["choices"]) if meta.get("choices")
+                           else f"{meta.get('lo')} <= value <= {meta.get('hi')}")
+                raise ConfigError(f"{key}[{i}]={v!r} is not a single value; allowed: a flat list, each {allowed}")
             _check_value(f"{key}[{i}]", v, meta)
         return
     choices = meta.get("choices")

@@ -90,6 +90,8 @@ def form_pilots(m: CityRegionModel, t: int) -> None:
     for theme in m.pilot_themes:
         taken = np.zeros(m.geo.n, dtype=bool)
         for k in range(sc.pilots_per_theme):
+            if taken.all():  # every municipality is in a pilot of this theme: no lead is left for another
+                break
             lead = m.geo.core if k == 0 else int(np.argmax(np.where(taken, -1.0, m.population)))
             group = np.zeros(m.geo.n, dtype=bool)
             group[lead] = True

@@ -31,9 +31,75 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     at 1,000 municipalities): after `plain` sweeps without convergence, Anderson acceleration (Walker & Ni
     2011) on log b takes over and reaches the same fixed point in about a tenth of the sweeps; the switch comes
     early when the sweeps' contraction rate shows they will not make it. tol bounds the last sweep's relative
-    change of b.
+    change of b. Where the margins are nearly infeasible (a municipality with almost no jobs, very steep
+    decay) the factors can leave floating-point range: then a cold start, and failing that the same sweeps in
+    log space (Schmitzer 2019), which cannot overflow.
     """
     jobs = jobs * (workers.sum() / jobs.sum())  # a closed region: as many jobs as working residents
+    with np.errstate(over="ignore", invalid="ignore"):  # leaving the range is detected below, not warned about
+        flows, b_out = _furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth)
+        if not _balanced(flows, b_out, workers, deterrence) and b is not None:
+            flows, b_out = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth)
+    if not _balanced(flows, b_out, workers, deterrence):
+        flows, b_out = _log_furness(workers, jobs, deterrence, tol, max_iter)
+    return flows, b_out
+
+
+def _balanced(flows: np.ndarray, b: np.ndarray, workers: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
+              rtol: float = 1e-6) -> bool:
+    """Whether balancing stayed in floating-point range and converged: finite, unclamped factors, and each
+    municipality's flows carrying its workers (the columns match by construction)."""
+    if not (np.isfinite(flows).all() and (b < 1e299).all() and (b > 1e-299).all()):
+        return False
+    if isinstance(deterrence, np.ndarray):
+        out = flows.reshape(deterrence.shape).sum(axis=1)
+    else:
+        rows = np.repeat(np.arange(deterrence.shape[0]), np.diff(deterrence.indptr))
+        out = np.bincount(rows, flows, minlength=deterrence.shape[0])
+    return bool(np.all(np.abs(out - workers) <= rtol * np.maximum(workers, 1.0)))
+
+
+def _log_furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray, tol: float,
+                 max_iter: int) -> tuple[np.ndarray, np.ndarray]:
+    """Furness sweeps on the logarithms of the factors, each sum a log-sum-exp: slow but never overflows."""
+    if isinstance(deterrence, np.ndarray):
+        n_rows, n_cols = deterrence.shape
+        rows, cols = np.divmod(np.arange(n_rows * n_cols), n_cols)
+        k = deterrence.ravel()
+    else:
+        n_rows, n_cols = deterrence.shape
+        rows = np.repeat(np.arange(n_rows), np.diff(deterrence.indptr))
+        cols, k = deterrence.indices, deterrence.data
+    with np.errstate(divide="ignore"):
+        log_k, log_w, log_j = np.log(k), np.log(workers), np.log(jobs)
+    log_b = np.zeros(n_cols)
+    for _ in range(max_iter):
+        log_a = -_log_sum_exp(log_k + log_b[cols] + log_j[cols], rows, n_rows)
+        new = -_log_sum_exp(log_k + log_a[rows] + log_w[rows], cols, n_cols)
+        done = np.max(np.abs(new - log_b), initial=0.0) < tol
+        log_b = new
+        if done:
+            break
+    with np.errstate(invalid="ignore"):
+        flows = np.exp(log_w[rows] + log_a[rows] + log_k + log_b[cols] + log_j[cols])
+    return np.nan_to_num(flows, nan=0.0), np.clip(np.exp(log_b - log_b.max()), 1e-300, None)
+
+
+def _log_sum_exp(values: np.ndarray, segment: np.ndarray, n: int) -> np.ndarray:
+    """log(sum(exp(values))) per segment, shifted by each segment's largest value; 0 for an empty segment."""
+    top = np.full(n, -np.inf)
+    np.maximum.at(top, segment, values)
+    shift = np.where(np.isfinite(top), top, 0.0)
+    total = np.zeros(n)
+    np.add.at(total, segment, np.exp(values - shift[segment]))
+    with np.errstate(divide="ignore"):
+        out = np.log(total) + shift
+    return np.where(np.isfinite(out), out, 0.0)
+
+
+def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
+             b: np.ndarray | None, tol: float, max_iter: int, plain: int, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Furness sweeps on the factors, accelerated (Anderson) in log space when they converge slowly."""
     transposed = deterrence.T
 
     def sweep(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
