@@ -17,9 +17,11 @@ register_configs()
 
 # Property-based tests: a fixed, bounded, derandomized profile in CI (`make test`), a long one by hand:
 #   HYPOTHESIS_PROFILE=long make test ARGS="tests/test_properties.py tests/test_fuzz.py"
+# (HYPOTHESIS_MAX_EXAMPLES sets the long profile's examples per test; default 2,000)
 settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=2000, deadline=None, print_blob=True,
+settings.register_profile("long", max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "2000")),
+                          deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

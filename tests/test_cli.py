@@ -44,20 +44,25 @@ def test_runs_from_another_working_directory(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["region=dresden"], "Could not find 'region/dresden'"),
-    (["scenario=sprawl"], "Could not find 'scenario/sprawl'"),
+    (["region=dresden"], "region=dresden: no such region; allowed: all, graz, leipzig, prague, synthetic, turin"),
+    (["scenario=sprawl"], "scenario=sprawl: no such scenario; allowed: city_regions, integrated,"),
     (["scenario.cofinancing_rate=1.5"],
      "scenario.cofinancing_rate=1.5 is out of range; allowed: 0.0 <= value <= 1.0"),
     (["scenario.quorum=-0.1"], "scenario.quorum=-0.1 is out of range; allowed: 0.0 <= value <= 1.0"),
-    (["scenario.revenue_sharing_kye=0.5"], "Could not override 'scenario.revenue_sharing_kye'"),
+    (["scenario.revenue_sharing_kye=0.5"],
+     "scenario.revenue_sharing_kye: no such key; did you mean revenue_sharing_key"),
     (["params.land.optimism=lots"],
-     "Error merging override params.land.optimism=lots\nValue 'lots' of type 'str' could not be converted to Float"),
+     "params.land.optimism=lots: Value 'lots' of type 'str' could not be converted to Float"),
+    (["--multirun", "scenario.quorum=0.5,yes"],
+     "scenario.quorum=yes: Value 'yes' of type 'str' could not be converted"),
+    (["seed=1.5"], "seed=1.5: Value '1.5' of type 'float' could not be converted to Integer"),
     (["timeline.horizon=2030"], "timeline.horizon='2030' is not a quarter"),
 ])
-def test_bad_input_prints_its_message_exits_nonzero_and_writes_nothing(tmp_path, args, message):
+def test_bad_input_prints_one_line_exits_2_and_writes_nothing(tmp_path, args, message):
     out = tmp_path / "run"
-    r = cli(*args, f"hydra.run.dir={out}")
-    assert r.returncode != 0
+    r = cli(*args, f"hydra.run.dir={out}", f"hydra.sweep.dir={out}")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("cityregions: invalid configuration: ") and r.stderr.count("\n") == 1, r.stderr
     assert message in r.stderr
     assert not (out / "manifest.json").exists()
     assert not out.exists() or not any(p.suffix == ".parquet" for p in out.iterdir())

@@ -3,8 +3,9 @@
 Every input is either ACCEPTED, and then the model runs (a short horizon) with finite numbers in all its
 tables, or REJECTED with cityregions.config.ConfigError whose one-line message names the field: the config key
 (`scenario.quorum`) or the CSV file (with its row and column where there is one). A value of the wrong type
-for the schema (`scenario.quorum=true`) is refused by Hydra while composing, before our validation; that
-ConfigCompositionException names the key too and counts as a rejection. Nothing else may escape, the command
+for the schema (`scenario.quorum=true`) is refused by Hydra while composing in-process; that
+ConfigCompositionException names the key too and counts as a rejection (the command line refuses it before
+composing, with status 2 and one line, as any other bad input). Nothing else may escape, the command
 line prints no traceback, and nothing hangs (every example runs under a time limit).
 
 - configs: Hydra overrides for every leaf key of RunConfig (walked from the schema): wrong types, out of range,
@@ -14,8 +15,8 @@ line prints no traceback, and nothing hangs (every example runs under a time lim
   files, and the fixed corpus of nasty cases in tests/data/fuzz_corpus/ (its README.md lists every file with
   the expected outcome, and is what the corpus test reads).
 
-Valid inputs the model still fails on are reported and pinned as xfail tests ("known model bugs"), as are
-command-line messages that cli.py does not give yet; fiscal_gap_core_suburb may be NaN by design.
+Valid inputs the model failed on are kept as regression tests ("model bugs found by fuzzing");
+fiscal_gap_core_suburb may be NaN by design.
 
 CI runs the `ci` hypothesis profile (tests/conftest.py; about a minute). The long run, by hand:
     HYPOTHESIS_PROFILE=long FUZZ_KEEP_GOING=1 FUZZ_NO_SHRINK=1 FUZZ_TALLY=fuzz_tally.json \
@@ -866,28 +867,21 @@ def test_cli_runs_an_accepted_nasty_table(cli_runs):
 def test_cli_wrong_type_names_the_key_without_a_traceback(cli_runs):
     r, _ = cli_runs["wrong type"]
     assert r.returncode != 0 and "scenario.quorum" in r.stderr and "Traceback" not in r.stderr
-    tally("command line", "rejected by Hydra (wrong type)")
+    tally("command line", "rejected")
 
 
-# What the command line should do but does not yet (cli.py, not this file's to change): reported.
-@pytest.mark.xfail(reason="cli.py: a value of the wrong type is Hydra's composition error: exit status 1 and a "
-                          "several-line message (full_key, object_type, HYDRA_FULL_ERROR hint)", strict=False)
 def test_cli_wrong_type_exits_2_with_one_line(cli_runs):
     r, _ = cli_runs["wrong type"]
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2 and len(lines) == 1 and "scenario.quorum" in lines[0], r.stderr
 
 
-@pytest.mark.xfail(reason="cli.py/results.py: output_dir naming an existing file ends in FileExistsError with "
-                          "Hydra's error report (exit status 1) instead of a message naming output_dir", strict=False)
 def test_cli_output_dir_that_is_a_file_is_refused(cli_runs):
     r, _ = cli_runs["output_dir is a file"]
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2 and len(lines) == 1 and "output_dir" in lines[0], r.stderr
 
 
-@pytest.mark.xfail(reason="cli.to_run_config keeps only the first line of OmegaConf's error, dropping its "
-                          "full_key: an interpolation error does not name the key", strict=False)
 def test_an_interpolation_error_names_the_key():
     with pytest.raises(ConfigError) as err:
         make_config("scenario.name='${oops}'")
