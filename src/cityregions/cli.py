@@ -1,7 +1,7 @@
 """The command line: `cityregions region=graz scenario=integrated seed=3` (Hydra overrides), sweeps with
 `--multirun`, `cityregions collect|status <sweep-dir>`, and the comparison commands
-`cityregions compare|report|brief` (commands.py), the classroom page `cityregions app` (app.py), and
-`cityregions rerun <run-dir>` (rerun.py).
+`cityregions compare|report|brief` (commands.py), the classroom page `cityregions app` (app.py),
+`cityregions rerun <run-dir>` (rerun.py) and `cityregions sensitivity <sweep-dir>` (sensitivity.py).
 
 A thin Hydra entry point: compose the config, convert it once into the validated schema, run, write the run
 directory, print a summary. Bad input exits with status 2 and a message naming the key, the value and what
@@ -265,6 +265,10 @@ def main() -> None:
         from cityregions import rerun
 
         sys.exit(rerun.main(sys.argv[2:]))
+    if len(sys.argv) > 1 and sys.argv[1] == "sensitivity":
+        from cityregions import sensitivity
+
+        sys.exit(sensitivity.main(sys.argv[2:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("collect", "status"):
         sys.exit(_sweep_command(sys.argv[1:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("compare", "report", "brief"):

@@ -185,3 +185,34 @@ def save(fig: plt.Figure, path: Path, dpi: int = 110) -> None:
     """Write a figure as PNG and free it."""
     fig.savefig(path, dpi=dpi, format="png")
     plt.close(fig)
+
+
+def sensitivity_figure(df: pd.DataFrame, title: str) -> plt.Figure:
+    """One panel per indicator: each parameter's Morris mu* or Sobol' S1 and ST, with 95 % intervals (hatched
+    bars for the total index, so black and white tells them apart)."""
+    metrics = list(dict.fromkeys(df["metric"]))
+    cols = 3
+    rows = -(-len(metrics) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(13, 3.2 * rows + 0.8), squeeze=False)
+    for ax, metric in zip(axes.flat, metrics, strict=False):
+        g = df[df["metric"] == metric].iloc[::-1]
+        pos = range(len(g))
+        if "mu_star" in g:
+            ax.barh(list(pos), g["mu_star"], xerr=g["mu_star_conf"], color="0.55", capsize=2)
+            ax.set_xlabel(f"mu* ({g['unit'].iloc[0]} per input range)", fontsize=8)
+        else:
+            ax.barh([p + 0.2 for p in pos], g["S1"], height=0.4, xerr=g["S1_conf"], color="0.35", capsize=2,
+                    label="first order S1")
+            ax.barh([p - 0.2 for p in pos], g["ST"], height=0.4, xerr=g["ST_conf"], color="white",
+                    edgecolor="black", hatch="//", capsize=2, label="total ST")
+            ax.set_xlabel("share of variance")
+            ax.legend(fontsize=7, loc="lower right")
+        names = [p.removeprefix("params.").removeprefix("scenario.") for p in g["parameter"]]
+        ax.set_yticks(list(pos), names, fontsize=7)
+        ax.set_title(metric, fontsize=10)
+        ax.axvline(0, color="black", lw=0.6)
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

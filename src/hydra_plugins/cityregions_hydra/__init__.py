@@ -59,6 +59,8 @@ class PlannedSweeperConf:
     _target_: str = "hydra_plugins.cityregions_hydra.PlannedSweeper"
     max_batch_size: Optional[int] = None
     params: Optional[Dict[str, str]] = None  # noqa: UP006
+    # a SALib design (cityregions.sensitivity): method, params {key: [low, high]}, n, seed, levels, digits
+    sample: Optional[Dict[str, Any]] = None  # noqa: UP006
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="cityregions", node=PlannedSweeperConf,
@@ -82,7 +84,13 @@ def foreign_targets(node: Any, path: str, top: bool = True) -> list[str]:
 
 
 class PlannedSweeper(BasicSweeper):
-    """Hydra's basic grid sweeper that checks and plans every job first and lets failed jobs fail alone."""
+    """Hydra's basic grid sweeper that checks and plans every job first and lets failed jobs fail alone; with
+    `sample`, every grid job is crossed with the points of a SALib design (sensitivity analysis)."""
+
+    def __init__(self, max_batch_size: Optional[int] = None, params: Optional[Dict[str, str]] = None,  # noqa: UP006
+                 sample: Optional[Dict[str, Any]] = None) -> None:  # noqa: UP006
+        super().__init__(max_batch_size=max_batch_size, params=params)
+        self.sample = OmegaConf.to_container(sample) if isinstance(sample, DictConfig) else sample
 
     def setup(self, *, hydra_context: Any, task_function: Any, config: DictConfig) -> None:
         """Refuse configs that would have Hydra instantiate anything but its plugins, before the launcher exists.
@@ -131,6 +139,26 @@ class PlannedSweeper(BasicSweeper):
                   file=sys.stderr, flush=True)
             raise SystemExit(2)
 
+    def design_jobs(self, grid: list[list[str]]) -> tuple[list[list[str]], Any]:
+        """Every grid job crossed with every point of the sampling design (a point repeated in the design runs
+        once); a bad design stops the sweep before anything runs (exit 2)."""
+        from cityregions.config import ConfigError
+        from cityregions.sensitivity import Design
+
+        try:
+            design = Design.from_mapping(self.sample)
+            x = design.matrix()
+        except ConfigError as e:
+            print(f"cityregions sweep: invalid configuration: {e}; nothing was run", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
+        jobs = {tuple(job) + tuple(design.overrides(row)): None for job in grid for row in x}
+        self.overrides = [[list(job) for job in jobs]]
+        if self.max_batch_size:
+            self.overrides = list(self.split_overrides_to_chunks(self.overrides[0], self.max_batch_size))
+        log.info(f"cityregions sweep: {design.method} design of {len(x)} points ({len(set(map(tuple, x)))} distinct)"
+                 f" x {len(grid)} grid jobs")
+        return [list(job) for job in jobs], (design, x)
+
     def sweep(self, arguments: list[str]) -> Any:
         from cityregions import sweep as bookkeeping
 
@@ -139,11 +167,23 @@ class PlannedSweeper(BasicSweeper):
         self.overrides = self.split_arguments(parser.parse_overrides([*self._parse_config(), *arguments]),
                                               self.max_batch_size)
         jobs = [list(job) for batch in self.overrides for job in batch]
-        self.validate_jobs(jobs)
+        design = None
+        if self.sample:  # the design's values are checked against the schema's ranges: screen the grid only
+            grid = jobs
+            jobs, design = self.design_jobs(grid)
+            self.validate_jobs([job + design[0].overrides(design[1][0]) for job in grid])
+        else:
+            self.validate_jobs(jobs)
         sweep_dir = Path(self.config.hydra.sweep.dir)
         try:
             sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+            if design is not None:
+                from cityregions.results import atomic_write
+                from cityregions.sensitivity import DESIGN
+
+                text = design[0].to_json(design[1])
+                atomic_write(sweep_dir / DESIGN, lambda p: p.write_text(text, encoding="utf-8"))
         except OSError as e:  # read-only, full, or not a directory: say so before any job starts
             print(f"cityregions sweep: cannot write the sweep directory {sweep_dir}: {e.strerror or e}; "
                   "nothing was run", file=sys.stderr, flush=True)
