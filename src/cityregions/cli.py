@@ -1,7 +1,8 @@
 """The command line: `cityregions region=graz scenario=integrated seed=3` (Hydra overrides), sweeps with
 `--multirun`, `cityregions collect|status <sweep-dir>`, and the comparison commands
 `cityregions compare|report|brief` (commands.py), the classroom page `cityregions app` (app.py),
-`cityregions rerun <run-dir>` (rerun.py) and `cityregions sensitivity <sweep-dir>` (sensitivity.py).
+`cityregions rerun <run-dir>` (rerun.py), `cityregions sensitivity <sweep-dir>` (sensitivity.py) and
+`cityregions discover <sweep-dir> outcome=...` (discovery.py).
 
 A thin Hydra entry point: compose the config, convert it once into the validated schema, run, write the run
 directory, print a summary. Bad input exits with status 2 and a message naming the key, the value and what
@@ -269,6 +270,10 @@ def main() -> None:
         from cityregions import sensitivity
 
         sys.exit(sensitivity.main(sys.argv[2:]))
+    if len(sys.argv) > 1 and sys.argv[1] == "discover":
+        from cityregions import discovery
+
+        sys.exit(discovery.main(sys.argv[2:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("collect", "status"):
         sys.exit(_sweep_command(sys.argv[1:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("compare", "report", "brief"):

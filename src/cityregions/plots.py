@@ -216,3 +216,45 @@ def sensitivity_figure(df: pd.DataFrame, title: str) -> plt.Figure:
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def discovery_figure(trajectory: pd.DataFrame, chosen: int, box: pd.DataFrame, title: str) -> plt.Figure:
+    """PRIM's peeling trajectory (coverage against density, each box numbered by its restricted conditions) and
+    the chosen box's limits as bars over each condition's range."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1, 1.2]})
+    left.plot(trajectory["coverage"], trajectory["density"], "-", color="0.6", lw=1)
+    left.scatter(trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="Greys", vmin=-1,
+                 edgecolor="black", s=22, zorder=3)
+    c = trajectory.loc[chosen]
+    left.scatter([c["coverage"]], [c["density"]], marker="*", s=220, facecolor="white", edgecolor="black", zorder=4,
+                 label=f"chosen box {chosen}: {int(c['res_dim'])} condition(s)")
+    left.set_xlabel("coverage (share of the cases of interest inside)")
+    left.set_ylabel("density (share of the box that is of interest)")
+    left.set_xlim(0, 1.02)
+    left.set_ylim(0, 1.02)
+    left.legend(fontsize=8, loc="lower left")
+    left.set_title("peeling trajectory (shade: restricted conditions)", fontsize=9)
+    numeric = box[box["min"].notna()] if "min" in box else box.iloc[0:0]
+    if len(numeric):
+        pos = list(range(len(numeric)))
+        span = (numeric["range_max"] - numeric["range_min"]).where(lambda v: v > 0, 1.0)
+        lo, hi = (numeric["min"] - numeric["range_min"]) / span, (numeric["max"] - numeric["range_min"]) / span
+        right.barh(pos, hi - lo, left=lo, height=0.5, color="0.6", edgecolor="black")
+        for p, r, a, b in zip(pos, numeric.itertuples(), lo, hi, strict=True):
+            right.text((a + b) / 2, p + 0.3, f"{r.min:.3g} to {r.max:.3g} (of {r.range_min:.3g} to {r.range_max:.3g})",
+                       ha="center", fontsize=7)
+        right.set_yticks(pos, [f"{n}\n(qp {q:.2g})" for n, q in zip(numeric["condition"], numeric["qp_value"],
+                                                                    strict=True)], fontsize=7)
+        right.set_xlim(0, 1)
+        right.set_ylim(-0.6, len(numeric) - 0.2)
+        right.set_xlabel("position within each condition's swept range (0 = lowest, 1 = highest)")
+    else:
+        right.set_axis_off()
+    categorical = box[box["kept"].notna()] if "kept" in box else box.iloc[0:0]
+    if len(categorical):
+        text = "\n".join(f"{r.condition}: {r.kept}" for r in categorical.itertuples())
+        right.text(0.02, 0.02, "kept: " + text, transform=right.transAxes, fontsize=8, va="bottom")
+    right.set_title("the chosen box", fontsize=9)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
