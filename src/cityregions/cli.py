@@ -2,7 +2,7 @@
 `--multirun`, `cityregions collect|status <sweep-dir>`, and the comparison commands
 `cityregions compare|report|brief` (commands.py), the classroom page `cityregions app` (app.py),
 `cityregions rerun <run-dir>` (rerun.py), `cityregions sensitivity <sweep-dir>` (sensitivity.py) and
-`cityregions discover <sweep-dir> outcome=...` (discovery.py).
+`cityregions discover <sweep-dir> outcome=...` (discovery.py) and `cityregions search region=...` (search.py).
 
 A thin Hydra entry point: compose the config, convert it once into the validated schema, run, write the run
 directory, print a summary. Bad input exits with status 2 and a message naming the key, the value and what
@@ -274,6 +274,10 @@ def main() -> None:
         from cityregions import discovery
 
         sys.exit(discovery.main(sys.argv[2:]))
+    if len(sys.argv) > 1 and sys.argv[1] == "search":
+        from cityregions import search
+
+        sys.exit(search.main(sys.argv[2:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("collect", "status"):
         sys.exit(_sweep_command(sys.argv[1:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("compare", "report", "brief"):

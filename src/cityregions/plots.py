@@ -258,3 +258,20 @@ def discovery_figure(trajectory: pd.DataFrame, chosen: int, box: pd.DataFrame, t
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def pareto_figure(trials: pd.DataFrame, objectives: list[str], labels: dict[str, str], title: str) -> plt.Figure:
+    """Every trial in each pair of objectives (all minimised: lower left is better), the Pareto front in black."""
+    pairs = [(a, b) for i, a in enumerate(objectives) for b in objectives[i + 1:]]
+    fig, axes = plt.subplots(1, len(pairs), figsize=(4.6 * len(pairs), 4.4), squeeze=False)
+    front = trials[trials["pareto"]]
+    rest = trials[~trials["pareto"]]
+    for ax, (a, b) in zip(axes.flat, pairs, strict=True):
+        ax.scatter(rest[a], rest[b], s=14, facecolor="white", edgecolor="0.55", label="dominated trial")
+        ax.scatter(front[a], front[b], s=24, color="black", marker="D", label="Pareto front (all three)")
+        ax.set_xlabel(labels[a], fontsize=9)
+        ax.set_ylabel(labels[b], fontsize=9)
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
