@@ -227,10 +227,21 @@ def test_every_experiment_composes_and_every_swept_value_is_valid(name):
         parser = OverridesParser.create()
         for key, values in params.items():
             override = parser.parse_override(f"{key}={values}")
-            for v in override.sweep_string_iterator():
+            values = (override.sweep_string_iterator() if override.is_sweep_override()
+                      else [override.get_value_element_as_str()])
+            for v in values:
                 job = compose("config", overrides=[f"+experiment={name}", f"{key}={v}"])
                 to_run_config(job)  # raises ConfigError on an invalid value
-    assert EXPERIMENTS == ["revenue_sharing", "scenario_comparison", "transaction_costs"]
+        if cfg.hydra.sweeper.get("sample"):  # a sampling design: valid, and its points make valid jobs
+            from omegaconf import OmegaConf
+
+            from cityregions.sensitivity import Design
+
+            design = Design.from_mapping(OmegaConf.to_container(cfg.hydra.sweeper.sample))
+            x = design.matrix()
+            for row in (x[0], x[-1]):
+                to_run_config(compose("config", overrides=[f"+experiment={name}", *design.overrides(row)]))
+    assert EXPERIMENTS == ["revenue_sharing", "scenario_comparison", "sensitivity", "transaction_costs"]
 
 
 def test_a_misspelt_experiment_names_the_ones_that_exist(tmp_path):

@@ -1,6 +1,6 @@
 """The command line: `cityregions region=graz scenario=integrated seed=3` (Hydra overrides), sweeps with
 `--multirun`, `cityregions collect|status <sweep-dir>`, and the comparison commands
-`cityregions compare|report|brief` (commands.py), the classroom page `cityregions app` (app.py),
+`cityregions compare|report|brief|validate` (commands.py), the classroom page `cityregions app` (app.py),
 `cityregions rerun <run-dir>` (rerun.py), `cityregions sensitivity <sweep-dir>` (sensitivity.py) and
 `cityregions discover <sweep-dir> outcome=...` (discovery.py) and `cityregions search region=...` (search.py).
 
@@ -280,7 +280,7 @@ def main() -> None:
         sys.exit(search.main(sys.argv[2:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("collect", "status"):
         sys.exit(_sweep_command(sys.argv[1:]))
-    if len(sys.argv) > 1 and sys.argv[1] in ("compare", "report", "brief"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("compare", "report", "brief", "validate"):
         from cityregions import commands
 
         sys.exit(commands.main(sys.argv[1:]))

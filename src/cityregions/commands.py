@@ -1,14 +1,20 @@
-"""The commands for regional managers: `cityregions compare`, `cityregions report` and `cityregions brief`.
+"""The commands for regional managers: `cityregions compare`, `cityregions report` and `cityregions brief`; and
+for researchers `cityregions validate`.
 
     cityregions compare region=turin scenarios=[no_cooperation,integrated] seeds=20 [baseline=..] [lang=..]
     cityregions report <run-or-sweep-dir> [baseline=..] [lang=de|pl|cs|it|local] [dates=[2014Q4,2030Q4]]
     cityregions brief region=leipzig municipality="Leipzig region 005" [scenarios=[..]] [seeds=..]
     cityregions brief <sweep-dir> municipality=..
+    cityregions validate [regions=[leipzig,graz]] [seeds=5] [out=outputs/validation] [overrides..]
 
 `compare` (and `brief` without a directory) runs the scenarios as one Hydra multirun with common random numbers
 (replicate k of every scenario draws the same random numbers) into multirun/compare/<region>/ (resumable: run
 again and finished jobs are skipped), collects it and writes the report. Its own keys are the ones above;
 every other key=value is a Hydra override passed to every job (e.g. seed=7, timeline.horizon=2020Q4).
+`validate` runs the historical scenario (`city_regions`) for each region (default: all five) and replicate in
+this process and writes validation.csv and VALIDATION.md (observed patterns against simulated ones, calibration
+and out-of-sample validation patterns apart; see validation.py) into `out`; other key=value are Hydra overrides
+(e.g. timeline.horizon=2016Q4). Failing patterns are reported, not errors: it exits 0 once the report is written.
 Bad input exits with status 2 and a message naming the key, the value and what is allowed.
 """
 
@@ -20,21 +26,30 @@ from pathlib import Path
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
+from cityregions.config import REGIONS
 from cityregions.labels import LANGUAGES
 
 ALL_SCENARIOS = ["no_cooperation", "city_regions", "land_compact", "transport_alliance", "integrated"]
 OWN_KEYS = {"scenarios", "seeds", "baseline", "lang", "dates", "out", "municipality"}
 RAW_KEYS = {"municipality", "out"}  # taken as written: a name like "Halle (Saale)" is not Hydra grammar
 DEFAULT_SEEDS = 10
+VALIDATE_KEYS = {"regions", "seeds", "out"}
+VALIDATE_REFUSED = {"region": "choose regions with regions=[..] (default: all five)",
+                    "scenario": "validate runs the historical scenario only; allowed: city_regions",
+                    "replicate": "choose the number of replicates with seeds=N",
+                    "output_dir": "choose the report's directory with out=DIR"}
+DEFAULT_VALIDATE_SEEDS = 5
+DEFAULT_VALIDATE_OUT = "outputs/validation"
 
 
 class UsageError(ValueError):
     """Bad input on the command line (exit status 2)."""
 
 
-def parse(args: list[str]) -> tuple[list[Path], dict[str, object], list[str]]:
+def parse(args: list[str], own_keys: set[str] | None = None) -> tuple[list[Path], dict[str, object], list[str]]:
     """Split arguments into directories, this command's own keys (values parsed as Hydra parses them) and the
     Hydra overrides passed on to every job."""
+    own_keys = OWN_KEYS if own_keys is None else own_keys
     dirs, own, rest = [], {}, []
     parser = OverridesParser.create()
     for a in args:
@@ -44,7 +59,7 @@ def parse(args: list[str]) -> tuple[list[Path], dict[str, object], list[str]]:
         key = a.split("=", 1)[0].lstrip("+~")
         if key in RAW_KEYS:
             own[key] = a.split("=", 1)[1].strip().strip("'\"")
-        elif key in OWN_KEYS:
+        elif key in own_keys:
             try:
                 own[key] = parser.parse_override(a).value()
             except Exception as e:  # Hydra's grammar errors carry the reason in their message
@@ -55,7 +70,9 @@ def parse(args: list[str]) -> tuple[list[Path], dict[str, object], list[str]]:
 
 
 def _list(value: object, key: str) -> list[str]:
-    if isinstance(value, str):
+    if hasattr(value, "list"):  # Hydra reads a,b as a sweep
+        value = ",".join(map(str, value.list))
+    if isinstance(value, str) and "," not in value:
         return [value]
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return list(value)
@@ -203,11 +220,59 @@ def _print_scorecard(rep) -> None:
         print("\n" + "\n".join(paragraphs))
 
 
-COMMANDS = {"compare": compare_command, "report": report_command, "brief": brief_command}
+def regions_of(own: dict[str, object]) -> list[str]:
+    """The regions asked for (default, or 'all': the five CITY REGIONS partnerships)."""
+    names = _list(own.get("regions", list(REGIONS)), "regions")
+    if names == ["all"]:
+        names = list(REGIONS)
+    bad = [r for r in names if r not in REGIONS]
+    if bad:
+        raise UsageError(f"regions={bad} not found; allowed: {', '.join(REGIONS)}, all")
+    if len(set(names)) != len(names):
+        raise UsageError(f"regions={names} names a region twice")
+    return names
+
+
+def validate_command(args: list[str]) -> int:
+    """`cityregions validate ...`: run the historical scenario per region and replicate, write the report."""
+    from cityregions import __version__, validation, validation_report
+    from cityregions.cli import load_config
+
+    dirs, own, rest = parse(args, VALIDATE_KEYS)
+    if dirs:
+        raise UsageError(f"validate takes no directory: {' '.join(map(str, dirs))}; usage: cityregions validate "
+                         "[regions=[..]] [seeds=N] [out=DIR] [overrides..]")
+    for a in rest:
+        key = a.split("=", 1)[0].lstrip("+~")
+        if a != "scenario=city_regions" and (key in VALIDATE_REFUSED or key.startswith("hydra.")):
+            raise UsageError(f"{a}: {VALIDATE_REFUSED.get(key, 'no Hydra settings: validate runs in this process')}")
+    regions = regions_of(own)
+    seeds = seeds_of({"seeds": own.get("seeds", DEFAULT_VALIDATE_SEEDS)})
+    raw_out = str(own.get("out", DEFAULT_VALIDATE_OUT))
+    out = Path(raw_out)
+    if not raw_out.strip() or (out.exists() and not out.is_dir()):
+        raise UsageError(f"out={raw_out!r} must name a directory (it is created if missing)")
+    cfg = load_config([f"region={regions[0]}", "scenario=city_regions", *rest])  # bad overrides fail here, early
+    print(f"cityregions validate: scenario city_regions, {seeds} replicate(s) of {', '.join(regions)}", flush=True)
+    report = validation.run(regions, seeds, rest)
+    meta = {"command": " ".join(["cityregions", "validate", *args]), "regions": regions, "seeds": seeds,
+            "seed": cfg.seed, "horizon": cfg.timeline.horizon, "overrides": rest, "version": __version__}
+    csv_path, md_path = validation_report.write(report, out, meta)
+    print(validation_report.summary_table(report))
+    bad = report[report["verdict"] != "pass"]
+    for _, r in bad.iterrows():
+        print(f"  {r['verdict']:>14}  {r['use']:<11} {r['region']:<8} {r['pattern']} {r['period']}: observed "
+              f"{r['observed_in_region']}, simulated {r['simulated']}")
+    print(f"\nreport: {md_path}\ntable: {csv_path}")
+    return 0
+
+
+COMMANDS = {"compare": compare_command, "report": report_command, "brief": brief_command,
+            "validate": validate_command}
 
 
 def main(argv: list[str]) -> int:
-    """Dispatch `cityregions compare|report|brief`; bad input -> status 2 with the reason."""
+    """Dispatch `cityregions compare|report|brief|validate`; bad input -> status 2 with the reason."""
     from cityregions.brief import UnknownMunicipality
     from cityregions.config import ConfigError
     from cityregions.report import ReportInputError
