@@ -66,11 +66,12 @@ def override_error(args: list[str]) -> str | None:
             node = OmegaConf.select(schema, key, throw_on_missing=False)
         except OmegaConfBaseException:
             continue
-        if node is None and not _in_schema(schema, key):
+        group = (Path(config_dir()) / key).is_dir() and "." not in key
+        if node is None and not _in_schema(schema, key) and not group:
             if o.is_add() or key.split(".")[0] == "experiment":
                 continue  # +key=... and experiments: Hydra's defaults list decides
             return _unknown(schema, key)
-        if OmegaConf.is_config(node):  # a config group choice (region=graz)
+        if group:  # a config group choice (region=graz, calibration=graz)
             options = sorted(p.stem for p in (Path(config_dir()) / key).glob("*.yaml"))
             chosen = list(o.sweep_iterator()) if o.is_sweep_override() and not o.is_interval_sweep() else [o.value()]
             for value in chosen:
@@ -274,6 +275,10 @@ def main() -> None:
         from cityregions import discovery
 
         sys.exit(discovery.main(sys.argv[2:]))
+    if len(sys.argv) > 1 and sys.argv[1] == "calibrate":
+        from cityregions import calibration
+
+        sys.exit(calibration.main(sys.argv[2:]))
     if len(sys.argv) > 1 and sys.argv[1] == "search":
         from cityregions import search
 

@@ -1,0 +1,162 @@
+"""Calibration: fit the parameters the data do not fix to a region's observed calibration patterns.
+
+`cityregions calibrate region=graz` searches the free parameters (the gravity model's distance decay, which sets
+how far people commute and so the core's in-commuters, and the weight of accessibility in location choice, which
+sets how much of the region's growth goes to the core) for the run of the project as it happened
+(`city_regions`) whose calibration patterns (data/observed.csv, `use=calibration`, numbers only) lie closest to
+the observations. The loss is the mean of (error / tolerance)^2 over those patterns, with each pattern's error and
+tolerance as `cityregions validate` judges them (a pattern within its tolerance adds at most 1), averaged over
+`seeds` replicates. The search is Optuna's TPE sampler (Bergstra et al. 2011), seeded: the same command gives the
+same fit. The validation patterns (`use=validation`) are never used here: they stay out-of-sample.
+
+It writes `calibration_<region>.yaml` (the fitted values, in the form of `conf/calibration/<region>.yaml`, which
+every run of that region reads by default), `trials.csv` (every trial) and `fit.csv` (observed against
+simulated at the default and at the fitted values).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cityregions.config import REGIONS, ConfigError
+
+# The free parameters and their search ranges (assumptions, inside the schema's allowed ranges)
+FREE: dict[str, tuple[float, float]] = {
+    "params.transport.distance_decay": (0.01, 0.2),
+    "params.land.access_weight": (0.0, 5.0),
+}
+OPTIONS = ("region", "trials", "seeds", "out", "sampler_seed")
+
+
+def loss(table: pd.DataFrame) -> float:
+    """Mean squared error in tolerances over the comparable rows of a validation table (inf if none)."""
+    err = pd.to_numeric(table["error"], errors="coerce") / pd.to_numeric(table["tolerance"], errors="coerce")
+    err = err[np.isfinite(err)]
+    return float((err**2).mean()) if len(err) else float("inf")
+
+
+def calibration_rows(observed: pd.DataFrame, region: str) -> pd.DataFrame:
+    """The region's numeric calibration patterns."""
+    rows = observed[(observed["region"] == region) & (observed["use"] == "calibration")
+                    & (observed["kind"] != "categorical")]
+    if rows.empty:
+        raise ConfigError(f"region={region!r}: no numeric calibration pattern in the observations; nothing to fit")
+    return rows
+
+
+@dataclass
+class Fit:
+    """The result of a calibration: the best values, every trial, and the fit before and after."""
+
+    region: str
+    best: dict[str, float]
+    trials: pd.DataFrame
+    before: pd.DataFrame  # the validation table at the default values
+    after: pd.DataFrame  # ... at the fitted values
+
+    @property
+    def loss_before(self) -> float:
+        """Loss at the default values."""
+        return loss(self.before)
+
+    @property
+    def loss_after(self) -> float:
+        """Loss at the fitted values."""
+        return loss(self.after)
+
+    def yaml(self) -> str:
+        """The fitted values as a Hydra config (`conf/calibration/<region>.yaml`), with how they were found."""
+        lines = ["# @package _global_",
+                 f"# Calibrated by `cityregions calibrate region={self.region} trials={len(self.trials)}`: the free",
+                 "# parameters fitted to the region's calibration patterns (src/cityregions/data/observed.csv).",
+                 f"# Loss (mean squared error in tolerances) {self.loss_before:.3g} at the defaults, "
+                 f"{self.loss_after:.3g} fitted.", "params:"]
+        groups: dict[str, list[str]] = {}
+        for key, value in self.best.items():
+            _, group, name = key.split(".")
+            groups.setdefault(group, []).append(f"    {name}: {value:.6g}")
+        for group, items in groups.items():
+            lines += [f"  {group}:", *items]
+        return "\n".join(lines) + "\n"
+
+
+def calibrate(region: str, trials: int = 40, seeds: int = 2, observed: pd.DataFrame | None = None,
+              free: dict[str, tuple[float, float]] | None = None, sampler_seed: int = 0,
+              overrides: Sequence[str] = ()) -> Fit:
+    """Fit the free parameters to the region's calibration patterns (observed: data/observed.csv by default)."""
+    import optuna
+
+    from cityregions import validation
+
+    free = FREE if free is None else free
+    rows = calibration_rows(validation.load_observed() if observed is None else observed, region)
+
+    def table(values: dict[str, float]) -> pd.DataFrame:
+        return validation.run([region], seeds, [*overrides, *(f"{k}={v!r}" for k, v in values.items())],
+                              observed=rows)
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=sampler_seed, multivariate=True))
+    records = []
+
+    def objective(trial: optuna.Trial) -> float:
+        values = {k: trial.suggest_float(k, lo, hi) for k, (lo, hi) in free.items()}
+        value = loss(table(values))
+        records.append({"trial": trial.number, **values, "loss": value})
+        return value
+
+    study.optimize(objective, n_trials=trials)
+    best = dict(study.best_params)
+    return Fit(region, best, pd.DataFrame(records), before=table({}), after=table(best))
+
+
+def main(argv: list[str]) -> int:
+    """`cityregions calibrate region=R [trials=40] [seeds=2] [sampler_seed=0] [out=DIR] [key=value ...]`."""
+    from cityregions import results
+
+    opts = {k: v for k, v in (a.split("=", 1) for a in argv if "=" in a) if k in OPTIONS}
+    overrides = [a for a in argv if "=" in a and a.split("=", 1)[0] not in OPTIONS]
+    stray = [a for a in argv if "=" not in a]
+    region = opts.get("region")
+    if stray or region not in REGIONS:
+        what = f"{stray[0]!r} is not key=value" if stray else f"region={region!r} is not allowed; allowed: " + \
+            ", ".join(REGIONS)
+        print(f"cityregions calibrate: {what}; usage: cityregions calibrate region=graz [trials=40] [seeds=2] "
+              "[out=DIR]", file=sys.stderr)
+        return 2
+    try:
+        trials, seeds, sampler_seed = (int(opts.get(k, d)) for k, d in (("trials", 40), ("seeds", 2),
+                                                                         ("sampler_seed", 0)))
+        if trials < 1 or seeds < 1 or sampler_seed < 0:
+            raise ValueError
+    except ValueError:
+        print("cityregions calibrate: trials, seeds and sampler_seed must be whole numbers (trials, seeds >= 1, "
+              f"sampler_seed >= 0); got trials={opts.get('trials')!r}, seeds={opts.get('seeds')!r}, "
+              f"sampler_seed={opts.get('sampler_seed')!r}", file=sys.stderr)
+        return 2
+    try:
+        fit = calibrate(region, trials, seeds, sampler_seed=sampler_seed, overrides=overrides)
+    except ConfigError as e:
+        print(f"cityregions calibrate: invalid configuration: {e}", file=sys.stderr)
+        return 2
+    out = Path(opts.get("out") or f"outputs/calibration/{region}")
+    text = fit.yaml()
+    results.atomic_write(out / f"calibration_{region}.yaml", lambda p: p.write_text(text, encoding="utf-8"))
+    results.atomic_write(out / "trials.csv", lambda p: fit.trials.to_csv(p, index=False))
+    both = pd.concat([fit.before.assign(at="default"), fit.after.assign(at="fitted")], ignore_index=True)
+    results.atomic_write(out / "fit.csv", lambda p: both.to_csv(p, index=False))
+    cols = ["pattern", "period", "observed_in_region", "simulated", "error", "verdict"]
+    print(f"calibration of {region}: loss {fit.loss_before:.3g} at the defaults, {fit.loss_after:.3g} fitted "
+          f"({len(fit.trials)} trials x {seeds} replicates)")
+    print("fitted: " + ", ".join(f"{k}={v:.4g}" for k, v in fit.best.items()))
+    with pd.option_context("display.width", 200, "display.max_columns", 10):
+        print(fit.after[cols].to_string(index=False))
+    print(f"\nwritten: {out / f'calibration_{region}.yaml'}, {out / 'trials.csv'}, {out / 'fit.csv'}\n"
+          f"to use it by default: copy {out / f'calibration_{region}.yaml'} to conf/calibration/{region}.yaml")
+    return 0

@@ -1,0 +1,57 @@
+"""Calibration: the free parameters fitted to observed patterns, checked on patterns the model itself made."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from cityregions import validation
+from cityregions.calibration import FREE, calibrate, calibration_rows, loss
+from cityregions.cli import load_config
+from cityregions.config import ConfigError
+
+TRUTH = {"params.transport.distance_decay": 0.09, "params.land.access_weight": 2.5}
+
+
+def test_calibration_recovers_known_parameters_from_patterns_the_model_made():
+    """Synthetic observations: Leipzig's calibration patterns as the model gives them with known parameters.
+    Stated tolerance: within 15 % of each parameter's search range."""
+    rows = calibration_rows(validation.load_observed(), "leipzig")
+    made = validation.run(["leipzig"], 1, [f"{k}={v}" for k, v in TRUTH.items()], observed=rows)
+    synthetic = rows.assign(value=made["sim_mean"].to_numpy(), low=np.nan, high=np.nan)
+    fit = calibrate("leipzig", trials=30, seeds=1, observed=synthetic)
+    for key, true in TRUTH.items():
+        lo, hi = FREE[key]
+        assert abs(fit.best[key] - true) <= 0.15 * (hi - lo), (key, fit.best[key], true)
+    assert fit.loss_after < 0.05 < fit.loss_before
+    assert fit.yaml().startswith("# @package _global_") and "distance_decay:" in fit.yaml()
+
+
+def test_the_loss_counts_errors_in_tolerances_and_ignores_what_cannot_be_compared():
+    import pandas as pd
+
+    table = pd.DataFrame({"error": [0.25, -0.5, np.nan], "tolerance": [0.25, 0.5, 0.25]})
+    assert loss(table) == pytest.approx(1.0)
+    assert loss(table.iloc[2:]) == np.inf
+
+
+def test_validation_patterns_are_never_fitted():
+    rows = validation.load_observed()
+    held_out = rows[rows["use"] == "validation"]
+    with pytest.raises(ConfigError, match="no numeric calibration pattern"):
+        calibration_rows(held_out, "leipzig")
+    assert set(calibration_rows(rows, "graz")["use"]) == {"calibration"}
+
+
+def test_calibration_none_gives_the_schemas_defaults():
+    default = load_config(["region=graz", "calibration=none"])
+    assert default.params.transport.distance_decay == 0.06 and default.params.land.access_weight == 1.0
+
+
+def test_the_command_refuses_bad_input():
+    r = subprocess.run([sys.executable, "-m", "cityregions", "calibrate", "region=dresden"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 2 and "region='dresden' is not allowed; allowed: leipzig" in r.stderr
