@@ -38,6 +38,14 @@ def test_the_loss_counts_errors_in_tolerances_and_ignores_what_cannot_be_compare
     assert loss(table.iloc[2:]) == np.inf
 
 
+def test_a_region_is_fitted_only_in_what_its_data_identify():
+    from cityregions.calibration import identified
+
+    rows = validation.load_observed()
+    assert set(identified(calibration_rows(rows, "graz"))) == set(FREE)
+    assert set(identified(calibration_rows(rows, "wroclaw"))) == {"params.land.access_weight"}  # no commuting data
+
+
 def test_validation_patterns_are_never_fitted():
     rows = validation.load_observed()
     held_out = rows[rows["use"] == "validation"]

@@ -1,18 +1,17 @@
 """Calibration: fit the parameters the data do not fix to a region's observed calibration patterns.
 
-`cityregions calibrate region=graz` searches the free parameters (the gravity model's distance decay, which sets
-how far people commute and so the core's in-commuters, and the weight of accessibility in location choice, which
-sets how much of the region's growth goes to the core) for the run of the project as it happened
-(`city_regions`) whose calibration patterns (data/observed.csv, `use=calibration`, numbers only) lie closest to
-the observations. The loss is the mean of (error / tolerance)^2 over those patterns, with each pattern's error and
-tolerance as `cityregions validate` judges them (a pattern within its tolerance adds at most 1), averaged over
-`seeds` replicates. The search is Optuna's TPE sampler (Bergstra et al. 2011), seeded: the same command gives the
-same fit. The validation patterns (`use=validation`) are never used here: they stay out-of-sample.
+`cityregions calibrate region=graz` searches the free parameters (the gravity model's distance decay, which sets how
+far people commute and so the core's in-commuters, and the weight of accessibility in location choice, which sets
+how much of the region's growth goes to the core; each only where the region's data identify it) for the run of the
+project as it happened (`city_regions`) whose calibration patterns (data/observed.csv, `use=calibration`, numbers
+only) lie closest to the observations. The loss is the mean of (error / tolerance)^2 over those patterns, with each
+pattern's error and tolerance as `cityregions validate` judges them (a pattern within its tolerance adds at most 1),
+averaged over `seeds` replicates. The search is Optuna's TPE sampler (Bergstra et al. 2011), seeded: the same
+command gives the same fit. The validation patterns (`use=validation`) are never used here: they stay out-of-sample.
 
 It writes `calibration_<region>.yaml` (the fitted values, in the form of `conf/calibration/<region>.yaml`, which
-every run of that region reads by default), `trials.csv` (every trial) and `fit.csv` (observed against
-simulated at the default and at the fitted values).
-"""
+every run of that region reads by default), `trials.csv` (every trial) and `fit.csv` (observed against simulated at
+the default and at the fitted values)."""
 
 from __future__ import annotations
 
@@ -31,6 +30,12 @@ FREE: dict[str, tuple[float, float]] = {
     "params.transport.distance_decay": (0.01, 0.2),
     "params.land.access_weight": (0.0, 5.0),
 }
+# The patterns that identify each free parameter: a region is fitted only in the parameters its data identify
+# (Wroclaw has no commuting figure, so its distance decay keeps the default)
+IDENTIFIED_BY: dict[str, tuple[str, ...]] = {
+    "params.transport.distance_decay": ("in_commuter_share", "in_commuters"),
+    "params.land.access_weight": ("core_population_growth",),
+}
 OPTIONS = ("region", "trials", "seeds", "out", "sampler_seed")
 
 
@@ -39,6 +44,11 @@ def loss(table: pd.DataFrame) -> float:
     err = pd.to_numeric(table["error"], errors="coerce") / pd.to_numeric(table["tolerance"], errors="coerce")
     err = err[np.isfinite(err)]
     return float((err**2).mean()) if len(err) else float("inf")
+
+
+def identified(rows: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """The free parameters (with their ranges) that the given calibration patterns identify."""
+    return {k: FREE[k] for k, patterns in IDENTIFIED_BY.items() if rows["pattern"].isin(patterns).any()}
 
 
 def calibration_rows(observed: pd.DataFrame, region: str) -> pd.DataFrame:
@@ -94,8 +104,11 @@ def calibrate(region: str, trials: int = 40, seeds: int = 2, observed: pd.DataFr
 
     from cityregions import validation
 
-    free = FREE if free is None else free
     rows = calibration_rows(validation.load_observed() if observed is None else observed, region)
+    free = identified(rows) if free is None else free
+    if not free:
+        raise ConfigError(f"region={region!r}: its calibration patterns identify none of the free parameters "
+                          f"({', '.join(FREE)})")
 
     def table(values: dict[str, float]) -> pd.DataFrame:
         return validation.run([region], seeds, [*overrides, *(f"{k}={v!r}" for k, v in values.items())],
