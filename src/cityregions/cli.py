@@ -259,6 +259,23 @@ def _app_command(argv: list[str]) -> int:
     return 0  # pragma: no cover
 
 
+ANALYSES = {"sensitivity": "sensitivity", "discover": "discovery", "search": "search", "calibrate": "calibration"}
+
+
+def _analysis_command(command: str, argv: list[str]) -> int:
+    """Run an analysis command; a missing optional library is named with how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"cityregions.{ANALYSES[command]}").main(argv)
+    except ModuleNotFoundError as e:
+        if e.name in ("optuna", "ema_workbench", "SALib"):
+            print(f"cityregions {command}: needs {e.name}, from the analysis extra: pip install -e '.[analysis]' "
+                  "(make installs it)", file=sys.stderr)
+            return 2
+        raise
+
+
 def main() -> None:
     """Console entry point."""
     if len(sys.argv) > 1 and sys.argv[1] == "app":
@@ -267,22 +284,8 @@ def main() -> None:
         from cityregions import rerun
 
         sys.exit(rerun.main(sys.argv[2:]))
-    if len(sys.argv) > 1 and sys.argv[1] == "sensitivity":
-        from cityregions import sensitivity
-
-        sys.exit(sensitivity.main(sys.argv[2:]))
-    if len(sys.argv) > 1 and sys.argv[1] == "discover":
-        from cityregions import discovery
-
-        sys.exit(discovery.main(sys.argv[2:]))
-    if len(sys.argv) > 1 and sys.argv[1] == "calibrate":
-        from cityregions import calibration
-
-        sys.exit(calibration.main(sys.argv[2:]))
-    if len(sys.argv) > 1 and sys.argv[1] == "search":
-        from cityregions import search
-
-        sys.exit(search.main(sys.argv[2:]))
+    if len(sys.argv) > 1 and sys.argv[1] in ANALYSES:
+        sys.exit(_analysis_command(sys.argv[1], sys.argv[2:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("collect", "status"):
         sys.exit(_sweep_command(sys.argv[1:]))
     if len(sys.argv) > 1 and sys.argv[1] in ("compare", "report", "brief", "validate"):
