@@ -63,3 +63,17 @@ def test_the_command_refuses_bad_input():
     r = subprocess.run([sys.executable, "-m", "cityregions", "calibrate", "region=dresden"], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 2 and "region='dresden' is not allowed; allowed: leipzig" in r.stderr
+
+
+def test_a_value_fitted_at_its_bound_is_not_adopted():
+    import pandas as pd
+
+    from cityregions.calibration import Fit
+
+    table = pd.DataFrame({"error": [0.1], "tolerance": [0.25], "fitted": [True]})
+    fit = Fit("graz", {"params.transport.distance_decay": 0.0101, "params.land.access_weight": 2.8},
+              pd.DataFrame({"trial": [0]}), table, table)
+    assert fit.at_bound() == ["params.transport.distance_decay"]
+    text = fit.yaml()
+    assert "access_weight: 2.8" in text and "\n    distance_decay" not in text
+    assert "distance_decay: 0.0101 is at the bound of its search range (0.01, 0.2); not adopted" in text

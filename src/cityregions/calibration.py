@@ -82,17 +82,30 @@ class Fit:
         """Loss over the fitted patterns at the fitted values."""
         return loss(self.after[self.after["fitted"]])
 
+    def at_bound(self) -> list[str]:
+        """Fitted values within 1 % of their search range's end: the patterns pull them beyond what is plausible,
+        a sign of a structural misfit rather than an estimate."""
+        return [k for k, v in self.best.items()
+                if min(v - FREE[k][0], FREE[k][1] - v) < 0.01 * (FREE[k][1] - FREE[k][0])]
+
     def yaml(self) -> str:
-        """The fitted values as a Hydra config (`conf/calibration/<region>.yaml`), with how they were found."""
+        """The fitted values as a Hydra config (`conf/calibration/<region>.yaml`), with how they were found; a value
+        at its bound is left out (the default stays), with a comment saying so."""
         lines = ["# @package _global_",
                  f"# Calibrated by `cityregions calibrate region={self.region} trials={len(self.trials)}`: the free",
                  "# parameters fitted to the region's calibration patterns (src/cityregions/data/observed.csv).",
                  f"# Loss (mean squared error in tolerances) {self.loss_before:.3g} at the defaults, "
-                 f"{self.loss_after:.3g} fitted.", "params:"]
+                 f"{self.loss_after:.3g} fitted."]
         groups: dict[str, list[str]] = {}
         for key, value in self.best.items():
             _, group, name = key.split(".")
+            if key in self.at_bound():
+                lines.append(f"# {key}: {value:.6g} is at the bound of its search range {FREE[key]}; not adopted "
+                             "(default kept)")
+                continue
             groups.setdefault(group, []).append(f"    {name}: {value:.6g}")
+        if groups:
+            lines.append("params:")
         for group, items in groups.items():
             lines += [f"  {group}:", *items]
         return "\n".join(lines) + "\n"
@@ -177,6 +190,9 @@ def main(argv: list[str]) -> int:
     print(f"calibration of {region}: loss {fit.loss_before:.3g} at the defaults, {fit.loss_after:.3g} fitted "
           f"({len(fit.trials)} trials x {seeds} replicates)")
     print("fitted: " + ", ".join(f"{k}={v:.4g}" for k, v in fit.best.items()))
+    for key in fit.at_bound():
+        print(f"warning: {key} is at the bound of its search range {FREE[key]}: not adopted in the YAML (the "
+              "patterns ask for more than the model can give; see fit.csv)")
     with pd.option_context("display.width", 200, "display.max_columns", 10):
         print(fit.after[cols].to_string(index=False))
     print(f"\nwritten: {out / f'calibration_{region}.yaml'}, {out / 'trials.csv'}, {out / 'fit.csv'}\n"
