@@ -65,15 +65,20 @@ def test_the_command_refuses_bad_input():
     assert r.returncode == 2 and "region='dresden' is not allowed; allowed: leipzig" in r.stderr
 
 
-def test_a_value_fitted_at_its_bound_is_not_adopted():
+def test_a_fit_at_a_bound_or_outside_the_tolerances_is_not_adopted():
     import pandas as pd
 
     from cityregions.calibration import Fit
 
-    table = pd.DataFrame({"error": [0.1], "tolerance": [0.25], "fitted": [True]})
-    fit = Fit("graz", {"params.transport.distance_decay": 0.0101, "params.land.access_weight": 2.8},
-              pd.DataFrame({"trial": [0]}), table, table)
-    assert fit.at_bound() == ["params.transport.distance_decay"]
-    text = fit.yaml()
-    assert "access_weight: 2.8" in text and "\n    distance_decay" not in text
-    assert "distance_decay: 0.0101 is at the bound of its search range (0.01, 0.2); not adopted" in text
+    good = pd.DataFrame({"error": [0.1], "tolerance": [0.25], "fitted": [True]})
+    poor = pd.DataFrame({"error": [0.5], "tolerance": [0.25], "fitted": [True]})
+    inside = {"params.transport.distance_decay": 0.05, "params.land.access_weight": 2.8}
+    fit = Fit("graz", inside, pd.DataFrame({"trial": [0]}), poor, good)
+    assert fit.adopted
+    assert "params:\n  transport:\n    distance_decay: 0.05\n  land:\n    access_weight: 2.8" in fit.yaml()
+    at_bound = Fit("graz", {**inside, "params.transport.distance_decay": 0.0101}, pd.DataFrame({"trial": [0]}),
+                   poor, good)
+    assert at_bound.at_bound() == ["params.transport.distance_decay"] and not at_bound.adopted
+    assert "params:" not in at_bound.yaml() and "at the bound of the search range" in at_bound.yaml()
+    misfit = Fit("graz", inside, pd.DataFrame({"trial": [0]}), poor, poor)
+    assert not misfit.adopted and "loss 4 > 1" in misfit.yaml()

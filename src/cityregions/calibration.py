@@ -88,24 +88,33 @@ class Fit:
         return [k for k, v in self.best.items()
                 if min(v - FREE[k][0], FREE[k][1] - v) < 0.01 * (FREE[k][1] - FREE[k][0])]
 
+    @property
+    def adopted(self) -> bool:
+        """Whether the fit is good enough to use: the fitted patterns within their tolerances on average (loss at
+        most 1) and no value at its bound. Otherwise the model cannot reproduce these patterns by these parameters
+        (a structural misfit), and the defaults stay."""
+        return self.loss_after <= 1.0 and not self.at_bound()
+
     def yaml(self) -> str:
-        """The fitted values as a Hydra config (`conf/calibration/<region>.yaml`), with how they were found; a value
-        at its bound is left out (the default stays), with a comment saying so."""
+        """The fit as a Hydra config (`conf/calibration/<region>.yaml`): the fitted values if adopted, else only
+        comments saying why not (the defaults stay)."""
         lines = ["# @package _global_",
-                 f"# Calibrated by `cityregions calibrate region={self.region} trials={len(self.trials)}`: the free",
-                 "# parameters fitted to the region's calibration patterns (src/cityregions/data/observed.csv).",
-                 f"# Loss (mean squared error in tolerances) {self.loss_before:.3g} at the defaults, "
+                 f"# `cityregions calibrate region={self.region} trials={len(self.trials)}`: the free parameters",
+                 "# fitted to the region's calibration patterns (src/cityregions/data/observed.csv). Loss (mean",
+                 f"# squared error in tolerances over the fitted patterns): {self.loss_before:.3g} at the defaults, "
                  f"{self.loss_after:.3g} fitted."]
+        fitted = ", ".join(f"{k}={v:.4g}" for k, v in self.best.items())
+        if not self.adopted:
+            why = (f"{', '.join(self.at_bound())} at the bound of the search range" if self.at_bound()
+                   else f"the fit leaves the patterns outside their tolerances (loss {self.loss_after:.3g} > 1)")
+            lines += [f"# Not adopted ({fitted}): {why}; the model cannot reproduce these patterns by these",
+                      "# parameters, so the defaults stay (docs/VALIDATION.md lists the misfits)."]
+            return "\n".join(lines) + "\n"
         groups: dict[str, list[str]] = {}
         for key, value in self.best.items():
             _, group, name = key.split(".")
-            if key in self.at_bound():
-                lines.append(f"# {key}: {value:.6g} is at the bound of its search range {FREE[key]}; not adopted "
-                             "(default kept)")
-                continue
             groups.setdefault(group, []).append(f"    {name}: {value:.6g}")
-        if groups:
-            lines.append("params:")
+        lines.append("params:")
         for group, items in groups.items():
             lines += [f"  {group}:", *items]
         return "\n".join(lines) + "\n"
@@ -190,9 +199,8 @@ def main(argv: list[str]) -> int:
     print(f"calibration of {region}: loss {fit.loss_before:.3g} at the defaults, {fit.loss_after:.3g} fitted "
           f"({len(fit.trials)} trials x {seeds} replicates)")
     print("fitted: " + ", ".join(f"{k}={v:.4g}" for k, v in fit.best.items()))
-    for key in fit.at_bound():
-        print(f"warning: {key} is at the bound of its search range {FREE[key]}: not adopted in the YAML (the "
-              "patterns ask for more than the model can give; see fit.csv)")
+    if not fit.adopted:
+        print("not adopted: " + fit.yaml().split("# Not adopted ", 1)[1].replace("\n# ", " ").strip())
     with pd.option_context("display.width", 200, "display.max_columns", 10):
         print(fit.after[cols].to_string(index=False))
     print(f"\nwritten: {out / f'calibration_{region}.yaml'}, {out / 'trials.csv'}, {out / 'fit.csv'}\n"
