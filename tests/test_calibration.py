@@ -80,5 +80,7 @@ def test_a_fit_at_a_bound_or_outside_the_tolerances_is_not_adopted():
                    poor, good)
     assert at_bound.at_bound() == ["params.transport.distance_decay"] and not at_bound.adopted
     assert "params:" not in at_bound.yaml() and "at the bound of the search range" in at_bound.yaml()
-    misfit = Fit("graz", inside, pd.DataFrame({"trial": [0]}), poor, poor)
+    misfit = Fit("graz", inside, pd.DataFrame({"trial": [0]}), poor.assign(error=1.0), poor)
     assert not misfit.adopted and "loss 4 > 1" in misfit.yaml()
+    flat = Fit("turin", inside, pd.DataFrame({"trial": [0]}), good, good)
+    assert not flat.adopted and "does not improve on the defaults" in flat.yaml()

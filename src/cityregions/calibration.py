@@ -90,10 +90,11 @@ class Fit:
 
     @property
     def adopted(self) -> bool:
-        """Whether the fit is good enough to use: the fitted patterns within their tolerances on average (loss at
-        most 1) and no value at its bound. Otherwise the model cannot reproduce these patterns by these parameters
-        (a structural misfit), and the defaults stay."""
-        return self.loss_after <= 1.0 and not self.at_bound()
+        """Whether the fit is worth using: it improves on the defaults (loss at least 10 % lower; else the patterns
+        do not constrain the parameters), brings the fitted patterns within their tolerances on average (loss at
+        most 1) and has no value at its bound (else the model cannot reproduce these patterns by these
+        parameters: a structural misfit). Otherwise the defaults stay."""
+        return self.loss_after < 0.9 * self.loss_before and self.loss_after <= 1.0 and not self.at_bound()
 
     def yaml(self) -> str:
         """The fit as a Hydra config (`conf/calibration/<region>.yaml`): the fitted values if adopted, else only
@@ -105,10 +106,15 @@ class Fit:
                  f"{self.loss_after:.3g} fitted."]
         fitted = ", ".join(f"{k}={v:.4g}" for k, v in self.best.items())
         if not self.adopted:
-            why = (f"{', '.join(self.at_bound())} at the bound of the search range" if self.at_bound()
-                   else f"the fit leaves the patterns outside their tolerances (loss {self.loss_after:.3g} > 1)")
-            lines += [f"# Not adopted ({fitted}): {why}; the model cannot reproduce these patterns by these",
-                      "# parameters, so the defaults stay (docs/VALIDATION.md lists the misfits)."]
+            if self.at_bound():
+                why = (f"{', '.join(self.at_bound())} at the bound of the search range: the model cannot reproduce "
+                       "these patterns by these parameters")
+            elif self.loss_after > 1.0:
+                why = (f"the fit leaves the patterns outside their tolerances (loss {self.loss_after:.3g} > 1): the "
+                       "model cannot reproduce these patterns by these parameters")
+            else:
+                why = "the fit does not improve on the defaults: the patterns do not constrain these parameters"
+            lines += [f"# Not adopted ({fitted}): {why}; the defaults stay (docs/VALIDATION.md lists the misfits)."]
             return "\n".join(lines) + "\n"
         groups: dict[str, list[str]] = {}
         for key, value in self.best.items():
