@@ -18,7 +18,7 @@ from cityregions.validation import PATTERNS, USES
 READING_START = "<!-- reading:start (kept when the file is regenerated) -->"
 READING_END = "<!-- reading:end -->"
 VERDICTS = ("pass", "partial", "fail", "not comparable")
-HEADINGS = {"calibration": "Calibration patterns (in sample: inputs, targets and what the next slice will fit)",
+HEADINGS = {"calibration": "Calibration patterns (in sample: inputs and calibration targets)",
             "validation": "Validation patterns (out of sample: held out from calibration)"}
 
 # Patterns the facts file (or the seeds) give no usable figure for, per region: listed, never guessed.
@@ -131,10 +131,11 @@ def markdown(report: pd.DataFrame, meta: dict[str, object], reading: str | None 
         f"{meta['seeds']} replicate(s) each (replicate 0-{int(meta['seeds']) - 1}, base seed {meta['seed']}), "
         f"horizon {meta['horizon']}" + (f", overrides `{' '.join(meta['overrides'])}`" if meta["overrides"] else "")
         + f"; cityregions {meta['version']}, {meta['date']}.", "",
-        "**The model is not calibrated yet** (only the PT alternative-specific constant is fitted, to the PT share "
-        "at the start); calibration against the *calibration* rows below is the next slice of issue 6. The "
-        "*validation* rows are held out of it. Observations and their sources: `src/cityregions/data/observed.csv`; "
-        "every failure is listed, nothing is dropped.", "",
+        "**Calibration.** The PT alternative-specific constant is fitted to the PT share at the start; distance "
+        "decay and the accessibility weight of location choice are fitted per region to the *calibration* rows "
+        "that identify them (`cityregions calibrate`) and used where the fit was adopted (`conf/calibration/`, "
+        "each file says why or why not). The *validation* rows are held out of it. Observations and their "
+        "sources: `src/cityregions/data/observed.csv`; every failure is listed, nothing is dropped.", "",
         "## Summary", "", summary_table(report), ""]
     for use in USES:
         sub = report[report["use"] == use]
