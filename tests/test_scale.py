@@ -7,7 +7,9 @@ import networkx as nx
 import numpy as np
 import pytest
 from conftest import make_config
+from scipy import sparse
 from scipy.sparse.csgraph import shortest_path
+from scipy.special import logsumexp
 
 from cityregions import land, transport
 from cityregions.config import ConfigError, RegionConfig, TransportParams
@@ -45,6 +47,9 @@ def test_pairs_within_the_cutoff_are_exactly_the_shortest_paths_within_it():
     assert g.pairs.nnz == within.sum()
     off = ~g.pairs.own
     np.testing.assert_allclose(g.pairs.car_min[off], full[g.pairs.orig, g.pairs.dest][off], rtol=1e-12)
+    road = shortest_path(nx.to_scipy_sparse_array(g.graph, nodelist=range(g.n), weight="road_km"), method="D",
+                         directed=False)  # road km come from car minutes: the quickest road is the shortest
+    np.testing.assert_allclose(g.pairs.road_km[off], road[g.pairs.orig, g.pairs.dest][off], rtol=1e-12)
     assert np.isfinite(g.pairs.pt_min).all() and np.isfinite(g.pairs.road_km).all()
 
 
@@ -54,6 +59,51 @@ def test_accelerated_balancing_reaches_the_plain_fixed_point():
     plain, _ = transport.gravity_flows(workers, m.jobs, m.deterrence, plain=20_000, tol=1e-12)
     fast, _ = transport.gravity_flows(workers, m.jobs, m.deterrence, plain=0, tol=1e-12)
     np.testing.assert_allclose(fast, plain, rtol=1e-8, atol=1e-9 * plain.max())
+
+
+def _two_valleys(jobs_factor: float) -> tuple[sparse.csr_array, np.ndarray, np.ndarray]:
+    """Eight municipalities in two groups out of each other's reach; the first group's jobs scaled by jobs_factor
+    (above 1: more jobs than its workers, which no commuter from the other group can reach)."""
+    rng = np.random.default_rng(3)
+    t = rng.uniform(5.0, 30.0, (8, 8))
+    deterrence = np.exp(-0.1 * (t + t.T) / 2)
+    deterrence[:4, 4:] = deterrence[4:, :4] = 0.0
+    workers = rng.uniform(100.0, 1000.0, 8)
+    jobs = workers.copy()
+    jobs[:4] *= jobs_factor
+    return sparse.csr_array(deterrence), workers, jobs
+
+
+def test_where_no_balancing_exists_the_shortcut_gives_the_log_space_sweeps_all_the_same():
+    deterrence, workers, jobs = _two_valleys(3.0)
+    closed = jobs * workers.sum() / jobs.sum()
+    assert transport._infeasible(workers, closed, deterrence)
+    expected, _ = transport._log_furness(workers, closed, deterrence, 1e-9, 500)
+    for b, check in ((None, False), (np.ones(8), False), (np.ones(8), True)):  # the long way, then the shortcuts
+        flows, _ = transport.gravity_flows(workers, jobs, deterrence, b, check=check)
+        np.testing.assert_allclose(flows, expected, rtol=1e-12)
+
+
+def test_a_balancing_within_reach_is_not_taken_for_infeasible():
+    deterrence, workers, jobs = _two_valleys(1.0)  # each group's jobs match its workers
+    assert not transport._infeasible(workers, jobs, deterrence)
+    flows, b = transport.gravity_flows(workers, jobs, deterrence, np.ones(8), check=True)
+    assert transport.balanced(flows, b, workers, deterrence)
+    assert not transport._infeasible(workers, jobs, deterrence.toarray() + 1e-300)  # everyone within reach
+
+
+def test_log_space_sweeps_are_furness_sweeps_on_the_logarithms():
+    x = np.linspace(0.0, 400.0, 12)
+    log_k = -(np.abs(np.subtract.outer(x, x)) + 30.0)  # factors far out of floating-point range
+    workers, jobs = np.linspace(1.0, 1e5, 12), np.linspace(1e5, 1.0, 12)
+    log_w, log_j, log_a, log_b = np.log(workers), np.log(jobs), np.zeros(12), np.zeros(12)
+    for _ in range(60):
+        log_a = -logsumexp(log_k + log_b + log_j, axis=1)
+        log_b = -logsumexp(log_k + (log_a + log_w)[:, None], axis=0)
+    expected = np.exp((log_w + log_a)[:, None] + log_k + log_b + log_j)
+    for store in (np.asarray, sparse.csr_array):
+        flows, _ = transport._log_furness(workers, jobs, store(np.exp(log_k)), 0.0, 60)
+        np.testing.assert_allclose(flows.reshape(12, 12), expected, rtol=1e-10, atol=1e-12 * expected.max())
 
 
 def test_the_synthetic_region_repeats_its_templates_average_municipality():

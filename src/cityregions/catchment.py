@@ -121,15 +121,15 @@ def reach_km(limit_min: float, speed_km_per_min: float) -> float:
     return limit_min * speed_km_per_min
 
 
-def build(x: np.ndarray, y: np.ndarray, car: sparse.csr_array, road: sparse.csr_array, pt: sparse.csr_array,
-          cutoff_min: float, car_top_speed: float, pt_limit_min: float, pt_top_speed: float,
-          road_per_car_min: float) -> Catchment:
-    """Shortest car, road and PT paths for every pair within cutoff_min car minutes, block by spatial block.
+def build(x: np.ndarray, y: np.ndarray, car: sparse.csr_array, pt: sparse.csr_array, cutoff_min: float,
+          car_top_speed: float, pt_limit_min: float, pt_top_speed: float, road_per_car_min: float) -> Catchment:
+    """Shortest car and PT paths for every pair within cutoff_min car minutes, block by spatial block.
 
-    car/road/pt: the network's edge weights (minutes, km, minutes); *_top_speed: the largest straight-line km
-    per minute an edge of that network allows, which bounds how far the search must look; pt_limit_min: a
-    PT search limit long enough to reach every destination within the car cutoff; road_per_car_min: km per
-    car minute on every edge (road length is proportional to car time), so the road search shares the cutoff.
+    car/pt: the network's edge weights (minutes); *_top_speed: the largest straight-line km per minute an edge
+    of that network allows, which bounds how far the search must look; pt_limit_min: a PT search limit long
+    enough to reach every destination within the car cutoff; road_per_car_min: km per car minute on every
+    edge (road length is proportional to car time), so the shortest road is the quickest and its km are its
+    minutes times this, without a search of its own.
     """
     n = len(x)
     xy = np.column_stack([x, y])
@@ -142,7 +142,6 @@ def build(x: np.ndarray, y: np.ndarray, car: sparse.csr_array, road: sparse.csr_
     order = np.argsort(cell_id, kind="stable")
     bounds = np.flatnonzero(np.diff(cell_id[order])) + 1
     rows: list[tuple[np.ndarray, ...] | None] = [None] * n
-    road_limit = cutoff_min * road_per_car_min * 1.01
     for src in np.split(order, bounds):
         lo, hi = xy[src].min(axis=0), xy[src].max(axis=0)
         centre, half = (lo + hi) / 2, float(np.hypot(*(hi - lo)) / 2)
@@ -153,16 +152,15 @@ def build(x: np.ndarray, y: np.ndarray, car: sparse.csr_array, road: sparse.csr_
             return dijkstra(g[sub][:, sub], directed=False, indices=local, limit=limit)
 
         d_car = search(car, cutoff_min)
-        d_road = search(road, road_limit)
         d_pt = search(pt, pt_limit_min)
         for k, i in enumerate(src):
             hit = np.flatnonzero(np.isfinite(d_car[k]))
-            rows[i] = (sub[hit], d_car[k, hit], d_road[k, hit], d_pt[k, hit])
+            rows[i] = (sub[hit], d_car[k, hit], d_car[k, hit] * road_per_car_min, d_pt[k, hit])
     counts = np.array([len(r[0]) for r in rows])
     itype = np.int32 if counts.sum() < np.iinfo(np.int32).max else np.int64
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(itype)
     dest, car_min, road_km, pt_min = (np.concatenate([r[k] for r in rows]) for k in range(4))
-    if not (np.isfinite(road_km).all() and np.isfinite(pt_min).all()):
-        raise RuntimeError("catchment: a pair within the car cutoff has no road or PT path within the search limit")
+    if not np.isfinite(pt_min).all():
+        raise RuntimeError("catchment: a pair within the car cutoff has no PT path within the search limit")
     return Catchment(n=n, indptr=indptr, dest=dest.astype(itype), orig=np.repeat(np.arange(n, dtype=itype), counts),
                      car_min=car_min, road_km=road_km, pt_min=pt_min, cutoff_min=cutoff_min)

@@ -156,7 +156,7 @@ def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams,
                                                                                         tp.circuity))
     pairs = catchment.build(
         x, y, *(nx.to_scipy_sparse_array(g, nodelist=nodes, weight=w, format="csr")
-                for w in ("car_min", "road_km", "pt_min")),
+                for w in ("car_min", "pt_min")),
         cutoff_min=tp.catchment_min, car_top_speed=1 / (car_per_km * tp.circuity),
         pt_limit_min=tp.catchment_min * pt_ratio * 1.01,
         pt_top_speed=max(tp.pt_speed_local_kmh / tp.circuity, tp.pt_speed_corridor_kmh / 1.1) / 60,

@@ -112,6 +112,7 @@ class CityRegionModel(Model):
         self.deterrence = pairs.matrix(np.exp(-tp.distance_decay * pairs.car_min))
         car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
         self._b = None
+        self._unbalanced = False  # the last balancing had no solution (jobs beyond the reach of enough workers)
         self._members_key = None
         self.flows = self._flows()
         pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(self.headway_base), pairs.own, tp)
@@ -183,7 +184,9 @@ class CityRegionModel(Model):
 
     def _flows(self) -> np.ndarray:
         workers = self.cfg.params.transport.employment_rate * self.population
-        flows, self._b = transport.gravity_flows(workers, self.jobs, self.deterrence, self._b)
+        flows, self._b = transport.gravity_flows(workers, self.jobs, self.deterrence, self._b, check=self._unbalanced)
+        if not self.geo.pairs.complete:  # with every pair within reach a balancing always exists
+            self._unbalanced = not transport.balanced(flows, self._b, workers, self.deterrence)
         return flows
 
     # ------------------------------------------------------------------ the quarter

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from scipy.optimize import brentq
+from scipy.sparse.csgraph import maximum_flow
 from scipy.special import expit
 
 from cityregions.catchment import Catchment
@@ -22,7 +23,7 @@ from cityregions.config import TransportParams
 
 def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
                   b: np.ndarray | None = None, tol: float = 1e-9, max_iter: int = 500, plain: int = 100,
-                  depth: int = 12) -> tuple[np.ndarray, np.ndarray]:
+                  depth: int = 12, check: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Doubly constrained flows F[i, j] with row sums = workers and column sums = jobs (Furness balancing).
 
     deterrence is sparse (pairs out of reach carry no flow) or dense; returns the flows of its stored pairs in
@@ -33,20 +34,56 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     early when the sweeps' contraction rate shows they will not make it. tol bounds the last sweep's relative
     change of b. Where the margins are nearly infeasible (a municipality with almost no jobs, very steep
     decay) the factors can leave floating-point range: then a cold start, and failing that the same sweeps in
-    log space (Schmitzer 2019), which cannot overflow.
+    log space (Schmitzer 2019), which cannot overflow. Where no balancing exists at all (jobs beyond the reach
+    of enough workers) the log-space sweeps are the result: a maximum-flow test (`_infeasible`) then skips the
+    attempts bound to fail, after a failed first attempt, or first when `check` (the last quarter had none).
     """
     jobs = jobs * (workers.sum() / jobs.sum())  # a closed region: as many jobs as working residents
+    if check and _infeasible(workers, jobs, deterrence):
+        return _log_furness(workers, jobs, deterrence, tol, max_iter)  # as below, without the retries bound to fail
     with np.errstate(over="ignore", invalid="ignore"):  # leaving the range is detected below, not warned about
         flows, b_out = _furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth)
-        if not _balanced(flows, b_out, workers, deterrence) and b is not None:
+        if not balanced(flows, b_out, workers, deterrence) and b is not None:
+            if not check and _infeasible(workers, jobs, deterrence):
+                return _log_furness(workers, jobs, deterrence, tol, max_iter)
             flows, b_out = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth)
-    if not _balanced(flows, b_out, workers, deterrence):
+    if not balanced(flows, b_out, workers, deterrence):
         flows, b_out = _log_furness(workers, jobs, deterrence, tol, max_iter)
     return flows, b_out
 
 
-def _balanced(flows: np.ndarray, b: np.ndarray, workers: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
-              rtol: float = 1e-6) -> bool:
+def _infeasible(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
+                rtol: float = 1e-6) -> bool:
+    """Whether no flows within reach can balance to `balanced`'s tolerance, so that every Furness attempt must fail.
+
+    Gale's theorem: flows matching the jobs exactly leave at least the maximum-flow deficit (workers who cannot
+    reach a job that is not taken) over the rows. Capacities are rounded to int32 for scipy's maximum_flow, which
+    can hide up to one unit per municipality: only a deficit beyond that and the tolerance counts.
+    """
+    if isinstance(deterrence, np.ndarray):
+        if (deterrence > 0).all():
+            return False  # everyone reaches every job
+        deterrence = sparse.csr_array(deterrence)
+    n_rows, n_cols = deterrence.shape
+    if not workers.sum() > 0:
+        return False
+    scale = 2.0**30 / workers.sum()
+    w_int = np.floor(workers * scale).astype(np.int64)
+    j_int = np.ceil(jobs * scale).astype(np.int64)
+    rows = np.repeat(np.arange(n_rows), np.diff(deterrence.indptr))
+    reach = deterrence.data > 0
+    sink = n_rows + n_cols + 1
+    network = sparse.csr_array(
+        (np.concatenate([w_int, np.full(int(reach.sum()), w_int.sum()), j_int]).astype(np.int32),
+         (np.concatenate([np.zeros(n_rows, dtype=np.int64), rows[reach] + 1, n_rows + 1 + np.arange(n_cols)]),
+          np.concatenate([np.arange(n_rows) + 1, n_rows + 1 + deterrence.indices[reach], np.full(n_cols, sink)]))),
+        shape=(sink + 1, sink + 1))
+    deficit = (w_int.sum() - maximum_flow(network, 0, sink).flow_value - n_rows) / scale
+    return bool(deficit > rtol * np.maximum(workers, 1.0).sum())
+
+
+def balanced(flows: np.ndarray, b: np.ndarray, workers: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
+             rtol: float = 1e-6) -> bool:
     """Whether balancing stayed in floating-point range and converged: finite, unclamped factors, and each
     municipality's flows carrying its workers (the columns match by construction)."""
     if not (np.isfinite(flows).all() and (b < 1e299).all() and (b > 1e-299).all()):
@@ -61,39 +98,43 @@ def _balanced(flows: np.ndarray, b: np.ndarray, workers: np.ndarray, deterrence:
 
 def _log_furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray, tol: float,
                  max_iter: int) -> tuple[np.ndarray, np.ndarray]:
-    """Furness sweeps on the logarithms of the factors, each sum a log-sum-exp: slow but never overflows."""
+    """Furness sweeps on the logarithms of the factors (Schmitzer 2019): slow to converge but never overflows.
+
+    The log factors are kept as offsets absorbed into a rescaled kernel, exp(log k + offset_a + offset_b), times
+    scaled factors near 1 (the offsets are re-absorbed whenever these leave [e^-30, e^30]): each sum is then a
+    sparse product, and the sweeps are those of log-sum-exps, to rounding.
+    """
+    n_rows, n_cols = deterrence.shape
     if isinstance(deterrence, np.ndarray):
-        n_rows, n_cols = deterrence.shape
-        rows, cols = np.divmod(np.arange(n_rows * n_cols), n_cols)
+        indptr, cols = np.arange(0, n_rows * n_cols + 1, n_cols), np.tile(np.arange(n_cols), n_rows)
         k = deterrence.ravel()
     else:
-        n_rows, n_cols = deterrence.shape
-        rows = np.repeat(np.arange(n_rows), np.diff(deterrence.indptr))
-        cols, k = deterrence.indices, deterrence.data
+        indptr, cols, k = deterrence.indptr, deterrence.indices, deterrence.data
+    rows = np.repeat(np.arange(n_rows), np.diff(indptr))
     with np.errstate(divide="ignore"):
-        log_k, log_w, log_j = np.log(k), np.log(workers), np.log(jobs)
-    log_b = np.zeros(n_cols)
-    for _ in range(max_iter):
-        log_a = -_log_sum_exp(log_k + log_b[cols] + log_j[cols], rows, n_rows)
-        new = -_log_sum_exp(log_k + log_a[rows] + log_w[rows], cols, n_cols)
-        done = np.max(np.abs(new - log_b), initial=0.0) < tol
-        log_b = new
-        if done:
-            break
-    with np.errstate(invalid="ignore"):
-        flows = np.exp(log_w[rows] + log_a[rows] + log_k + log_b[cols] + log_j[cols])
+        log_k = np.log(k)
+    kernel = sparse.csr_array((np.asarray(k, dtype=float).copy(), cols, indptr), shape=(n_rows, n_cols))
+    off_a, off_b = np.zeros(n_rows), np.zeros(n_cols)  # the log factors absorbed into the kernel
+    log_a, log_b = np.zeros(n_rows), np.zeros(n_cols)
+    with np.errstate(divide="ignore", over="ignore"):
+        for _ in range(max_iter):
+            log_a = _log_factor(kernel @ (np.exp(log_b - off_b) * jobs), off_a)
+            new = _log_factor(kernel.T @ (np.exp(log_a - off_a) * workers), off_b)
+            done = np.max(np.abs(new - log_b), initial=0.0) < tol
+            log_b = new
+            if done:
+                break
+            if max(np.abs(log_a - off_a).max(initial=0.0), np.abs(log_b - off_b).max(initial=0.0)) > 30.0:
+                off_a, off_b = log_a.copy(), log_b.copy()
+                kernel.data = np.exp(log_k + off_a[rows] + off_b[cols])
+        flows = (np.exp(log_a - off_a) * workers)[rows] * kernel.data * (np.exp(log_b - off_b) * jobs)[cols]
     return np.nan_to_num(flows, nan=0.0), np.clip(np.exp(log_b - log_b.max()), 1e-300, None)
 
 
-def _log_sum_exp(values: np.ndarray, segment: np.ndarray, n: int) -> np.ndarray:
-    """log(sum(exp(values))) per segment, shifted by each segment's largest value; 0 for an empty segment."""
-    top = np.full(n, -np.inf)
-    np.maximum.at(top, segment, values)
-    shift = np.where(np.isfinite(top), top, 0.0)
-    total = np.zeros(n)
-    np.add.at(total, segment, np.exp(values - shift[segment]))
+def _log_factor(total: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """-log of each sum of the rescaled kernel, back on the log scale; 0 where nothing is within reach."""
     with np.errstate(divide="ignore"):
-        out = np.log(total) + shift
+        out = offset - np.log(total)
     return np.where(np.isfinite(out), out, 0.0)
 
 
