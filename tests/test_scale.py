@@ -74,14 +74,19 @@ def _two_valleys(jobs_factor: float) -> tuple[sparse.csr_array, np.ndarray, np.n
     return sparse.csr_array(deterrence), workers, jobs
 
 
-def test_where_no_balancing_exists_the_shortcut_gives_the_log_space_sweeps_all_the_same():
+def test_where_no_balancing_exists_every_worker_commutes_to_a_job_within_reach_singly_constrained():
     deterrence, workers, jobs = _two_valleys(3.0)
     closed = jobs * workers.sum() / jobs.sum()
     assert transport._infeasible(workers, closed, deterrence)
-    expected, _ = transport._log_furness(workers, closed, deterrence, 1e-9, 500)
-    for b, check in ((None, False), (np.ones(8), False), (np.ones(8), True)):  # the long way, then the shortcuts
-        flows, _ = transport.gravity_flows(workers, jobs, deterrence, b, check=check)
-        np.testing.assert_allclose(flows, expected, rtol=1e-12)
+    dense = deterrence.toarray()
+    expected = workers[:, None] * dense * closed / (dense * closed).sum(axis=1, keepdims=True)  # Wilson 1971
+    for b, check in ((None, False), (np.ones(8), False), (np.ones(8), True)):  # found after a failure, or first
+        flows, factors = transport.gravity_flows(workers, jobs, deterrence, b, check=check)
+        np.testing.assert_allclose(flows, expected[dense > 0], rtol=1e-12)
+        assert (factors == 1.0).all()
+    flows, _ = transport.gravity_flows(workers, jobs, dense)  # the same from a dense matrix
+    np.testing.assert_allclose(flows.reshape(8, 8).sum(axis=1), workers, rtol=1e-12)
+    np.testing.assert_allclose(flows.reshape(8, 8), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_a_balancing_within_reach_is_not_taken_for_infeasible():

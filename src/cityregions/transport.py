@@ -35,21 +35,45 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     change of b. Where the margins are nearly infeasible (a municipality with almost no jobs, very steep
     decay) the factors can leave floating-point range: then a cold start, and failing that the same sweeps in
     log space (Schmitzer 2019), which cannot overflow. Where no balancing exists at all (jobs beyond the reach
-    of enough workers) the log-space sweeps are the result: a maximum-flow test (`_infeasible`) then skips the
-    attempts bound to fail, after a failed first attempt, or first when `check` (the last quarter had none).
+    of enough workers, proved by a maximum-flow test, `_infeasible`, after a failed first attempt, or first when
+    `check`: the last quarter had none) the flows are singly constrained instead (`origin_constrained`).
     """
     jobs = jobs * (workers.sum() / jobs.sum())  # a closed region: as many jobs as working residents
     if check and _infeasible(workers, jobs, deterrence):
-        return _log_furness(workers, jobs, deterrence, tol, max_iter)  # as below, without the retries bound to fail
+        return origin_constrained(workers, jobs, deterrence)
     with np.errstate(over="ignore", invalid="ignore"):  # leaving the range is detected below, not warned about
         flows, b_out = _furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth)
-        if not balanced(flows, b_out, workers, deterrence) and b is not None:
+        if not balanced(flows, b_out, workers, deterrence):
             if not check and _infeasible(workers, jobs, deterrence):
-                return _log_furness(workers, jobs, deterrence, tol, max_iter)
-            flows, b_out = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth)
+                return origin_constrained(workers, jobs, deterrence)
+            if b is not None:
+                flows, b_out = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth)
     if not balanced(flows, b_out, workers, deterrence):
         flows, b_out = _log_furness(workers, jobs, deterrence, tol, max_iter)
     return flows, b_out
+
+
+def origin_constrained(workers: np.ndarray, jobs: np.ndarray,
+                       deterrence: sparse.csr_array | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Singly (production-) constrained flows (Wilson 1971): every worker commutes to a job within reach, each
+    destination drawing in proportion to its jobs times the deterrence; the model where no doubly constrained
+    balancing exists (jobs beyond the reach of enough workers), so job totals become outcomes. Returns the flows
+    in deterrence's order and neutral column factors (the next quarter starts cold)."""
+    if isinstance(deterrence, np.ndarray):
+        top = deterrence.max(axis=1, keepdims=True)  # rows rescaled to their largest term: nothing underflows
+        weight = deterrence / np.where(top > 0, top, 1.0) * jobs[None, :]
+        total = weight.sum(axis=1, keepdims=True)
+        flows = workers[:, None] * weight / np.where(total > 0, total, np.inf)
+        return flows.ravel(), np.ones_like(jobs)
+    n = deterrence.shape[0]
+    counts = np.diff(deterrence.indptr)
+    rows = np.repeat(np.arange(n), counts)
+    top = np.ones(n)
+    if deterrence.nnz:
+        top[counts > 0] = np.maximum.reduceat(deterrence.data, deterrence.indptr[:-1][counts > 0])
+    weight = deterrence.data / np.where(top > 0, top, 1.0)[rows] * jobs[deterrence.indices]
+    total = np.bincount(rows, weight, minlength=n)
+    return workers[rows] * weight / np.where(total > 0, total, np.inf)[rows], np.ones_like(jobs)
 
 
 def _infeasible(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
