@@ -185,8 +185,7 @@ class CityRegionModel(Model):
     def _flows(self) -> np.ndarray:
         workers = self.cfg.params.transport.employment_rate * self.population
         flows, self._b = transport.gravity_flows(workers, self.jobs, self.deterrence, self._b, check=self._unbalanced)
-        if not self.geo.pairs.complete:  # with every pair within reach a balancing always exists
-            self._unbalanced = not transport.balanced(flows, self._b, workers, self.deterrence)
+        self._unbalanced = self._b is None  # no balancing existed: singly constrained flows
         return flows
 
     # ------------------------------------------------------------------ the quarter

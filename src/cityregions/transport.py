@@ -23,7 +23,7 @@ from cityregions.config import TransportParams
 
 def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
                   b: np.ndarray | None = None, tol: float = 1e-9, max_iter: int = 500, plain: int = 100,
-                  depth: int = 12, check: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                  depth: int = 12, check: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Doubly constrained flows F[i, j] with row sums = workers and column sums = jobs (Furness balancing).
 
     deterrence is sparse (pairs out of reach carry no flow) or dense; returns the flows of its stored pairs in
@@ -36,7 +36,8 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     decay) the factors can leave floating-point range: then a cold start, and failing that the same sweeps in
     log space (Schmitzer 2019), which cannot overflow. Where no balancing exists at all (jobs beyond the reach
     of enough workers, proved by a maximum-flow test, `_infeasible`, after a failed first attempt, or first when
-    `check`: the last quarter had none) the flows are singly constrained instead (`origin_constrained`).
+    `check`: the last quarter had none) the flows are singly constrained instead (`origin_constrained`), and the
+    factors returned are None.
     """
     jobs = jobs * (workers.sum() / jobs.sum())  # a closed region: as many jobs as working residents
     if check and _infeasible(workers, jobs, deterrence):
@@ -54,17 +55,17 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
 
 
 def origin_constrained(workers: np.ndarray, jobs: np.ndarray,
-                       deterrence: sparse.csr_array | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                       deterrence: sparse.csr_array | np.ndarray) -> tuple[np.ndarray, None]:
     """Singly (production-) constrained flows (Wilson 1971): every worker commutes to a job within reach, each
     destination drawing in proportion to its jobs times the deterrence; the model where no doubly constrained
     balancing exists (jobs beyond the reach of enough workers), so job totals become outcomes. Returns the flows
-    in deterrence's order and neutral column factors (the next quarter starts cold)."""
+    in deterrence's order and None for the column factors (there are none; the next quarter starts cold)."""
     if isinstance(deterrence, np.ndarray):
         top = deterrence.max(axis=1, keepdims=True)  # rows rescaled to their largest term: nothing underflows
         weight = deterrence / np.where(top > 0, top, 1.0) * jobs[None, :]
         total = weight.sum(axis=1, keepdims=True)
         flows = workers[:, None] * weight / np.where(total > 0, total, np.inf)
-        return flows.ravel(), np.ones_like(jobs)
+        return flows.ravel(), None
     n = deterrence.shape[0]
     counts = np.diff(deterrence.indptr)
     rows = np.repeat(np.arange(n), counts)
@@ -73,7 +74,7 @@ def origin_constrained(workers: np.ndarray, jobs: np.ndarray,
         top[counts > 0] = np.maximum.reduceat(deterrence.data, deterrence.indptr[:-1][counts > 0])
     weight = deterrence.data / np.where(top > 0, top, 1.0)[rows] * jobs[deterrence.indices]
     total = np.bincount(rows, weight, minlength=n)
-    return workers[rows] * weight / np.where(total > 0, total, np.inf)[rows], np.ones_like(jobs)
+    return workers[rows] * weight / np.where(total > 0, total, np.inf)[rows], None
 
 
 def _infeasible(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
