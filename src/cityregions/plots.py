@@ -252,8 +252,12 @@ def discovery_figure(trajectory: pd.DataFrame, chosen: int, box: pd.DataFrame, t
         right.set_axis_off()
     categorical = box[box["kept"].notna()] if "kept" in box else box.iloc[0:0]
     if len(categorical):
-        text = "\n".join(f"{r.condition}: {r.kept}" for r in categorical.itertuples())
-        right.text(0.02, 0.02, "kept: " + text, transform=right.transAxes, fontsize=8, va="bottom")
+        text = "\n".join(f"{r.condition} in {{{r.kept}}} (qp {r.qp_value:.2g})" for r in categorical.itertuples())
+        if len(numeric):
+            right.text(0.02, 0.02, "and " + text, transform=right.transAxes, fontsize=8, va="bottom")
+        else:  # only choices restricted: say them in the panel's middle
+            right.text(0.5, 0.5, "conditions of the box:\n" + text, transform=right.transAxes, fontsize=10,
+                       ha="center", va="center")
     right.set_title("the chosen box", fontsize=9)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
