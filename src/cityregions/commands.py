@@ -84,12 +84,16 @@ def scenarios_of(own: dict[str, object]) -> list[str]:
     from cityregions.cli import config_dir
 
     available = sorted(p.stem for p in (Path(config_dir()) / "scenario").glob("*.yaml"))
-    names = _list(own.get("scenarios", ALL_SCENARIOS), "scenarios")
-    bad = [s for s in names if s not in available]
+    return _checked(_list(own.get("scenarios", ALL_SCENARIOS), "scenarios"), "scenarios", available)
+
+
+def _checked(names: list[str], key: str, allowed: list[str], also: str = "") -> list[str]:
+    """The names of a list option, each allowed and none twice; else a UsageError naming the key."""
+    bad = [n for n in names if n not in allowed]
     if bad:
-        raise UsageError(f"scenarios={bad} not found; allowed: {', '.join(available)}")
+        raise UsageError(f"{key}={bad} not found; allowed: {', '.join(allowed)}{also}")
     if len(set(names)) != len(names):
-        raise UsageError(f"scenarios={names} names a scenario twice")
+        raise UsageError(f"{key}={names} names a {key.removesuffix('s')} twice")
     return names
 
 
@@ -223,14 +227,7 @@ def _print_scorecard(rep) -> None:
 def regions_of(own: dict[str, object]) -> list[str]:
     """The regions asked for (default, or 'all': the five CITY REGIONS partnerships)."""
     names = _list(own.get("regions", list(REGIONS)), "regions")
-    if names == ["all"]:
-        names = list(REGIONS)
-    bad = [r for r in names if r not in REGIONS]
-    if bad:
-        raise UsageError(f"regions={bad} not found; allowed: {', '.join(REGIONS)}, all")
-    if len(set(names)) != len(names):
-        raise UsageError(f"regions={names} names a region twice")
-    return names
+    return _checked(list(REGIONS) if names == ["all"] else names, "regions", list(REGIONS), ", all")
 
 
 def validate_command(args: list[str]) -> int:
