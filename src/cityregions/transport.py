@@ -68,13 +68,18 @@ def origin_constrained(workers: np.ndarray, jobs: np.ndarray,
         return flows.ravel(), None
     n = deterrence.shape[0]
     counts = np.diff(deterrence.indptr)
-    rows = np.repeat(np.arange(n), counts)
+    rows = _rows(deterrence.indptr)
     top = np.ones(n)
     if deterrence.nnz:
         top[counts > 0] = np.maximum.reduceat(deterrence.data, deterrence.indptr[:-1][counts > 0])
     weight = deterrence.data / np.where(top > 0, top, 1.0)[rows] * jobs[deterrence.indices]
     total = np.bincount(rows, weight, minlength=n)
     return workers[rows] * weight / np.where(total > 0, total, np.inf)[rows], None
+
+
+def _rows(indptr: np.ndarray) -> np.ndarray:
+    """The row of each stored entry of a CSR matrix with these row pointers."""
+    return np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
 
 
 def _infeasible(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
@@ -95,7 +100,7 @@ def _infeasible(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_ar
     scale = 2.0**30 / workers.sum()
     w_int = np.floor(workers * scale).astype(np.int64)
     j_int = np.ceil(jobs * scale).astype(np.int64)
-    rows = np.repeat(np.arange(n_rows), np.diff(deterrence.indptr))
+    rows = _rows(deterrence.indptr)
     reach = deterrence.data > 0
     sink = n_rows + n_cols + 1
     network = sparse.csr_array(
@@ -116,8 +121,7 @@ def balanced(flows: np.ndarray, b: np.ndarray, workers: np.ndarray, deterrence: 
     if isinstance(deterrence, np.ndarray):
         out = flows.reshape(deterrence.shape).sum(axis=1)
     else:
-        rows = np.repeat(np.arange(deterrence.shape[0]), np.diff(deterrence.indptr))
-        out = np.bincount(rows, flows, minlength=deterrence.shape[0])
+        out = np.bincount(_rows(deterrence.indptr), flows, minlength=deterrence.shape[0])
     return bool(np.all(np.abs(out - workers) <= rtol * np.maximum(workers, 1.0)))
 
 
@@ -135,7 +139,7 @@ def _log_furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_a
         k = deterrence.ravel()
     else:
         indptr, cols, k = deterrence.indptr, deterrence.indices, deterrence.data
-    rows = np.repeat(np.arange(n_rows), np.diff(indptr))
+    rows = _rows(indptr)
     with np.errstate(divide="ignore"):
         log_k = np.log(k)
     kernel = sparse.csr_array((np.asarray(k, dtype=float).copy(), cols, indptr), shape=(n_rows, n_cols))
