@@ -80,10 +80,11 @@ def test_where_no_balancing_exists_every_worker_commutes_to_a_job_within_reach_s
     assert transport._infeasible(workers, closed, deterrence)
     dense = deterrence.toarray()
     expected = workers[:, None] * dense * closed / (dense * closed).sum(axis=1, keepdims=True)  # Wilson 1971
-    for b, check in ((None, False), (np.ones(8), False), (np.ones(8), True)):  # found after a failure, or first
-        flows, factors = transport.gravity_flows(workers, jobs, deterrence, b, check=check)
+    proof = transport._infeasible(workers, closed, deterrence)
+    for b, check in ((None, False), (np.ones(8), False), (np.ones(8), True), (proof, False)):  # found after a
+        flows, factors = transport.gravity_flows(workers, jobs, deterrence, b, check=check)  # failure, or first
         np.testing.assert_allclose(flows, expected[dense > 0], rtol=1e-12)
-        assert factors is None  # no balancing factors: singly constrained
+        assert isinstance(factors, transport.Shortfall)  # no balancing factors but the proof: singly constrained
     flows, _ = transport.gravity_flows(workers, jobs, dense)  # the same from a dense matrix
     np.testing.assert_allclose(flows.reshape(8, 8).sum(axis=1), workers, rtol=1e-12)
     np.testing.assert_allclose(flows.reshape(8, 8), expected, rtol=1e-12, atol=1e-12)
@@ -95,6 +96,21 @@ def test_a_balancing_within_reach_is_not_taken_for_infeasible():
     flows, b = transport.gravity_flows(workers, jobs, deterrence, np.ones(8), check=True)
     assert transport.balanced(flows, b, workers, deterrence)
     assert not transport._infeasible(workers, jobs, deterrence.toarray() + 1e-300)  # everyone within reach
+
+
+def test_the_proof_of_no_balancing_names_the_workers_short_of_jobs_and_is_reused_only_while_it_holds():
+    deterrence, workers, jobs = _two_valleys(3.0)
+    closed = jobs * workers.sum() / jobs.sum()
+    proof = transport._infeasible(workers, closed, deterrence)
+    valley = np.arange(8) >= 4  # the second group: its workers outnumber the jobs they can reach
+    np.testing.assert_array_equal(proof.origins, valley)
+    np.testing.assert_array_equal(proof.reachable, valley)
+    assert proof.deficit(workers, closed) == pytest.approx(workers[valley].sum() - closed[valley].sum())
+    assert transport._infeasible(workers, closed * 1.001, deterrence, hint=proof) is proof  # still a proof
+    _, fitting, fitting_jobs = _two_valleys(1.0)
+    assert transport._infeasible(fitting, fitting_jobs, deterrence, hint=proof) is None  # no longer: searched anew
+    flows, b = transport.gravity_flows(fitting, fitting_jobs, deterrence, proof)  # balances, starting cold
+    assert isinstance(b, np.ndarray) and transport.balanced(flows, b, fitting, deterrence)
 
 
 def test_log_space_sweeps_are_furness_sweeps_on_the_logarithms():

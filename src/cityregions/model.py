@@ -111,8 +111,7 @@ class CityRegionModel(Model):
                                      np.where(self.geo.corridor >= 0, tp.headway_corridor_min, tp.headway_local_min))
         self.deterrence = pairs.matrix(np.exp(-tp.distance_decay * pairs.car_min))
         car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
-        self._b = None
-        self._unbalanced = False  # the last balancing had no solution (jobs beyond the reach of enough workers)
+        self._b: np.ndarray | transport.Shortfall | None = None  # last balancing's factors, or proof it had none
         self._members_key = None
         self.flows = self._flows()
         pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(self.headway_base), pairs.own, tp)
@@ -120,6 +119,7 @@ class CityRegionModel(Model):
         self.asc = transport.calibrate_asc(self.flows, car, pt0, tp.mode_scale, self.pt_target)
         self.modes = transport.mode_tables(pairs, car, self.headway_base, cfg.scenario.service_cofinancing, self.asc,
                                            tp)
+        self._pt_kernels = (pairs.matrix(self.modes.kernel_out), pairs.matrix(self.modes.kernel_in))
 
         # cooperation state
         self.agreements: dict[Theme, list[Agreement]] = {t: [] for t in Theme}
@@ -184,8 +184,7 @@ class CityRegionModel(Model):
 
     def _flows(self) -> np.ndarray:
         workers = self.cfg.params.transport.employment_rate * self.population
-        flows, self._b = transport.gravity_flows(workers, self.jobs, self.deterrence, self._b, check=self._unbalanced)
-        self._unbalanced = self._b is None  # no balancing existed: singly constrained flows
+        flows, self._b = transport.gravity_flows(workers, self.jobs, self.deterrence, self._b)
         return flows
 
     # ------------------------------------------------------------------ the quarter
@@ -336,10 +335,9 @@ class CityRegionModel(Model):
         assoc = self.members(Theme.TRANSPORT)
         if self._members_key != assoc.tobytes():  # mode choice and access change only with the members
             self.p_pt = transport.pt_probability_now(self.modes, pairs, assoc, sc.tariff_integration)
-            self._pt_kernel = pairs.matrix(transport.access_kernel(self.modes, pairs, assoc))
             self._members_key = assoc.tobytes()
         self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)
-        self.pt_access = (self._pt_kernel @ self.jobs) / (self.deterrence @ self.jobs)
+        self.pt_access = transport.pt_access_sums(self._pt_kernels, assoc, self.jobs) / (self.deterrence @ self.jobs)
 
     def _finance(self) -> None:
         fp, lp = self.cfg.params.fiscal, self.cfg.params.land

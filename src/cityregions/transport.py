@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from scipy.optimize import brentq
-from scipy.sparse.csgraph import maximum_flow
+from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 from scipy.special import expit
 
 from cityregions.catchment import Catchment
@@ -22,8 +22,8 @@ from cityregions.config import TransportParams
 
 
 def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
-                  b: np.ndarray | None = None, tol: float = 1e-9, max_iter: int = 500, plain: int = 100,
-                  depth: int = 12, check: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+                  b: np.ndarray | Shortfall | None = None, tol: float = 1e-9, max_iter: int = 500, plain: int = 100,
+                  depth: int = 12, check: bool = False) -> tuple[np.ndarray, np.ndarray | Shortfall]:
     """Doubly constrained flows F[i, j] with row sums = workers and column sums = jobs (Furness balancing).
 
     deterrence is sparse (pairs out of reach carry no flow) or dense; returns the flows of its stored pairs in
@@ -36,17 +36,22 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     decay) the factors can leave floating-point range: then a cold start, and failing that the same sweeps in
     log space (Schmitzer 2019), which cannot overflow. Where no balancing exists at all (jobs beyond the reach
     of enough workers, proved by a maximum-flow test, `_infeasible`, after a failed first attempt, or first when
-    `check`: the last quarter had none) the flows are singly constrained instead (`origin_constrained`), and the
-    factors returned are None.
+    `check` or when b is the last call's proof) the flows are singly constrained instead (`origin_constrained`),
+    and the proof (`Shortfall`) is returned in place of the factors.
     """
     jobs = jobs * (workers.sum() / jobs.sum())  # a closed region: as many jobs as working residents
-    if check and _infeasible(workers, jobs, deterrence):
-        return origin_constrained(workers, jobs, deterrence)
+    if isinstance(b, Shortfall) or check:
+        proof = _infeasible(workers, jobs, deterrence, hint=b if isinstance(b, Shortfall) else None)
+        if proof is not None:
+            return origin_constrained(workers, jobs, deterrence), proof
+        if isinstance(b, Shortfall):
+            b = None  # the last quarter had no factors: start cold
     with np.errstate(over="ignore", invalid="ignore"):  # leaving the range is detected below, not warned about
         flows, b_out = _furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth)
         if not balanced(flows, b_out, workers, deterrence):
-            if not check and _infeasible(workers, jobs, deterrence):
-                return origin_constrained(workers, jobs, deterrence)
+            proof = None if check else _infeasible(workers, jobs, deterrence)
+            if proof is not None:
+                return origin_constrained(workers, jobs, deterrence), proof
             if b is not None:
                 flows, b_out = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth)
     if not balanced(flows, b_out, workers, deterrence):
@@ -55,17 +60,17 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
 
 
 def origin_constrained(workers: np.ndarray, jobs: np.ndarray,
-                       deterrence: sparse.csr_array | np.ndarray) -> tuple[np.ndarray, None]:
+                       deterrence: sparse.csr_array | np.ndarray) -> np.ndarray:
     """Singly (production-) constrained flows (Wilson 1971): every worker commutes to a job within reach, each
     destination drawing in proportion to its jobs times the deterrence; the model where no doubly constrained
     balancing exists (jobs beyond the reach of enough workers), so job totals become outcomes. Returns the flows
-    in deterrence's order and None for the column factors (there are none; the next quarter starts cold)."""
+    in deterrence's order."""
     if isinstance(deterrence, np.ndarray):
         top = deterrence.max(axis=1, keepdims=True)  # rows rescaled to their largest term: nothing underflows
         weight = deterrence / np.where(top > 0, top, 1.0) * jobs[None, :]
         total = weight.sum(axis=1, keepdims=True)
         flows = workers[:, None] * weight / np.where(total > 0, total, np.inf)
-        return flows.ravel(), None
+        return flows.ravel()
     n = deterrence.shape[0]
     counts = np.diff(deterrence.indptr)
     rows = _rows(deterrence.indptr)
@@ -74,7 +79,7 @@ def origin_constrained(workers: np.ndarray, jobs: np.ndarray,
         top[counts > 0] = np.maximum.reduceat(deterrence.data, deterrence.indptr[:-1][counts > 0])
     weight = deterrence.data / np.where(top > 0, top, 1.0)[rows] * jobs[deterrence.indices]
     total = np.bincount(rows, weight, minlength=n)
-    return workers[rows] * weight / np.where(total > 0, total, np.inf)[rows], None
+    return workers[rows] * weight / np.where(total > 0, total, np.inf)[rows]
 
 
 def _rows(indptr: np.ndarray) -> np.ndarray:
@@ -82,22 +87,43 @@ def _rows(indptr: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
 
 
+@dataclass(frozen=True)
+class Shortfall:
+    """Proof that no balancing exists (Hall's condition fails): a set of origins whose workers outnumber all the
+    jobs within their reach. It stays a proof while the margins change little, so the next quarter checks it
+    in O(N) before it searches for a new one by maximum flow."""
+
+    origins: np.ndarray  # bool per municipality: the workers' homes
+    reachable: np.ndarray  # bool per municipality: every destination within reach of any of them
+
+    def deficit(self, workers: np.ndarray, jobs: np.ndarray) -> float:
+        """Workers of these origins who cannot have a job within reach, however the flows are arranged."""
+        return float(workers[self.origins].sum() - jobs[self.reachable].sum())
+
+
 def _infeasible(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
-                rtol: float = 1e-6) -> bool:
-    """Whether no flows within reach can balance to `balanced`'s tolerance, so that every Furness attempt must fail.
+                rtol: float = 1e-6, hint: Shortfall | None = None) -> Shortfall | None:
+    """A proof (`Shortfall`) that no flows within reach can balance to `balanced`'s tolerance, so that every
+    Furness attempt must fail; None when a balancing exists.
 
     Gale's theorem: flows matching the jobs exactly leave at least the maximum-flow deficit (workers who cannot
     reach a job that is not taken) over the rows. Capacities are rounded to int32 for scipy's maximum_flow, which
-    can hide up to one unit per municipality: only a deficit beyond that and the tolerance counts.
+    can hide up to one unit per municipality: only a deficit beyond that and the tolerance counts. The origins
+    on the source side of the minimum cut are the proof. A hint (the last quarter's proof) is taken if its own
+    deficit clears the tolerance by more than the rounding could hide (three units per municipality), so the
+    answer is the one the maximum flow would give.
     """
     if isinstance(deterrence, np.ndarray):
         if (deterrence > 0).all():
-            return False  # everyone reaches every job
+            return None  # everyone reaches every job
         deterrence = sparse.csr_array(deterrence)
     n_rows, n_cols = deterrence.shape
     if not workers.sum() > 0:
-        return False
+        return None
     scale = 2.0**30 / workers.sum()
+    threshold = rtol * np.maximum(workers, 1.0).sum()
+    if hint is not None and hint.deficit(workers, jobs) - 3 * max(n_rows, n_cols) / scale > threshold:
+        return hint
     w_int = np.floor(workers * scale).astype(np.int64)
     j_int = np.ceil(jobs * scale).astype(np.int64)
     rows = _rows(deterrence.indptr)
@@ -108,8 +134,19 @@ def _infeasible(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_ar
          (np.concatenate([np.zeros(n_rows, dtype=np.int64), rows[reach] + 1, n_rows + 1 + np.arange(n_cols)]),
           np.concatenate([np.arange(n_rows) + 1, n_rows + 1 + deterrence.indices[reach], np.full(n_cols, sink)]))),
         shape=(sink + 1, sink + 1))
-    deficit = (w_int.sum() - maximum_flow(network, 0, sink).flow_value - n_rows) / scale
-    return bool(deficit > rtol * np.maximum(workers, 1.0).sum())
+    result = maximum_flow(network, 0, sink)
+    deficit = (w_int.sum() - result.flow_value - n_rows) / scale
+    if not deficit > threshold:
+        return None
+    residual = network.astype(np.int64) - result.flow  # reverse edges carry the flow back
+    residual.data = (residual.data > 0).astype(np.int8)
+    residual.eliminate_zeros()
+    source_side = np.zeros(sink + 1, dtype=bool)
+    source_side[breadth_first_order(residual, 0, directed=True, return_predecessors=False)] = True
+    origins = source_side[1:n_rows + 1]
+    reachable = np.zeros(n_cols, dtype=bool)
+    reachable[deterrence.indices[reach & origins[rows]]] = True
+    return Shortfall(origins, reachable)
 
 
 def balanced(flows: np.ndarray, b: np.ndarray, workers: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
@@ -337,9 +374,13 @@ def pt_probability_now(t: ModeTables, pairs: Catchment, members: np.ndarray, int
     return np.where(at_origin, inside, t.p_out)
 
 
-def access_kernel(t: ModeTables, pairs: Catchment, members: np.ndarray) -> np.ndarray:
-    """PT access kernel of every pair with the association's current members (their co-financed headways)."""
-    return np.where(pairs.by_origin(members), t.kernel_in, t.kernel_out) if members.any() else t.kernel_out
+def pt_access_sums(kernels: tuple[sparse.csr_array | np.ndarray, sparse.csr_array | np.ndarray], members: np.ndarray,
+                   jobs: np.ndarray) -> np.ndarray:
+    """Jobs within reach by PT of each municipality, weighted by the access kernel with the association's current
+    members: each row is its origin's own case (outside, member), so the two products are chosen row by row and
+    no kernel is rebuilt when the members change. kernels: (origin outside, origin a member) as matrices."""
+    outside, member = kernels
+    return np.where(members, member @ jobs, outside @ jobs) if members.any() else outside @ jobs
 
 
 def association_cost_shares(members: np.ndarray, population: np.ndarray, pt_trips: np.ndarray,
