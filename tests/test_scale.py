@@ -113,6 +113,19 @@ def test_the_proof_of_no_balancing_names_the_workers_short_of_jobs_and_is_reused
     assert isinstance(b, np.ndarray) and transport.balanced(flows, b, fitting, deterrence)
 
 
+def test_stalled_sweeps_ask_once_whether_a_balancing_exists_and_stop_only_if_none_does():
+    deterrence, workers, jobs = _two_valleys(3.0)
+    closed = jobs * workers.sum() / jobs.sum()
+    asked: list[int] = []
+    with np.errstate(over="ignore", invalid="ignore"):  # as in gravity_flows: failing sweeps leave the range
+        flows, b = transport._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12,
+                                      lambda: asked.append(1) is None)
+        carried_on = transport._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12, lambda: False)
+        unasked = transport._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12)
+    assert flows is None and b is None and asked == [1]
+    np.testing.assert_array_equal(carried_on[0], unasked[0])  # the answer never changes the sweeps
+
+
 def test_log_space_sweeps_are_furness_sweeps_on_the_logarithms():
     x = np.linspace(0.0, 400.0, 12)
     log_k = -(np.abs(np.subtract.outer(x, x)) + 30.0)  # factors far out of floating-point range

@@ -9,6 +9,7 @@ integrates tariffs among its members (no boundary penalty) and co-finances servi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,8 @@ from scipy.special import expit
 
 from cityregions.catchment import Catchment
 from cityregions.config import TransportParams
+
+STALL = 25  # accelerated sweeps over which a balancing that exists at least halves its largest change
 
 
 def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
@@ -40,20 +43,24 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     and the proof (`Shortfall`) is returned in place of the factors.
     """
     jobs = jobs * (workers.sum() / jobs.sum())  # a closed region: as many jobs as working residents
-    if isinstance(b, Shortfall) or check:
-        proof = _infeasible(workers, jobs, deterrence, hint=b if isinstance(b, Shortfall) else None)
-        if proof is not None:
-            return origin_constrained(workers, jobs, deterrence), proof
-        if isinstance(b, Shortfall):
-            b = None  # the last quarter had no factors: start cold
+    hint = b if isinstance(b, Shortfall) else None
+    proofs: list[Shortfall | None] = []  # the maximum-flow test's answer, once it has been asked
+
+    def hopeless() -> bool:
+        if not proofs:
+            proofs.append(_infeasible(workers, jobs, deterrence, hint=hint))
+        return proofs[0] is not None
+
+    if (hint is not None or check) and hopeless():
+        return origin_constrained(workers, jobs, deterrence), proofs[0]
+    if hint is not None:
+        b = None  # the last quarter had no factors: start cold
     with np.errstate(over="ignore", invalid="ignore"):  # leaving the range is detected below, not warned about
-        flows, b_out = _furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth)
-        if not balanced(flows, b_out, workers, deterrence):
-            proof = None if check else _infeasible(workers, jobs, deterrence)
-            if proof is not None:
-                return origin_constrained(workers, jobs, deterrence), proof
-            if b is not None:
-                flows, b_out = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth)
+        flows, b_out = _furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth, hopeless)
+        if (flows is None or not balanced(flows, b_out, workers, deterrence)) and hopeless():
+            return origin_constrained(workers, jobs, deterrence), proofs[0]
+        if not balanced(flows, b_out, workers, deterrence) and b is not None:
+            flows, b_out = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth)
     if not balanced(flows, b_out, workers, deterrence):
         flows, b_out = _log_furness(workers, jobs, deterrence, tol, max_iter)
     return flows, b_out
@@ -205,8 +212,14 @@ def _log_factor(total: np.ndarray, offset: np.ndarray) -> np.ndarray:
 
 
 def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
-             b: np.ndarray | None, tol: float, max_iter: int, plain: int, depth: int) -> tuple[np.ndarray, np.ndarray]:
-    """Furness sweeps on the factors, accelerated (Anderson) in log space when they converge slowly."""
+             b: np.ndarray | None, tol: float, max_iter: int, plain: int, depth: int,
+             hopeless: Callable[[], bool] | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Furness sweeps on the factors, accelerated (Anderson) in log space when they converge slowly.
+
+    Where the accelerated sweeps stall (their largest change not halved over `STALL` sweeps) they ask
+    `hopeless` once whether any balancing exists; if none does, they stop and return (None, None). The sweeps
+    themselves never depend on the answer, so wherever a balancing exists the result is the same.
+    """
     transposed = deterrence.T
 
     def sweep(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -231,12 +244,19 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
         d_f: list[np.ndarray] = []
         d_g: list[np.ndarray] = []
         f_prev = g_prev = None
-        for _ in range(max_iter):
+        residuals: list[float] = []
+        asked = hopeless is None
+        for k in range(max_iter):
             a, b = sweep(np.exp(x))
             g = np.log(b)
             f = g - x
-            if np.max(np.abs(f)) < tol:
+            residuals.append(float(np.max(np.abs(f))))
+            if residuals[-1] < tol:
                 break
+            if not asked and k >= STALL and k % STALL == 0 and residuals[-1] > 0.5 * residuals[k - STALL]:
+                asked = True
+                if hopeless():
+                    return None, None
             if not np.isfinite(f).all():  # a bad extrapolation: forget the history, go on from the last good sweep
                 x, d_f, d_g, f_prev = safe, [], [], None
                 continue
