@@ -64,7 +64,14 @@ class Catchment:
         """Sum over destinations, per origin."""
         if self.complete:
             return values.reshape(self.n, self.n).sum(axis=1)
+        if self.n and self._rows_held:  # each row's pairs are one run of the arrays: sum the runs
+            return np.add.reduceat(values, self.indptr[:-1])
         return np.bincount(self.orig, weights=values, minlength=self.n)
+
+    @cached_property
+    def _rows_held(self) -> bool:
+        """True when every origin holds at least one pair (its own, as `build` keeps it)."""
+        return bool((np.diff(self.indptr) > 0).all())
 
     def col_sums(self, values: np.ndarray) -> np.ndarray:
         """Sum over origins, per destination."""

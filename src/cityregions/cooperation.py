@@ -151,7 +151,9 @@ def trust_gain(trust: np.ndarray, pairs: Catchment, successful: np.ndarray, rate
 
 def decay_trust(trust: np.ndarray, pairs: Catchment, decay: float, initial: float) -> np.ndarray:
     """Trust pulled back towards its initial level; self-trust stays 1, values stay in [0, 1]."""
-    out = trust + decay * (initial - trust)
+    out = np.subtract(initial, trust)  # trust + decay (initial - trust), in place
+    out *= decay
+    out += trust
     out[pairs.diag] = 1.0
     return np.clip(out, 0.0, 1.0, out=out)
 

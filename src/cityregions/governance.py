@@ -186,7 +186,7 @@ def settle(m: CityRegionModel, t: int) -> None:
     cp, sc = m.cfg.params.cooperation, m.cfg.scenario
     tc = np.zeros(m.geo.n)
     contrib = np.zeros(m.geo.n)
-    gains = np.zeros_like(m.trust)
+    gains = None  # trust gained this quarter, made when an agreement first succeeds
     for theme, agreements in m.agreements.items():
         for a in agreements:
             if not a.active:
@@ -201,7 +201,7 @@ def settle(m: CityRegionModel, t: int) -> None:
             contrib += np.where(a.members, p.contribution, 0.0) * own
             successful = a.members & (p.net > 0)
             if successful.sum() >= 2:
-                co.trust_gain(m.trust, m.geo.pairs, successful, sc.trust_learning_rate, out=gains)
+                gains = co.trust_gain(m.trust, m.geo.pairs, successful, sc.trust_learning_rate, out=gains)
             a.loss_streak = np.where(a.members & (p.net < 0), a.loss_streak + 1, 0)
             m.last_payoff[theme] = a.last_payoff = p
             if a.status == Status.INFORMAL:
@@ -209,7 +209,8 @@ def settle(m: CityRegionModel, t: int) -> None:
             if a.members.sum() < 2 or a.strength < 0.5:
                 a.status = Status.DISSOLVED
     m.tc_paid, m.contributions = tc, contrib
-    m.trust = co.decay_trust(m.trust + gains, m.geo.pairs, cp.trust_decay, cp.trust_initial)
+    m.trust = co.decay_trust(m.trust if gains is None else m.trust + gains, m.geo.pairs, cp.trust_decay,
+                             cp.trust_initial)
 
 
 def _staged(amount: float, pools: list[np.ndarray], fallback: np.ndarray) -> np.ndarray:

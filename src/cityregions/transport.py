@@ -78,8 +78,13 @@ def origin_constrained(workers: np.ndarray, jobs: np.ndarray,
         total = weight.sum(axis=1, keepdims=True)
         flows = workers[:, None] * weight / np.where(total > 0, total, np.inf)
         return flows.ravel()
-    n = deterrence.shape[0]
     counts = np.diff(deterrence.indptr)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        total = deterrence @ jobs
+        if np.isfinite(total).all() and ((total >= 1e-200) | ~(workers > 0)).all():  # nothing near underflow
+            return np.repeat(workers / np.where(total > 0, total, np.inf), counts) * deterrence.data * jobs[
+                deterrence.indices]
+    n = deterrence.shape[0]  # else each row rescaled to its largest term
     rows = _rows(deterrence.indptr)
     top = np.ones(n)
     if deterrence.nnz:
@@ -289,19 +294,31 @@ def pt_cost(pt_min: np.ndarray, headway_min: np.ndarray, integrated: np.ndarray,
     headway_min is the headway at each trip's origin; integrated is True where one tariff covers the trip
     (same municipality, or both ends in the association).
     """
-    wait = headway_min / 2
-    penalty = np.where(integrated, 0.0, tp.tariff_penalty_eur)
-    return tp.value_of_time_eur_h * (pt_min + wait) / 60 + tp.pt_fare_eur + penalty
+    # value of time x (in-vehicle + half the headway) / 60 + fare + penalty, in place: one array, not five
+    cost = np.add(pt_min, np.divide(headway_min, 2), dtype=float)
+    cost *= tp.value_of_time_eur_h
+    cost /= 60
+    cost += tp.pt_fare_eur
+    cost += np.where(integrated, 0.0, tp.tariff_penalty_eur)
+    return cost
 
 
 def pt_probability(car: np.ndarray, pt: np.ndarray, scale: float, asc: float) -> np.ndarray:
     """Binary logit probability of public transport (asc: its alternative-specific constant, in EUR)."""
-    return expit(scale * (car + asc - pt))
+    z = np.add(car, asc, dtype=float)  # scale x (car + asc - pt), in place
+    z -= pt
+    z *= scale
+    return expit(z, out=z) if np.ndim(z) else expit(z)
 
 
 def logsum(car: np.ndarray, pt: np.ndarray, scale: float, asc: float) -> np.ndarray:
     """Expected maximum utility of the two modes, in EUR (negative of the composite cost)."""
-    return np.logaddexp(-scale * car, -scale * (pt - asc)) / scale
+    by_car = np.multiply(car, -scale, dtype=float)  # logaddexp(-scale car, -scale (pt - asc)) / scale, in place
+    by_pt = np.subtract(pt, asc, dtype=float)
+    by_pt *= -scale
+    by_car = np.logaddexp(by_car, by_pt, out=by_car if np.ndim(by_car) else None)
+    by_car /= scale
+    return by_car
 
 
 def calibrate_asc(flows: np.ndarray, car: np.ndarray, pt: np.ndarray, scale: float, target: float) -> float:
