@@ -68,6 +68,28 @@ class Catchment:
             return np.add.reduceat(values, self.indptr[:-1])
         return np.bincount(self.orig, weights=values, minlength=self.n)
 
+    def row_dot(self, a: np.ndarray, b: np.ndarray, dest_weight: np.ndarray | None = None) -> np.ndarray:
+        """Sum over destinations of a * b (times a weight per destination), per origin; without a product array
+        per pair where dense."""
+        if self.complete:
+            n = self.n
+            if dest_weight is None:
+                return np.einsum("ij,ij->i", a.reshape(n, n), b.reshape(n, n))
+            return np.einsum("ij,ij,j->i", a.reshape(n, n), b.reshape(n, n), dest_weight)
+        v = a * b
+        if dest_weight is not None:
+            v *= dest_weight[self.dest]
+        return self.row_sums(v)
+
+    def col_dot(self, a: np.ndarray, b: np.ndarray, origin_weight: np.ndarray) -> np.ndarray:
+        """Sum over origins of a * b times a weight per origin, per destination."""
+        if self.complete:
+            n = self.n
+            return np.einsum("ij,ij,i->j", a.reshape(n, n), b.reshape(n, n), origin_weight)
+        v = a * b
+        v *= self.by_origin(origin_weight)
+        return self.col_sums(v)
+
     @cached_property
     def _rows_held(self) -> bool:
         """True when every origin holds at least one pair (its own, as `build` keeps it)."""

@@ -77,12 +77,14 @@ def transport_association(members: np.ndarray, x: TransportInputs) -> tuple[np.n
     """(benefit, autonomy cost, contribution) of belonging to the transport association, per municipality."""
     pairs, modes = x.pairs, x.modes
     # rows: the commuters living in i, with i in (better service, one tariff to members) against out
-    gain = np.where(pairs.by_dest(members), modes.gain_one_tariff, modes.gain) if x.integration else modes.gain
-    consumer = pairs.row_sums(x.flows * gain) * x.trips_per_worker
+    consumer = pairs.row_dot(x.flows, modes.gain)
+    if x.integration:
+        consumer += pairs.row_dot(x.flows, modes.gain_tariff, members.astype(float))
+    consumer *= x.trips_per_worker
     # columns: car trips into i avoided when the trips from member origins come under one tariff with i
     if x.integration:
-        shift = np.where(pairs.by_origin(members) & ~pairs.own, modes.p_in_one_tariff - modes.p_in, 0.0)
-        relief = pairs.col_sums(x.flows * shift) * x.trips_per_worker * x.congestion_eur
+        relief = pairs.col_dot(x.flows, modes.shift_tariff, members.astype(float))
+        relief *= x.trips_per_worker * x.congestion_eur
     else:
         relief = np.zeros(pairs.n)
     benefit = consumer + relief

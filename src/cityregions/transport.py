@@ -57,11 +57,13 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
         b = None  # the last quarter had no factors: start cold
     with np.errstate(over="ignore", invalid="ignore"):  # leaving the range is detected below, not warned about
         flows, b_out = _furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth, hopeless)
-        if (flows is None or not balanced(flows, b_out, workers, deterrence)) and hopeless():
+        done = flows is not None and balanced(flows, b_out, workers, deterrence)
+        if not done and hopeless():
             return origin_constrained(workers, jobs, deterrence), proofs[0]
-        if not balanced(flows, b_out, workers, deterrence) and b is not None:
+        if not done and b is not None:
             flows, b_out = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth)
-    if not balanced(flows, b_out, workers, deterrence):
+            done = balanced(flows, b_out, workers, deterrence)
+    if not done:
         flows, b_out = _log_furness(workers, jobs, deterrence, tol, max_iter)
     return flows, b_out
 
@@ -350,9 +352,8 @@ def commute_outcome(flows: np.ndarray, p_pt: np.ndarray, pairs: Catchment, tp: T
     """Mode shares, passenger-km and CO2 (tonnes per year) of the commuting flows (two trips a workday)."""
     road_km = pairs.road_km
     per_year = 2 * tp.workdays
-    pt = flows * p_pt
-    pt_by_origin = pairs.row_sums(pt)
-    pt_pkm = float(pt @ road_km) * per_year
+    pt_by_origin = pairs.row_dot(flows, p_pt)
+    pt_pkm = float(np.einsum("k,k,k->", flows, p_pt, road_km)) * per_year
     car_pkm = float(flows @ road_km) * per_year - pt_pkm
     return CommuteResult(pt_share=float(pt_by_origin.sum() / flows.sum()), car_pkm_year=car_pkm, pt_pkm_year=pt_pkm,
                          co2_t_year=(car_pkm * co2_car + pt_pkm * co2_pt) / 1000.0,
@@ -381,6 +382,8 @@ class ModeTables:
     gain: np.ndarray  # logsum gain (EUR/trip) of joining, destination across a tariff boundary
     kernel_out: np.ndarray  # PT access kernel exp(-beta (minutes + wait)), origin outside
     kernel_in: np.ndarray  # the same, origin a member
+    gain_tariff: np.ndarray  # gain_one_tariff - gain: what one tariff adds to joining
+    shift_tariff: np.ndarray  # p_in_one_tariff - p_in: PT probability one tariff adds (0 within a municipality)
 
 
 def mode_tables(pairs: Catchment, car: np.ndarray, headway_base: np.ndarray, service: float, asc: float,
@@ -394,18 +397,24 @@ def mode_tables(pairs: Catchment, car: np.ndarray, headway_base: np.ndarray, ser
     pt_one = pt_cost(pairs.pt_min, h_in, np.ones(pairs.nnz, dtype=bool), tp)
     scale = tp.mode_scale
     ls_out = logsum(car, pt_out, scale, asc)
+    p_in, p_one = pt_probability(car, pt_in, scale, asc), pt_probability(car, pt_one, scale, asc)
+    gain, gain_one = logsum(car, pt_in, scale, asc) - ls_out, logsum(car, pt_one, scale, asc) - ls_out
     return ModeTables(
-        p_out=pt_probability(car, pt_out, scale, asc), p_in=pt_probability(car, pt_in, scale, asc),
-        p_in_one_tariff=pt_probability(car, pt_one, scale, asc),
-        gain_one_tariff=logsum(car, pt_one, scale, asc) - ls_out, gain=logsum(car, pt_in, scale, asc) - ls_out,
-        kernel_out=np.exp(-tp.distance_decay * (pairs.pt_min + h_out / 2)),
-        kernel_in=np.exp(-tp.distance_decay * (pairs.pt_min + h_in / 2)))
+        p_out=pt_probability(car, pt_out, scale, asc), p_in=p_in, p_in_one_tariff=p_one, gain_one_tariff=gain_one,
+        gain=gain, kernel_out=np.exp(-tp.distance_decay * (pairs.pt_min + h_out / 2)),
+        kernel_in=np.exp(-tp.distance_decay * (pairs.pt_min + h_in / 2)), gain_tariff=gain_one - gain,
+        shift_tariff=np.where(own, 0.0, p_one - p_in))
 
 
 def pt_probability_now(t: ModeTables, pairs: Catchment, members: np.ndarray, integration: bool) -> np.ndarray:
     """PT probability of every pair with the association's current members."""
     if not members.any():
         return t.p_out
+    if pairs.complete:  # rows are origins, columns destinations: broadcast the members, no array per pair
+        n = pairs.n
+        inside = (np.where(members[None, :], t.p_in_one_tariff.reshape(n, n), t.p_in.reshape(n, n)) if integration
+                  else t.p_in.reshape(n, n))
+        return np.where(members[:, None], inside, t.p_out.reshape(n, n)).ravel()
     at_origin = pairs.by_origin(members)
     inside = np.where(members[pairs.dest], t.p_in_one_tariff, t.p_in) if integration else t.p_in
     return np.where(at_origin, inside, t.p_out)
