@@ -9,9 +9,14 @@ payoffs and cooperation; the cooperation procedures in governance.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
 import networkx as nx
 import numpy as np
 from mesa import DataCollector, Model
+from threadpoolctl import ThreadpoolController
 
 from cityregions import fiscal, governance, indicators, land, transport
 from cityregions.agents import Municipality, RegionalPartner
@@ -44,11 +49,30 @@ def run_seed(cfg: RunConfig, region: str) -> int:
     return region_seed(cfg.seed, region, cfg.replicate, levers)
 
 
+@cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()  # scans the loaded BLAS libraries once (numpy's and scipy's are loaded by now)
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS on one thread while a model builds or steps: its dense products are at most a few hundred rows, where
+    OpenBLAS's extra threads cost more than they share and, spinning while they wait, take a core from the
+    other jobs of a sweep. The caller's own setting is restored on exit."""
+    with _blas().limit(limits=1, user_api="blas"):
+        yield
+
+
 class CityRegionModel(Model):
     """One city region: a core city, its surrounding municipalities and the regional partner body."""
 
     def __init__(self, config: RunConfig | None = None, *, region: str | None = None, seed: int | None = None,
                  facts: RegionFacts | None = None) -> None:
+        with one_blas_thread():
+            self._build(config, region, seed, facts)
+
+    def _build(self, config: RunConfig | None, region: str | None, seed: int | None,
+               facts: RegionFacts | None) -> None:
         cfg = validate(config if config is not None else RunConfig())
         name = region or cfg.region.name
         if name == "all":
@@ -190,6 +214,10 @@ class CityRegionModel(Model):
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
         """One quarter."""
+        with one_blas_thread():
+            self._quarter()
+
+    def _quarter(self) -> None:
         t = self.step_index
         phase = self.phase
         if self.cfg.scenario.project:
