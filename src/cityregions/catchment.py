@@ -135,6 +135,18 @@ class Catchment:
         return np.where(keys[pos] == q, pos, -1)
 
 
+def _search_rows(rows: list[tuple[np.ndarray, ...] | None], src: np.ndarray, sub: np.ndarray, car: sparse.csr_array,
+                 pt: sparse.csr_array, cutoff_min: float, pt_limit_min: float, road_per_car_min: float) -> None:
+    """Each source's pairs within the car cutoff (destinations, car minutes, road km, PT minutes), searched on the
+    subgraph of the municipalities `sub` (car and pt are its edges), into rows."""
+    local = np.searchsorted(sub, src)
+    d_car = dijkstra(car, directed=False, indices=local, limit=cutoff_min)
+    d_pt = dijkstra(pt, directed=False, indices=local, limit=pt_limit_min)
+    for k, i in enumerate(src):
+        hit = np.flatnonzero(np.isfinite(d_car[k]))
+        rows[i] = (sub[hit], d_car[k, hit], d_car[k, hit] * road_per_car_min, d_pt[k, hit])
+
+
 def all_pairs(car_min: np.ndarray, road_km: np.ndarray, pt_min: np.ndarray) -> Catchment:
     """Every pair of a small region from dense N x N matrices (for hand-made examples and tests)."""
     n = len(car_min)
@@ -171,20 +183,19 @@ def build(x: np.ndarray, y: np.ndarray, car: sparse.csr_array, pt: sparse.csr_ar
     order = np.argsort(cell_id, kind="stable")
     bounds = np.flatnonzero(np.diff(cell_id[order])) + 1
     rows: list[tuple[np.ndarray, ...] | None] = [None] * n
+    everywhere: list[np.ndarray] = []  # sources of cells whose search may reach every municipality
     for src in np.split(order, bounds):
         lo, hi = xy[src].min(axis=0), xy[src].max(axis=0)
         centre, half = (lo + hi) / 2, float(np.hypot(*(hi - lo)) / 2)
         sub = np.sort(np.asarray(tree.query_ball_point(centre, r_look + half + 1e-9), dtype=np.int64))
-        local = np.searchsorted(sub, src)
-
-        def search(g: sparse.csr_array, limit: float, sub: np.ndarray = sub, local: np.ndarray = local) -> np.ndarray:
-            return dijkstra(g[sub][:, sub], directed=False, indices=local, limit=limit)
-
-        d_car = search(car, cutoff_min)
-        d_pt = search(pt, pt_limit_min)
-        for k, i in enumerate(src):
-            hit = np.flatnonzero(np.isfinite(d_car[k]))
-            rows[i] = (sub[hit], d_car[k, hit], d_car[k, hit] * road_per_car_min, d_pt[k, hit])
+        if len(sub) == n:  # the subgraph is the whole graph: searched once, with all such cells' sources
+            everywhere.append(src)
+            continue
+        _search_rows(rows, src, sub, car[sub][:, sub], pt[sub][:, sub], cutoff_min, pt_limit_min, road_per_car_min)
+    if everywhere:
+        every = np.concatenate(everywhere)
+        for batch in np.array_split(every, -(-len(every) * n // 2**24)):  # distance arrays of at most 2^24 cells
+            _search_rows(rows, batch, np.arange(n), car, pt, cutoff_min, pt_limit_min, road_per_car_min)
     counts = np.array([len(r[0]) for r in rows])
     itype = np.int32 if counts.sum() < np.iinfo(np.int32).max else np.int64
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(itype)

@@ -280,7 +280,9 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
             else:
                 x = g
     if isinstance(deterrence, np.ndarray):
-        return ((a * workers)[:, None] * deterrence * (b * jobs)[None, :]).ravel(), b
+        flows = np.multiply((a * workers)[:, None], deterrence)
+        flows *= (b * jobs)[None, :]
+        return flows.ravel(), b
     flows = np.repeat(a * workers, np.diff(deterrence.indptr)) * deterrence.data * (b * jobs)[deterrence.indices]
     return flows, b
 
