@@ -1,7 +1,8 @@
 """Benchmark: how the model's cost compares with Mesa's cheapest agent step, and how it grows with region size.
 
 Not a test: it prints a table (``--markdown``: the same tables in Markdown, for the README's "Performance" section).
-1. floor: a minimal Mesa 3 model, 1,000 agents each making one Boltzmann wealth exchange per step;
+1. floor: a minimal Mesa 3 model, 1,000 agents each making one Boltzmann wealth exchange per step, timed once
+   before each repeat of the five regions (so both see the same moments of a shared machine);
 2. the five real regions, one run each (default config, seed 0, to 2030Q4): total time and cost per
    municipality-step as a multiple of the floor's cost per agent-step (target < 1 s in all, ~15x the floor);
 3. one step of the largest real region (prague) in the implementation phase: the interactive page's latency;
@@ -79,16 +80,18 @@ class WealthModel(mesa.Model):
         self.agents.shuffle_do("step")
 
 
+def floor_once(seed: int) -> float:
+    """Seconds per agent-step of one run of the wealth model (FLOOR_AGENTS agents, FLOOR_STEPS steps)."""
+    m = WealthModel(FLOOR_AGENTS, seed=seed)
+    t0 = time.perf_counter()
+    for _ in range(FLOOR_STEPS):
+        m.step()
+    return (time.perf_counter() - t0) / (FLOOR_AGENTS * FLOOR_STEPS)
+
+
 def time_floor(repeats: int) -> float:
-    """Median seconds per agent-step of the wealth model (FLOOR_AGENTS agents, FLOOR_STEPS steps)."""
-    times = []
-    for r in range(repeats):
-        m = WealthModel(FLOOR_AGENTS, seed=r)
-        t0 = time.perf_counter()
-        for _ in range(FLOOR_STEPS):
-            m.step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) / (FLOOR_AGENTS * FLOOR_STEPS)
+    """Median seconds per agent-step of the wealth model over `repeats` runs."""
+    return statistics.median(floor_once(r) for r in range(repeats))
 
 
 # ---------------------------------------------------------------------------------------------- the real regions
@@ -102,11 +105,17 @@ def run_region(region: str) -> tuple[float, float, int, int]:
     return t1 - t0, time.perf_counter() - t0, m.geo.n, m.timeline.n_steps
 
 
-def time_regions(repeats: int) -> dict[str, dict[str, Any]]:
-    """Median build and total seconds of each region, and of the five together (medians of per-repeat sums)."""
+def time_regions(repeats: int, floors: list[float] | None = None) -> dict[str, dict[str, Any]]:
+    """Median build and total seconds of each region, and of the five together (medians of per-repeat sums).
+
+    With `floors`, one run of the floor is timed before each repeat and appended to it: the floor and the
+    regions then see the same moments of a shared machine, whose speed can drift by half within minutes.
+    """
     runs: dict[str, list[tuple[float, float, int, int]]] = {r: [] for r in REGIONS}
     for i in range(repeats):
         progress(f"five regions, repeat {i + 1}/{repeats}")
+        if floors is not None:
+            floors.append(floor_once(len(floors)))
         for region in REGIONS:
             runs[region].append(run_region(region))
     out = {}
@@ -299,8 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     if bad or args.repeats < 1 or args.largest_repeats < 1:
         ap.error(f"--sizes takes positive integers (or region names), not {bad}; repeats must be >= 1")
     progress("floor")
-    floor = time_floor(max(args.repeats, FLOOR_MIN_REPEATS))
-    regions = attempt("five regions", time_regions, args.repeats)
+    floors = [floor_once(r) for r in range(max(FLOOR_MIN_REPEATS - args.repeats, 0))]
+    regions = attempt("five regions", time_regions, args.repeats, floors)  # one more floor run before each repeat
+    floor = statistics.median(floors) if floors else time_floor(FLOOR_MIN_REPEATS)
     progress(f"one step of {STEP_REGION}")
     one = attempt(f"one step of {STEP_REGION}", time_one_step)
     failed = regions is None or one is None

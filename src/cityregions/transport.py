@@ -237,7 +237,7 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
     accelerate, change_before = True, np.inf
     for k in range(plain):  # plain Furness, while it promises to converge within `plain` sweeps
         a, b_new = sweep(b)
-        change = np.max(np.abs(b_new - b) / np.maximum(b, 1e-300))
+        change = (abs(b_new - b) / np.maximum(b, 1e-300)).max()
         b = b_new
         if change < tol:
             accelerate = False
