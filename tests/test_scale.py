@@ -167,3 +167,20 @@ def test_a_user_table_of_any_size_builds_a_region(tmp_path):
     assert res.municipalities["population_start"].sum() == pytest.approx(250000 + sum(
         int(r.split(",")[1]) for r in rows[2:]))
     assert np.isfinite(res.quarterly.select_dtypes("number").to_numpy()).all()
+
+
+def test_a_model_builds_and_steps_on_one_blas_thread_and_gives_the_callers_setting_back(monkeypatch):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    seen: list[set[int]] = []
+    original = CityRegionModel._grow
+    monkeypatch.setattr(CityRegionModel, "_grow", lambda self: (seen.append(blas_threads()), original(self))[1])
+    with threadpool_limits(limits=2, user_api="blas"):
+        m = CityRegionModel(make_config("region=leipzig"))
+        assert blas_threads() == {2}  # the caller's setting, back after building
+        m.step()
+        assert blas_threads() == {2}  # and after a step
+    assert seen == [{1}]  # during the step: one thread
