@@ -142,9 +142,14 @@ def _search_rows(rows: list[tuple[np.ndarray, ...] | None], src: np.ndarray, sub
     local = np.searchsorted(sub, src)
     d_car = dijkstra(car, directed=False, indices=local, limit=cutoff_min)
     d_pt = dijkstra(pt, directed=False, indices=local, limit=pt_limit_min)
-    for k, i in enumerate(src):
-        hit = np.flatnonzero(np.isfinite(d_car[k]))
-        rows[i] = (sub[hit], d_car[k, hit], d_car[k, hit] * road_per_car_min, d_pt[k, hit])
+    within = np.isfinite(d_car)
+    k, j = np.nonzero(within)  # row-major: source by source, destinations in order
+    dest, car_min, pt_min = sub[j], d_car[k, j], d_pt[k, j]
+    road_km = car_min * road_per_car_min
+    counts = within.sum(axis=1)
+    ends = np.cumsum(counts)
+    for i, lo, hi in zip(src, ends - counts, ends, strict=True):
+        rows[i] = (dest[lo:hi], car_min[lo:hi], road_km[lo:hi], pt_min[lo:hi])
 
 
 def all_pairs(car_min: np.ndarray, road_km: np.ndarray, pt_min: np.ndarray) -> Catchment:
