@@ -82,23 +82,28 @@ def fiscal_inequality(m: CityRegionModel) -> float:
 
 def fiscal_gap_core_suburb(m: CityRegionModel) -> float:
     """Core city's budget margin per resident relative to the suburbs' (ratio; 1 = equal)."""
-    pc = _per_capita(m)
-    sub = ~m.geo.is_core
-    suburbs = float(m.fiscal_capacity[sub].sum() / m.population[sub].sum())
-    return float(pc[m.geo.core] / suburbs) if suburbs > 0 else float("nan")
+    margin, core, sub = m.fiscal_capacity, m.geo.core, ~m.geo.is_core
+    suburbs = float(margin[sub].sum() / m.population[sub].sum())
+    return float(margin[core] / m.population[core] / suburbs) if suburbs > 0 else float("nan")
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    """Mean of values weighted by weights (zero weight: left out)."""
+    return float(values @ weights / weights.sum())
 
 
 def pt_access_gap_core_suburb(m: CityRegionModel) -> float:
     """Core's public-transport job access relative to the population-weighted suburban mean (ratio)."""
-    sub = ~m.geo.is_core
-    suburbs = float(np.average(m.pt_access[sub], weights=m.population[sub]))
-    return float(m.pt_access[m.geo.core] / suburbs)
+    core = m.geo.core
+    suburban = m.population.copy()
+    suburban[core] = 0.0
+    return float(m.pt_access[core] / _weighted_mean(m.pt_access, suburban))
 
 
 def pt_access_small(m: CityRegionModel) -> float:
     """Jobs reachable by public transport relative to by car, for the smaller half of municipalities (0-1)."""
     small = m.population <= np.median(m.population)
-    return float(np.average(m.pt_access[small], weights=m.population[small]))
+    return _weighted_mean(m.pt_access, np.where(small, m.population, 0.0))
 
 
 # cooperation
@@ -141,7 +146,7 @@ def mean_trust(m: CityRegionModel) -> float:
 
 def mean_knowledge(m: CityRegionModel) -> float:
     """Mean knowledge of cooperation practice over municipalities and themes (0-1)."""
-    return float(np.mean([k.mean() for k in m.knowledge.values()]))
+    return float(sum(k.sum() for k in m.knowledge.values()) / (len(m.knowledge) * m.geo.n))
 
 
 REPORTERS = {f.__name__: f for f in (
