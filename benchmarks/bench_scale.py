@@ -161,9 +161,22 @@ def label(size: str) -> str:
     return f"region {size} (subprocess)" if size in REGIONS else f"synthetic {int(size):,}"
 
 
+def peak_kib() -> int:
+    """This process's peak resident memory (KiB): VmHWM where Linux has it, since ru_maxrss survives exec and
+    so reports the parent's peak in a child that has used less; ru_maxrss elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def child(size: str) -> int:
     """Run one synthetic region of `size` surrounding municipalities (or one real region) and print JSON."""
-    base_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # interpreter + imports
+    base_kib = peak_kib()  # interpreter + imports
     if size in REGIONS:
         cfg, region = RunConfig(), size
     elif not has_synthetic():
@@ -177,9 +190,8 @@ def child(size: str) -> int:
     for _ in range(m.timeline.n_steps):
         m.step()
     t2 = time.perf_counter()
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({"size": size, "n": m.geo.n, "steps": m.timeline.n_steps, "build": t1 - t0,
-                      "step": t2 - t1, "total": t2 - t0, "peak_mb": peak_kib / 1024, "base_mb": base_kib / 1024}))
+                      "step": t2 - t1, "total": t2 - t0, "peak_mb": peak_kib() / 1024, "base_mb": base_kib / 1024}))
     return 0
 
 
