@@ -166,11 +166,14 @@ def _infeasible(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_ar
 def balanced(flows: np.ndarray, b: np.ndarray, workers: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
              rtol: float = 1e-6) -> bool:
     """Whether balancing stayed in floating-point range and converged: finite, unclamped factors, and each
-    municipality's flows carrying its workers (the columns match by construction)."""
-    if not (np.isfinite(flows).all() and (b < 1e299).all() and (b > 1e-299).all()):
+    municipality's flows carrying its workers (the columns match by construction; a row with a flow that is not
+    finite has a sum that is not, and fails the comparison)."""
+    if not ((b < 1e299).all() and (b > 1e-299).all()):
         return False
     if isinstance(deterrence, np.ndarray):
         out = flows.reshape(deterrence.shape).sum(axis=1)
+    elif (np.diff(deterrence.indptr) > 0).all():  # every row holds a pair: sum each row's run of entries
+        out = np.add.reduceat(flows, deterrence.indptr[:-1])
     else:
         out = np.bincount(_rows(deterrence.indptr), flows, minlength=deterrence.shape[0])
     return bool(np.all(np.abs(out - workers) <= rtol * np.maximum(workers, 1.0)))
