@@ -77,7 +77,7 @@ def _per_capita(m: CityRegionModel) -> np.ndarray:
 
 def fiscal_inequality(m: CityRegionModel) -> float:
     """Population-weighted Gini of budget margin per resident across municipalities (0-1)."""
-    return gini(np.clip(_per_capita(m), 0.0, None), m.population)
+    return gini(np.maximum(_per_capita(m), 0.0), m.population)
 
 
 def fiscal_gap_core_suburb(m: CityRegionModel) -> float:

@@ -56,7 +56,7 @@ def initial_stock(area_km2: np.ndarray, is_core: np.ndarray, lp: LandParams) -> 
 
 def allocate(total: float, weights: np.ndarray) -> np.ndarray:
     """Split a total in proportion to non-negative weights (evenly if all are zero)."""
-    w = np.clip(weights, 0.0, None)
+    w = np.maximum(weights, 0.0)
     s = w.sum()
     return total * (w / s if s > 0 else np.full(len(w), 1.0 / len(w)))
 
@@ -90,10 +90,10 @@ def supply(need_ha: np.ndarray, stock: LandStock, brown_share: np.ndarray,
     greenfield; demand beyond all available land stays unmet (it is absorbed by densifying existing land).
     The stock itself is not changed here.
     """
-    need = np.clip(need_ha, 0.0, None)
+    need = np.maximum(need_ha, 0.0)
     g_avail = stock.greenfield.copy()
     if greenfield_allowance is not None:
-        g_avail = np.minimum(g_avail, np.clip(greenfield_allowance, 0.0, None))
+        g_avail = np.minimum(g_avail, np.maximum(greenfield_allowance, 0.0))
     want_b = need * brown_share
     b = np.minimum(want_b, stock.brownfield)
     g = np.minimum(need - b, g_avail)
@@ -118,12 +118,12 @@ def obsolescence(stock: LandStock, rate_per_quarter: float) -> np.ndarray:
 
 def occupy(stock: LandStock, need_ha: np.ndarray) -> np.ndarray:
     """Firms move onto vacant commercial land first; returns the hectares still needed."""
-    taken = np.minimum(np.clip(need_ha, 0.0, None), stock.commercial_vacant)
+    taken = np.minimum(np.maximum(need_ha, 0.0), stock.commercial_vacant)
     stock.commercial_vacant -= taken
     stock.commercial_occupied += taken
-    return np.clip(need_ha, 0.0, None) - taken
+    return np.maximum(need_ha, 0.0) - taken
 
 
 def reserve_gap(stock: LandStock, target_ha: np.ndarray, speed: float = 0.25) -> np.ndarray:
     """Commercial land a municipality zones this quarter to move its vacant reserve towards its target."""
-    return np.clip(target_ha - stock.commercial_vacant, 0.0, None) * speed
+    return np.maximum(target_ha - stock.commercial_vacant, 0.0) * speed

@@ -266,7 +266,7 @@ class CityRegionModel(Model):
         households_before = self.population / self.household_size
         self.population = self.population + land.allocate(d_pop, w)
         self.household_size = self.household_size0 * (1.0 + lp.household_size_trend) ** (t / 4)
-        new_households = np.clip(self.population / self.household_size - households_before, 0.0, None)
+        new_households = np.maximum(self.population / self.household_size - households_before, 0.0)
         density = np.where(self.geo.is_core, lp.persons_per_ha_core, lp.persons_per_ha_suburb)
         res_need = new_households * self.household_size / density
 
