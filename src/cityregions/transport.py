@@ -152,7 +152,7 @@ def _infeasible(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_ar
     deficit = (w_int.sum() - result.flow_value - n_rows) / scale
     if not deficit > threshold:
         return None
-    residual = network.astype(np.int64) - result.flow  # reverse edges carry the flow back
+    residual = network - result.flow  # reverse edges carry the flow back (within int32: flow <= capacity)
     residual.data = (residual.data > 0).astype(np.int8)
     residual.eliminate_zeros()
     source_side = np.zeros(sink + 1, dtype=bool)
@@ -383,11 +383,11 @@ class ModeTables:
     p_out: np.ndarray  # origin outside: base headway, tariff boundary (unless the same municipality)
     p_in: np.ndarray  # origin a member: co-financed headway, tariff boundary
     p_in_one_tariff: np.ndarray  # origin a member: co-financed headway, one tariff
-    gain_one_tariff: np.ndarray  # logsum gain (EUR/trip) of joining, destination under one tariff
     gain: np.ndarray  # logsum gain (EUR/trip) of joining, destination across a tariff boundary
     kernel_out: np.ndarray  # PT access kernel exp(-beta (minutes + wait)), origin outside
     kernel_in: np.ndarray  # the same, origin a member
-    gain_tariff: np.ndarray  # gain_one_tariff - gain: what one tariff adds to joining
+    gain_tariff: np.ndarray  # what one tariff adds to the gain of joining: the gain with the destination under one
+    # tariff is gain + gain_tariff
     shift_tariff: np.ndarray  # p_in_one_tariff - p_in: PT probability one tariff adds (0 within a municipality)
 
 
@@ -405,8 +405,8 @@ def mode_tables(pairs: Catchment, car: np.ndarray, headway_base: np.ndarray, ser
     p_in, p_one = pt_probability(car, pt_in, scale, asc), pt_probability(car, pt_one, scale, asc)
     gain, gain_one = logsum(car, pt_in, scale, asc) - ls_out, logsum(car, pt_one, scale, asc) - ls_out
     return ModeTables(
-        p_out=pt_probability(car, pt_out, scale, asc), p_in=p_in, p_in_one_tariff=p_one, gain_one_tariff=gain_one,
-        gain=gain, kernel_out=np.exp(-tp.distance_decay * (pairs.pt_min + h_out / 2)),
+        p_out=pt_probability(car, pt_out, scale, asc), p_in=p_in, p_in_one_tariff=p_one, gain=gain,
+        kernel_out=np.exp(-tp.distance_decay * (pairs.pt_min + h_out / 2)),
         kernel_in=np.exp(-tp.distance_decay * (pairs.pt_min + h_in / 2)), gain_tariff=gain_one - gain,
         shift_tariff=np.where(own, 0.0, p_one - p_in))
 
