@@ -64,9 +64,7 @@ class Catchment:
         """Sum over destinations, per origin."""
         if self.complete:
             return values.reshape(self.n, self.n).sum(axis=1)
-        if self.n and self._rows_held:  # each row's pairs are one run of the arrays: sum the runs
-            return np.add.reduceat(values, self.indptr[:-1])
-        return np.bincount(self.orig, weights=values, minlength=self.n)
+        return csr_row_sums(self.indptr, values)
 
     def row_dot(self, a: np.ndarray, b: np.ndarray, dest_weight: np.ndarray | None = None) -> np.ndarray:
         """Sum over destinations of a * b (times a weight per destination), per origin; without a product array
@@ -90,10 +88,6 @@ class Catchment:
         v *= self.by_origin(origin_weight)
         return self.col_sums(v)
 
-    @cached_property
-    def _rows_held(self) -> bool:
-        """True when every origin holds at least one pair (its own, as `build` keeps it)."""
-        return bool((np.diff(self.indptr) > 0).all())
 
     def col_sums(self, values: np.ndarray) -> np.ndarray:
         """Sum over origins, per destination."""
@@ -150,6 +144,20 @@ def _search_rows(rows: list[tuple[np.ndarray, ...] | None], src: np.ndarray, sub
     ends = np.cumsum(counts)
     for i, lo, hi in zip(src, ends - counts, ends, strict=True):
         rows[i] = (dest[lo:hi], car_min[lo:hi], road_km[lo:hi], pt_min[lo:hi])
+
+
+def csr_rows(indptr: np.ndarray) -> np.ndarray:
+    """The row of each stored entry of a CSR matrix with these row pointers."""
+    return np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+
+
+def csr_row_sums(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum of each row's stored values in CSR order: each row's run of entries added up where every row holds
+    one (one pass, as every origin holds its own pair), counted out by row otherwise."""
+    counts = np.diff(indptr)
+    if len(counts) and (counts > 0).all():
+        return np.add.reduceat(values, indptr[:-1])
+    return np.bincount(csr_rows(indptr), weights=values, minlength=len(counts))
 
 
 def all_pairs(car_min: np.ndarray, road_km: np.ndarray, pt_min: np.ndarray) -> Catchment:

@@ -18,7 +18,7 @@ from scipy.optimize import brentq
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 from scipy.special import expit
 
-from cityregions.catchment import Catchment
+from cityregions.catchment import Catchment, csr_row_sums, csr_rows
 from cityregions.config import TransportParams
 
 STALL = 25  # accelerated sweeps over which a balancing that exists at least halves its largest change
@@ -87,18 +87,13 @@ def origin_constrained(workers: np.ndarray, jobs: np.ndarray,
             return np.repeat(workers / np.where(total > 0, total, np.inf), counts) * deterrence.data * jobs[
                 deterrence.indices]
     n = deterrence.shape[0]  # else each row rescaled to its largest term
-    rows = _rows(deterrence.indptr)
+    rows = csr_rows(deterrence.indptr)
     top = np.ones(n)
     if deterrence.nnz:
         top[counts > 0] = np.maximum.reduceat(deterrence.data, deterrence.indptr[:-1][counts > 0])
     weight = deterrence.data / np.where(top > 0, top, 1.0)[rows] * jobs[deterrence.indices]
     total = np.bincount(rows, weight, minlength=n)
     return workers[rows] * weight / np.where(total > 0, total, np.inf)[rows]
-
-
-def _rows(indptr: np.ndarray) -> np.ndarray:
-    """The row of each stored entry of a CSR matrix with these row pointers."""
-    return np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
 
 
 @dataclass(frozen=True)
@@ -140,7 +135,7 @@ def _infeasible(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_ar
         return hint
     w_int = np.floor(workers * scale).astype(np.int64)
     j_int = np.ceil(jobs * scale).astype(np.int64)
-    rows = _rows(deterrence.indptr)
+    rows = csr_rows(deterrence.indptr)
     reach = deterrence.data > 0
     sink = n_rows + n_cols + 1
     network = sparse.csr_array(
@@ -172,10 +167,8 @@ def balanced(flows: np.ndarray, b: np.ndarray, workers: np.ndarray, deterrence: 
         return False
     if isinstance(deterrence, np.ndarray):
         out = flows.reshape(deterrence.shape).sum(axis=1)
-    elif (np.diff(deterrence.indptr) > 0).all():  # every row holds a pair: sum each row's run of entries
-        out = np.add.reduceat(flows, deterrence.indptr[:-1])
     else:
-        out = np.bincount(_rows(deterrence.indptr), flows, minlength=deterrence.shape[0])
+        out = csr_row_sums(deterrence.indptr, flows)
     return bool(np.all(np.abs(out - workers) <= rtol * np.maximum(workers, 1.0)))
 
 
@@ -193,7 +186,7 @@ def _log_furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_a
         k = deterrence.ravel()
     else:
         indptr, cols, k = deterrence.indptr, deterrence.indices, deterrence.data
-    rows = _rows(indptr)
+    rows = csr_rows(indptr)
     with np.errstate(divide="ignore"):
         log_k = np.log(k)
     kernel = sparse.csr_array((np.asarray(k, dtype=float).copy(), cols, indptr), shape=(n_rows, n_cols))
@@ -386,8 +379,7 @@ class ModeTables:
     gain: np.ndarray  # logsum gain (EUR/trip) of joining, destination across a tariff boundary
     kernel_out: np.ndarray  # PT access kernel exp(-beta (minutes + wait)), origin outside
     kernel_in: np.ndarray  # the same, origin a member
-    gain_tariff: np.ndarray  # what one tariff adds to the gain of joining: the gain with the destination under one
-    # tariff is gain + gain_tariff
+    gain_tariff: np.ndarray  # what a destination under one tariff adds to the gain of joining
     shift_tariff: np.ndarray  # p_in_one_tariff - p_in: PT probability one tariff adds (0 within a municipality)
 
 
