@@ -727,7 +727,7 @@ def test_any_table_runs_or_is_refused(table, region, table_dir):
 
 # ---------------------------------------------------------------------------- model bugs found by fuzzing
 # Valid inputs the model failed on, reduced by hand; kept as regression tests. Both came from the commuting model's
-# balancing (transport.gravity_flows) where the margins are nearly infeasible: the factors left floating-point
+# balancing (gravity.gravity_flows) where the margins are nearly infeasible: the factors left floating-point
 # range. gravity_flows now checks its result and falls back to a cold start, then to log-space sweeps.
 BALANCE_COLLAPSES = (
     "region.name=wroclaw region.size_exponent=2.477624897206021 scenario.name=no_cooperation "

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from cityregions import catchment, fiscal, land, payoffs, transport
+from cityregions import catchment, fiscal, gravity, land, payoffs, transport
 from cityregions import cooperation as co
 from cityregions.config import CooperationParams, LandParams, TimelineConfig, TransportParams
 from cityregions.phases import Phase, Timeline
@@ -21,7 +21,7 @@ def _commuting_case(seed: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def test_gravity_flows_match_workers_and_jobs():
     t, workers, jobs = _commuting_case(0, 6)
-    f, _ = transport.gravity_flows(workers, jobs, np.exp(-0.05 * t))
+    f, _ = gravity.gravity_flows(workers, jobs, np.exp(-0.05 * t))
     f = f.reshape(6, 6)
     assert f.sum(axis=1) == pytest.approx(workers, rel=1e-6)
     assert f.sum(axis=0) == pytest.approx(jobs * workers.sum() / jobs.sum(), rel=1e-6)
@@ -30,15 +30,15 @@ def test_gravity_flows_match_workers_and_jobs():
 def test_more_distance_decay_keeps_commuters_closer():
     t = np.array([[5.0, 30.0], [30.0, 5.0]])
     w = np.array([100.0, 100.0])
-    near, _ = transport.gravity_flows(w, w, np.exp(-0.2 * t))
-    far, _ = transport.gravity_flows(w, w, np.exp(-0.01 * t))
+    near, _ = gravity.gravity_flows(w, w, np.exp(-0.2 * t))
+    far, _ = gravity.gravity_flows(w, w, np.exp(-0.01 * t))
     assert near[1] < far[1]  # flows in row-major order: [1] is from 0 to 1
 
 
 def test_sparse_and_dense_gravity_flows_agree():
     t, w, j = _commuting_case(2, 5)
-    dense, _ = transport.gravity_flows(w, j, np.exp(-0.05 * t))
-    sparse_, _ = transport.gravity_flows(w, j, sparse.csr_array(np.exp(-0.05 * t)))
+    dense, _ = gravity.gravity_flows(w, j, np.exp(-0.05 * t))
+    sparse_, _ = gravity.gravity_flows(w, j, sparse.csr_array(np.exp(-0.05 * t)))
     assert sparse_ == pytest.approx(dense, rel=1e-12)
 
 
@@ -53,7 +53,7 @@ def _steep_line(decay: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def test_gravity_flows_balance_when_a_municipality_has_almost_no_jobs(store):
     deterrence, workers, jobs = _steep_line(1.0)  # plain Furness sweeps stall here (found by fuzzing)
     jobs[3] = 1e-12
-    f, b = transport.gravity_flows(workers, jobs, store(deterrence))
+    f, b = gravity.gravity_flows(workers, jobs, store(deterrence))
     f = f.reshape(12, 12)
     assert np.isfinite(f).all() and np.isfinite(b).all()
     assert f.sum(axis=1) == pytest.approx(workers, rel=1e-6)
@@ -64,8 +64,8 @@ def test_gravity_flows_balance_when_a_municipality_has_almost_no_jobs(store):
 @pytest.mark.parametrize("scale", [1e-290, 1e290])
 def test_a_warm_start_far_out_of_scale_gives_the_cold_start_flows(decay, scale):
     deterrence, workers, jobs = _steep_line(decay)  # the factors are only fixed up to a common scale
-    cold, b = transport.gravity_flows(workers, jobs, deterrence)
-    warm, _ = transport.gravity_flows(workers, jobs, deterrence, b * scale)
+    cold, b = gravity.gravity_flows(workers, jobs, deterrence)
+    warm, _ = gravity.gravity_flows(workers, jobs, deterrence, b * scale)
     assert warm == pytest.approx(cold, rel=1e-6, abs=1e-9 * workers.sum())
 
 

@@ -11,7 +11,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import shortest_path
 from scipy.special import logsumexp
 
-from cityregions import land, transport
+from cityregions import gravity, land
 from cityregions.config import ConfigError, RegionConfig, TransportParams
 from cityregions.data import load_region, synthetic_facts
 from cityregions.geography import build_geography
@@ -56,8 +56,8 @@ def test_pairs_within_the_cutoff_are_exactly_the_shortest_paths_within_it():
 def test_accelerated_balancing_reaches_the_plain_fixed_point():
     m = CityRegionModel(make_config("region=synthetic", "region.n_municipalities=300"))
     workers = m.cfg.params.transport.employment_rate * m.population
-    plain, _ = transport.gravity_flows(workers, m.jobs, m.deterrence, plain=20_000, tol=1e-12)
-    fast, _ = transport.gravity_flows(workers, m.jobs, m.deterrence, plain=0, tol=1e-12)
+    plain, _ = gravity.gravity_flows(workers, m.jobs, m.deterrence, plain=20_000, tol=1e-12)
+    fast, _ = gravity.gravity_flows(workers, m.jobs, m.deterrence, plain=0, tol=1e-12)
     np.testing.assert_allclose(fast, plain, rtol=1e-8, atol=1e-9 * plain.max())
 
 
@@ -77,40 +77,40 @@ def _two_valleys(jobs_factor: float) -> tuple[sparse.csr_array, np.ndarray, np.n
 def test_where_no_balancing_exists_every_worker_commutes_to_a_job_within_reach_singly_constrained():
     deterrence, workers, jobs = _two_valleys(3.0)
     closed = jobs * workers.sum() / jobs.sum()
-    assert transport._infeasible(workers, closed, deterrence)
+    assert gravity._infeasible(workers, closed, deterrence)
     dense = deterrence.toarray()
     expected = workers[:, None] * dense * closed / (dense * closed).sum(axis=1, keepdims=True)  # Wilson 1971
-    proof = transport._infeasible(workers, closed, deterrence)
+    proof = gravity._infeasible(workers, closed, deterrence)
     for b, check in ((None, False), (np.ones(8), False), (np.ones(8), True), (proof, False)):  # found after a
-        flows, factors = transport.gravity_flows(workers, jobs, deterrence, b, check=check)  # failure, or first
+        flows, factors = gravity.gravity_flows(workers, jobs, deterrence, b, check=check)  # failure, or first
         np.testing.assert_allclose(flows, expected[dense > 0], rtol=1e-12)
-        assert isinstance(factors, transport.Shortfall)  # no balancing factors but the proof: singly constrained
-    flows, _ = transport.gravity_flows(workers, jobs, dense)  # the same from a dense matrix
+        assert isinstance(factors, gravity.Shortfall)  # no balancing factors but the proof: singly constrained
+    flows, _ = gravity.gravity_flows(workers, jobs, dense)  # the same from a dense matrix
     np.testing.assert_allclose(flows.reshape(8, 8).sum(axis=1), workers, rtol=1e-12)
     np.testing.assert_allclose(flows.reshape(8, 8), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_a_balancing_within_reach_is_not_taken_for_infeasible():
     deterrence, workers, jobs = _two_valleys(1.0)  # each group's jobs match its workers
-    assert not transport._infeasible(workers, jobs, deterrence)
-    flows, b = transport.gravity_flows(workers, jobs, deterrence, np.ones(8), check=True)
-    assert transport.balanced(flows, b, workers, deterrence)
-    assert not transport._infeasible(workers, jobs, deterrence.toarray() + 1e-300)  # everyone within reach
+    assert not gravity._infeasible(workers, jobs, deterrence)
+    flows, b = gravity.gravity_flows(workers, jobs, deterrence, np.ones(8), check=True)
+    assert gravity.balanced(flows, b, workers, deterrence)
+    assert not gravity._infeasible(workers, jobs, deterrence.toarray() + 1e-300)  # everyone within reach
 
 
 def test_the_proof_of_no_balancing_names_the_workers_short_of_jobs_and_is_reused_only_while_it_holds():
     deterrence, workers, jobs = _two_valleys(3.0)
     closed = jobs * workers.sum() / jobs.sum()
-    proof = transport._infeasible(workers, closed, deterrence)
+    proof = gravity._infeasible(workers, closed, deterrence)
     valley = np.arange(8) >= 4  # the second group: its workers outnumber the jobs they can reach
     np.testing.assert_array_equal(proof.origins, valley)
     np.testing.assert_array_equal(proof.reachable, valley)
     assert proof.deficit(workers, closed) == pytest.approx(workers[valley].sum() - closed[valley].sum())
-    assert transport._infeasible(workers, closed * 1.001, deterrence, hint=proof) is proof  # still a proof
+    assert gravity._infeasible(workers, closed * 1.001, deterrence, hint=proof) is proof  # still a proof
     _, fitting, fitting_jobs = _two_valleys(1.0)
-    assert transport._infeasible(fitting, fitting_jobs, deterrence, hint=proof) is None  # no longer: searched anew
-    flows, b = transport.gravity_flows(fitting, fitting_jobs, deterrence, proof)  # balances, starting cold
-    assert isinstance(b, np.ndarray) and transport.balanced(flows, b, fitting, deterrence)
+    assert gravity._infeasible(fitting, fitting_jobs, deterrence, hint=proof) is None  # no longer: searched anew
+    flows, b = gravity.gravity_flows(fitting, fitting_jobs, deterrence, proof)  # balances, starting cold
+    assert isinstance(b, np.ndarray) and gravity.balanced(flows, b, fitting, deterrence)
 
 
 def test_stalled_sweeps_ask_once_whether_a_balancing_exists_and_stop_only_if_none_does():
@@ -118,10 +118,10 @@ def test_stalled_sweeps_ask_once_whether_a_balancing_exists_and_stop_only_if_non
     closed = jobs * workers.sum() / jobs.sum()
     asked: list[int] = []
     with np.errstate(over="ignore", invalid="ignore"):  # as in gravity_flows: failing sweeps leave the range
-        flows, b = transport._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12,
+        flows, b = gravity._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12,
                                       lambda: asked.append(1) is None)
-        carried_on = transport._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12, lambda: False)
-        unasked = transport._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12)
+        carried_on = gravity._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12, lambda: False)
+        unasked = gravity._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12)
     assert flows is None and b is None and asked == [1]
     np.testing.assert_array_equal(carried_on[0], unasked[0])  # the answer never changes the sweeps
 
@@ -136,7 +136,7 @@ def test_log_space_sweeps_are_furness_sweeps_on_the_logarithms():
         log_b = -logsumexp(log_k + (log_a + log_w)[:, None], axis=0)
     expected = np.exp((log_w + log_a)[:, None] + log_k + log_b + log_j)
     for store in (np.asarray, sparse.csr_array):
-        flows, _ = transport._log_furness(workers, jobs, store(np.exp(log_k)), 0.0, 60)
+        flows, _ = gravity._log_furness(workers, jobs, store(np.exp(log_k)), 0.0, 60)
         np.testing.assert_allclose(flows.reshape(12, 12), expected, rtol=1e-10, atol=1e-12 * expected.max())
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from mesa import DataCollector, Model
 from threadpoolctl import ThreadpoolController
 
-from cityregions import fiscal, governance, indicators, land, transport
+from cityregions import fiscal, governance, gravity, indicators, land, transport
 from cityregions.agents import Municipality, RegionalPartner
 from cityregions.config import REGIONS, ConfigError, RunConfig, fingerprint, validate
 from cityregions.cooperation import Agreement, Payoff, Theme, initial_trust, planning_capacity
@@ -135,7 +135,7 @@ class CityRegionModel(Model):
                                      np.where(self.geo.corridor >= 0, tp.headway_corridor_min, tp.headway_local_min))
         self.deterrence = pairs.matrix(np.exp(-tp.distance_decay * pairs.car_min))
         car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
-        self._b: np.ndarray | transport.Shortfall | None = None  # last balancing's factors, or proof it had none
+        self._b: np.ndarray | gravity.Shortfall | None = None  # last balancing's factors, or proof it had none
         self._members_key = None
         self.flows = self._flows()
         pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(self.headway_base), pairs.own, tp)
@@ -208,7 +208,7 @@ class CityRegionModel(Model):
 
     def _flows(self) -> np.ndarray:
         workers = self.cfg.params.transport.employment_rate * self.population
-        flows, self._b = transport.gravity_flows(workers, self.jobs, self.deterrence, self._b)
+        flows, self._b = gravity.gravity_flows(workers, self.jobs, self.deterrence, self._b)
         return flows
 
     # ------------------------------------------------------------------ the quarter
