@@ -143,13 +143,16 @@ def trust_gain(trust: np.ndarray, pairs: Catchment, successful: np.ndarray, rate
                out: np.ndarray | None = None) -> np.ndarray:
     """Trust gained in a quarter by each pair of co-members (within reach) whose joint work succeeded (added to
     out when given, so a quarter's gains from several agreements accumulate in place)."""
-    out = np.zeros_like(trust) if out is None else out
     k = int(successful.sum())
-    if pairs.complete and k * k > pairs.nnz // 8:  # a large block: one masked pass beats gathering its positions
+    if pairs.complete and k * k > pairs.nnz // 8:  # a large block: whole-array passes beat gathering its positions
         gain = np.subtract(1.0, trust)
         gain *= rate
-        np.add(out, gain, out=out, where=(successful[:, None] & successful[None, :]).ravel())
+        gain *= (successful[:, None] & successful[None, :]).ravel()  # nothing outside the block
+        if out is None:
+            return gain
+        out += gain
         return out
+    out = np.zeros_like(trust) if out is None else out
     pos = pairs.block(successful, successful)
     out[pos] += rate * (1.0 - trust[pos])
     return out
