@@ -89,11 +89,6 @@ def floor_once(seed: int) -> float:
     return (time.perf_counter() - t0) / (FLOOR_AGENTS * FLOOR_STEPS)
 
 
-def time_floor(repeats: int) -> float:
-    """Median seconds per agent-step of the wealth model over `repeats` runs."""
-    return statistics.median(floor_once(r) for r in range(repeats))
-
-
 # ---------------------------------------------------------------------------------------------- the real regions
 def run_region(region: str) -> tuple[float, float, int, int]:
     """Build and run one real region to the horizon: (build s, total s, municipalities, steps)."""
@@ -322,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     progress("floor")
     floors = [floor_once(r) for r in range(max(FLOOR_MIN_REPEATS - args.repeats, 0))]
     regions = attempt("five regions", time_regions, args.repeats, floors)  # one more floor run before each repeat
-    floor = statistics.median(floors) if floors else time_floor(FLOOR_MIN_REPEATS)
+    floor = statistics.median(floors)  # time_regions adds one before its first region, so never empty
     progress(f"one step of {STEP_REGION}")
     one = attempt(f"one step of {STEP_REGION}", time_one_step)
     failed = regions is None or one is None

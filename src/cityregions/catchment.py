@@ -88,7 +88,6 @@ class Catchment:
         v *= self.by_origin(origin_weight)
         return self.col_sums(v)
 
-
     def col_sums(self, values: np.ndarray) -> np.ndarray:
         """Sum over origins, per destination."""
         if self.complete:
