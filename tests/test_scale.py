@@ -184,3 +184,18 @@ def test_a_model_builds_and_steps_on_one_blas_thread_and_gives_the_callers_setti
         m.step()
         assert blas_threads() == {2}  # and after a step
     assert seen == [{1}]  # during the step: one thread
+
+
+@pytest.mark.parametrize("integration", [True, False])
+def test_pt_probabilities_updated_where_members_changed_equal_those_chosen_afresh(integration):
+    from cityregions import transport
+    m = CityRegionModel(make_config("region=graz"))
+    pairs, rng = m.geo.pairs, np.random.default_rng(5)
+    members = np.zeros(m.geo.n, dtype=bool)
+    p = transport.pt_probability_now(m.modes, pairs, members, integration)
+    for k in (1, 3, 9, 30, 2):  # joins and leaves, a few at a time and (30) more than the update handles
+        before = members.copy()
+        members[rng.choice(m.geo.n, k, replace=False)] ^= True
+        p = transport.pt_probability_update(p, m.modes, pairs, members, before, integration)
+        np.testing.assert_array_equal(p, transport.pt_probability_now(m.modes, pairs, members, integration))
+    assert not np.shares_memory(p, m.modes.p_out)  # the tables it chooses from are never overwritten

@@ -136,7 +136,7 @@ class CityRegionModel(Model):
         self.deterrence = pairs.matrix(np.exp(-tp.distance_decay * pairs.car_min))
         car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
         self._b: np.ndarray | gravity.Shortfall | None = None  # last balancing's factors, or proof it had none
-        self._members_key = None
+        self._assoc: np.ndarray | None = None  # the association's members when p_pt was chosen
         self.flows = self._flows()
         pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(self.headway_base), pairs.own, tp)
         self.pt_target = self.facts.pt_share if self.facts.pt_share is not None else tp.commute_share_default
@@ -361,9 +361,12 @@ class CityRegionModel(Model):
         pairs = self.geo.pairs
         self.flows = self._flows()
         assoc = self.members(Theme.TRANSPORT)
-        if self._members_key != assoc.tobytes():  # mode choice and access change only with the members
+        if self._assoc is None:
             self.p_pt = transport.pt_probability_now(self.modes, pairs, assoc, sc.tariff_integration)
-            self._members_key = assoc.tobytes()
+        elif (assoc != self._assoc).any():  # mode choice changes only with the members, and only in their rows
+            self.p_pt = transport.pt_probability_update(self.p_pt, self.modes, pairs, assoc, self._assoc,
+                                                        sc.tariff_integration)
+        self._assoc = assoc
         self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)
         self.pt_access = transport.pt_access_sums(self._pt_kernels, assoc, self.jobs) / (self.deterrence @ self.jobs)
 

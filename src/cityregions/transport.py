@@ -142,7 +142,7 @@ def mode_tables(pairs: Catchment, car: np.ndarray, headway_base: np.ndarray, ser
 def pt_probability_now(t: ModeTables, pairs: Catchment, members: np.ndarray, integration: bool) -> np.ndarray:
     """PT probability of every pair with the association's current members."""
     if not members.any():
-        return t.p_out
+        return t.p_out.copy()
     if pairs.complete:  # rows are origins, columns destinations: broadcast the members, no array per pair
         n = pairs.n
         inside = (np.where(members[None, :], t.p_in_one_tariff.reshape(n, n), t.p_in.reshape(n, n)) if integration
@@ -151,6 +151,29 @@ def pt_probability_now(t: ModeTables, pairs: Catchment, members: np.ndarray, int
     at_origin = pairs.by_origin(members)
     inside = np.where(members[pairs.dest], t.p_in_one_tariff, t.p_in) if integration else t.p_in
     return np.where(at_origin, inside, t.p_out)
+
+
+def pt_probability_update(p: np.ndarray, t: ModeTables, pairs: Catchment, members: np.ndarray, before: np.ndarray,
+                          integration: bool) -> np.ndarray:
+    """pt_probability_now for new members, from p, its value for the members before: where every pair is held, only
+    the rows of the municipalities that joined or left and, under one tariff, their columns in members' rows are
+    chosen afresh (the same numbers as choosing every pair again); p is overwritten and returned."""
+    changed = np.flatnonzero(members != before)
+    n = pairs.n
+    if not pairs.complete or 4 * len(changed) > n:
+        return pt_probability_now(t, pairs, members, integration)
+    out, p_out, p_in, p_one = (x.reshape(n, n) for x in (p, t.p_out, t.p_in, t.p_in_one_tariff))
+    for i in changed:
+        if not members[i]:
+            out[i] = p_out[i]
+        elif integration:
+            out[i] = np.where(members, p_one[i], p_in[i])
+        else:
+            out[i] = p_in[i]
+    if integration:
+        rows = np.flatnonzero(members)[:, None]
+        out[rows, changed] = np.where(members[changed], p_one[rows, changed], p_in[rows, changed])
+    return p
 
 
 def pt_access_sums(kernels: tuple[sparse.csr_array | np.ndarray, sparse.csr_array | np.ndarray], members: np.ndarray,
