@@ -34,12 +34,11 @@ def gini(values: np.ndarray, weights: np.ndarray | None = None) -> float:
     v = np.asarray(values, dtype=float)
     w = np.ones_like(v) if weights is None else np.asarray(weights, dtype=float)
     order = np.argsort(v)
-    v, w = v[order], w[order]
-    cw = np.cumsum(w)
-    cvw = np.cumsum(v * w)
-    if cvw[-1] <= 0:
+    w = w[order]
+    vw = v[order] * w
+    cvw = np.cumsum(vw)
+    total = cvw[-1]
+    if total <= 0:
         return 0.0
-    # area under the Lorenz curve by trapezoids
-    lorenz = np.concatenate([[0.0], cvw / cvw[-1]])
-    pop = np.concatenate([[0.0], cw / cw[-1]])
-    return float(1.0 - np.sum((pop[1:] - pop[:-1]) * (lorenz[1:] + lorenz[:-1])))
+    # 1 - area under the Lorenz curve by trapezoids, sum_k w_k (L_k + L_k-1) / W, with L_k - L_k-1 = v_k w_k / total
+    return float(1.0 - (2.0 * (w @ cvw) - w @ vw) / (total * w.sum()))

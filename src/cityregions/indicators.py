@@ -100,9 +100,16 @@ def pt_access_gap_core_suburb(m: CityRegionModel) -> float:
     return float(m.pt_access[core] / _weighted_mean(m.pt_access, suburban))
 
 
+def _median(x: np.ndarray) -> float:
+    """np.median of a vector, by partition alone (a quarter of np.median's cost on a few hundred values)."""
+    lo, hi = (len(x) - 1) // 2, len(x) // 2
+    part = np.partition(x, (lo, hi))
+    return (part[lo] + part[hi]) / 2
+
+
 def pt_access_small(m: CityRegionModel) -> float:
     """Jobs reachable by public transport relative to by car, for the smaller half of municipalities (0-1)."""
-    small = m.population <= np.median(m.population)
+    small = m.population <= _median(m.population)
     return _weighted_mean(m.pt_access, np.where(small, m.population, 0.0))
 
 
