@@ -143,7 +143,7 @@ class CityRegionModel(Model):
         self.asc = transport.calibrate_asc(self.flows, car, pt0, tp.mode_scale, self.pt_target)
         self.modes = transport.mode_tables(pairs, car, self.headway_base, cfg.scenario.service_cofinancing, self.asc,
                                            tp)
-        self._pt_kernels = (pairs.matrix(self.modes.kernel_out), pairs.matrix(self.modes.kernel_in))
+        self._pt_kernel = pairs.matrix(self.modes.kernel)
 
         # cooperation state
         self.agreements: dict[Theme, list[Agreement]] = {t: [] for t in Theme}
@@ -368,7 +368,8 @@ class CityRegionModel(Model):
                                                         sc.tariff_integration)
         self._assoc = assoc
         self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)
-        self.pt_access = transport.pt_access_sums(self._pt_kernels, assoc, self.jobs) / (self.deterrence @ self.jobs)
+        by_car = self.deterrence @ self.jobs
+        self.pt_access = transport.pt_access_sums(self._pt_kernel, self.modes, assoc, self.jobs) / by_car
 
     def _finance(self) -> None:
         fp, lp = self.cfg.params.fiscal, self.cfg.params.land

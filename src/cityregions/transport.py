@@ -113,8 +113,9 @@ class ModeTables:
     p_in: np.ndarray  # origin a member: co-financed headway, tariff boundary
     p_in_one_tariff: np.ndarray  # origin a member: co-financed headway, one tariff
     gain: np.ndarray  # logsum gain (EUR/trip) of joining, destination across a tariff boundary
-    kernel_out: np.ndarray  # PT access kernel exp(-beta (minutes + wait)), origin outside
-    kernel_in: np.ndarray  # the same, origin a member
+    kernel: np.ndarray  # PT access kernel exp(-beta minutes) of each pair; times the origin's wait factor below
+    wait_out: np.ndarray  # exp(-beta half the headway) of each origin outside
+    wait_in: np.ndarray  # the same, origin a member
     gain_tariff: np.ndarray  # what a destination under one tariff adds to the gain of joining
     shift_tariff: np.ndarray  # p_in_one_tariff - p_in: PT probability one tariff adds (0 within a municipality)
 
@@ -123,8 +124,8 @@ def mode_tables(pairs: Catchment, car: np.ndarray, headway_base: np.ndarray, ser
                 tp: TransportParams) -> ModeTables:
     """The PT probabilities, logsum gains and access kernels of every pair in each case."""
     own = pairs.own
-    h_out = pairs.by_origin(headway_base)
-    h_in = pairs.by_origin(member_headways(headway_base, np.ones(pairs.n, dtype=bool), service))
+    headway_in = member_headways(headway_base, np.ones(pairs.n, dtype=bool), service)
+    h_out, h_in = pairs.by_origin(headway_base), pairs.by_origin(headway_in)
     pt_out = pt_cost(pairs.pt_min, h_out, own, tp)
     pt_in = pt_cost(pairs.pt_min, h_in, own, tp)
     pt_one = pt_cost(pairs.pt_min, h_in, np.ones(pairs.nnz, dtype=bool), tp)
@@ -134,8 +135,10 @@ def mode_tables(pairs: Catchment, car: np.ndarray, headway_base: np.ndarray, ser
     gain, gain_one = logsum(car, pt_in, scale, asc) - ls_out, logsum(car, pt_one, scale, asc) - ls_out
     return ModeTables(
         p_out=pt_probability(car, pt_out, scale, asc), p_in=p_in, p_in_one_tariff=p_one, gain=gain,
-        kernel_out=np.exp(-tp.distance_decay * (pairs.pt_min + h_out / 2)),
-        kernel_in=np.exp(-tp.distance_decay * (pairs.pt_min + h_in / 2)), gain_tariff=gain_one - gain,
+        kernel=np.exp(-tp.distance_decay * pairs.pt_min),
+        wait_out=np.exp(-tp.distance_decay * headway_base / 2),
+        wait_in=np.exp(-tp.distance_decay * headway_in / 2),
+        gain_tariff=gain_one - gain,
         shift_tariff=np.where(own, 0.0, p_one - p_in))
 
 
@@ -176,13 +179,12 @@ def pt_probability_update(p: np.ndarray, t: ModeTables, pairs: Catchment, member
     return p
 
 
-def pt_access_sums(kernels: tuple[sparse.csr_array | np.ndarray, sparse.csr_array | np.ndarray], members: np.ndarray,
+def pt_access_sums(kernel: sparse.csr_array | np.ndarray, t: ModeTables, members: np.ndarray,
                    jobs: np.ndarray) -> np.ndarray:
-    """Jobs within reach by PT of each municipality, weighted by the access kernel with the association's current
-    members: each row is its origin's own case (outside, member), so the two products are chosen row by row and
-    no kernel is rebuilt when the members change. kernels: (origin outside, origin a member) as matrices."""
-    outside, member = kernels
-    return np.where(members, member @ jobs, outside @ jobs) if members.any() else outside @ jobs
+    """Jobs within reach by PT of each municipality, weighted by the access kernel exp(-beta (minutes + wait)) with
+    the association's current members: the wait depends on the origin alone, so it is a factor of each row and
+    one product serves members and the others alike. kernel: t.kernel as a matrix."""
+    return np.where(members, t.wait_in, t.wait_out) * (kernel @ jobs)
 
 
 def association_cost_shares(members: np.ndarray, population: np.ndarray, pt_trips: np.ndarray,
