@@ -128,8 +128,11 @@ def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray,
     base = cp.tc_base_keur * 1000.0 * scale * (1.0 - cp.capacity_relief * capacity)
     w_info, w_neg, w_enf, w_agency = cp.tc_weights
     if members_after is not None and members_after.sum() >= 2:
-        hetero = float(np.std(log_pop[members_after]))
-        centre = float(np.mean(log_pop[members_after]))
+        x = log_pop[members_after]  # np.std and np.mean by their own steps, with the mean computed once
+        centre = x.sum() / len(x)
+        x = x - centre
+        x *= x
+        hetero, centre = float(np.sqrt(x.sum() / len(x))), float(centre)
     else:
         hetero, centre = 0.0, float(np.mean(log_pop))
     info = base * w_info * (1.0 - knowledge)

@@ -12,6 +12,7 @@ import numpy as np
 
 from cityregions import cooperation as co
 from cityregions import mayors, payoffs
+from cityregions.catchment import csr_row_sums
 from cityregions.cooperation import Action, Agreement, Payoff, Status, Theme
 
 if TYPE_CHECKING:
@@ -149,7 +150,6 @@ def join_or_leave(m: CityRegionModel, t: int) -> None:
     """After the project: members leave after sustained losses; others join by imitating successful neighbours."""
     cp = m.cfg.params.cooperation
     noise = cp.decision_noise_keur * 1000.0
-    degree = np.maximum(m.adjacency.sum(axis=1), 1.0)
     for theme, agreements in m.agreements.items():
         for a in agreements:
             if not a.active:
@@ -169,7 +169,8 @@ def join_or_leave(m: CityRegionModel, t: int) -> None:
             if not institutional:
                 continue
             successful = a.members & (p.net > 0)
-            share = m.adjacency @ successful.astype(float) / degree  # share of neighbours that are successful members
+            adj = m.adjacency  # its row sums over the successful members: the share of neighbours that succeed
+            share = csr_row_sums(adj.indptr, successful[adj.indices] * adj.data) / m.degree
             look = ~a.members & (m.rng.random(m.geo.n) < cp.imitation_rate * share)
             if look.any() or m.mayors:
                 seen = perceived_net(m, theme, p)

@@ -129,6 +129,7 @@ class CityRegionModel(Model):
                                                   format="csr")
         self.adjacency.sort_indices()
         self.neighbour_pairs = pairs.positions(*self.adjacency.nonzero())  # -1: neighbours out of reach
+        self.degree = np.maximum(self.adjacency.sum(axis=1), 1.0)  # neighbours of each municipality (at least 1)
 
         # transport
         self.headway_base = np.where(self.geo.is_core, tp.headway_core_min,
