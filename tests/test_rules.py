@@ -176,9 +176,9 @@ def _three() -> catchment.Catchment:
 def test_trust_grows_with_joint_success_and_decays_towards_its_start():
     pairs = _three()
     t = co.initial_trust(pairs, 0.3)
-    after = co.update_trust(t, pairs, np.array([True, True, False]), 0.2, 0.0, 0.3).reshape(3, 3)
+    after = co.update_trust(t, pairs, [np.array([True, True, False])], 0.2, 0.0, 0.3).reshape(3, 3)
     assert after[0, 1] > 0.3 and after[0, 2] == pytest.approx(0.3) and after[0, 0] == 1.0
-    decayed = co.update_trust(after.ravel(), pairs, np.zeros(3, dtype=bool), 0.0, 0.5, 0.3).reshape(3, 3)
+    decayed = co.update_trust(after.ravel(), pairs, [], 0.0, 0.5, 0.3).reshape(3, 3)
     assert 0.3 < decayed[0, 1] < after[0, 1]
 
 

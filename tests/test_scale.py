@@ -118,8 +118,8 @@ def test_stalled_sweeps_ask_once_whether_a_balancing_exists_and_stop_only_if_non
     closed = jobs * workers.sum() / jobs.sum()
     asked: list[int] = []
     with np.errstate(over="ignore", invalid="ignore"):  # as in gravity_flows: failing sweeps leave the range
-        flows, b = gravity._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12,
-                                      lambda: asked.append(1) is None)
+        flows, b, _ = gravity._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12,
+                                         lambda: asked.append(1) is None)
         carried_on = gravity._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12, lambda: False)
         unasked = gravity._furness(workers, closed, deterrence, None, 1e-9, 500, 100, 12)
     assert flows is None and b is None and asked == [1]

@@ -146,34 +146,40 @@ def trust_gain(trust: np.ndarray, pairs: Catchment, successful: np.ndarray, rate
                out: np.ndarray | None = None) -> np.ndarray:
     """Trust gained in a quarter by each pair of co-members (within reach) whose joint work succeeded (added to
     out when given, so a quarter's gains from several agreements accumulate in place)."""
-    k = int(successful.sum())
-    if pairs.complete and k * k > pairs.nnz // 8:  # a large block: whole-array passes beat gathering its positions
-        gain = np.subtract(1.0, trust)
-        gain *= rate
-        gain *= (successful[:, None] & successful[None, :]).ravel()  # nothing outside the block
-        if out is None:
-            return gain
-        out += gain
-        return out
     out = np.zeros_like(trust) if out is None else out
     pos = pairs.block(successful, successful)
     out[pos] += rate * (1.0 - trust[pos])
     return out
 
 
-def decay_trust(trust: np.ndarray, pairs: Catchment, decay: float, initial: float) -> np.ndarray:
-    """Trust pulled back towards its initial level; self-trust stays 1, values stay in [0, 1]."""
-    out = np.subtract(initial, trust)  # trust + decay (initial - trust), in place
-    out *= decay
-    out += trust
+def decay_trust(trust: np.ndarray, pairs: Catchment, decay: float, initial: float,
+                out: np.ndarray | None = None) -> np.ndarray:
+    """Trust pulled back towards its initial level, T (1 - decay) + decay initial; self-trust stays 1, values
+    stay at most 1 (and at least 0, as every term is). out may be trust itself."""
+    out = np.multiply(trust, 1.0 - decay, out=out)
+    out += decay * initial
     out[pairs.diag] = 1.0
-    return np.clip(out, 0.0, 1.0, out=out)
+    return np.minimum(out, 1.0, out=out)
 
 
-def update_trust(trust: np.ndarray, pairs: Catchment, successful: np.ndarray, rate: float, decay: float,
+def update_trust(trust: np.ndarray, pairs: Catchment, successes: list[np.ndarray], rate: float, decay: float,
                  initial: float) -> np.ndarray:
-    """Trust after a quarter: co-members of successful joint work grow closer; all trust decays to its start."""
-    return decay_trust(trust + trust_gain(trust, pairs, successful, rate), pairs, decay, initial)
+    """Trust after a quarter: co-members of each successful agreement grow closer by rate (1 - T), once per
+    agreement they share; then all trust decays to its start (decay_trust).
+
+    Where every pair is within reach the gains are whole-array passes: the pairs' shared agreements times the
+    rate are one product of the members' indicator columns, so the quarter costs a few passes however many
+    agreements succeed and however large they are."""
+    if successes and pairs.complete:
+        s = np.column_stack(successes).astype(float)
+        out = np.subtract(1.0, trust)
+        out *= ((s * rate) @ s.T).ravel()
+        out += trust
+    else:
+        out = trust.copy()
+        for successful in successes:
+            trust_gain(trust, pairs, successful, rate, out=out)
+    return decay_trust(out, pairs, decay, initial, out=out)
 
 
 def betrayal(trust: np.ndarray, pairs: Catchment, leavers: np.ndarray, members: np.ndarray,

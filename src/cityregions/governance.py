@@ -41,7 +41,8 @@ def transport_inputs(m: CityRegionModel) -> payoffs.TransportInputs:
         pt_trips=m.commute.pt_trips_by_origin, integration=sc.tariff_integration, service=sc.service_cofinancing,
         cost_per_capita=tp.service_cost_eur_per_capita, key=sc.cost_sharing_key,
         autonomy_weight=m.cfg.params.cooperation.autonomy_weight_transport,
-        congestion_eur=tp.congestion_eur_per_car_trip, trips_per_worker=2 * tp.workdays)
+        congestion_eur=tp.congestion_eur_per_car_trip, trips_per_worker=2 * tp.workdays, factors=m._factors,
+        weighted=m.weighted)
 
 
 def payoff(m: CityRegionModel, theme: Theme, members: np.ndarray, institutional: bool,
@@ -187,7 +188,7 @@ def settle(m: CityRegionModel, t: int) -> None:
     cp, sc = m.cfg.params.cooperation, m.cfg.scenario
     tc = np.zeros(m.geo.n)
     contrib = np.zeros(m.geo.n)
-    gains = None  # trust gained this quarter, made when an agreement first succeeds
+    successes = []  # members of each agreement that succeeded: they gain trust in each other
     for theme, agreements in m.agreements.items():
         for a in agreements:
             if not a.active:
@@ -202,7 +203,7 @@ def settle(m: CityRegionModel, t: int) -> None:
             contrib += np.where(a.members, p.contribution, 0.0) * own
             successful = a.members & (p.net > 0)
             if successful.sum() >= 2:
-                gains = co.trust_gain(m.trust, m.geo.pairs, successful, sc.trust_learning_rate, out=gains)
+                successes.append(successful)
             a.loss_streak = np.where(a.members & (p.net < 0), a.loss_streak + 1, 0)
             m.last_payoff[theme] = a.last_payoff = p
             if a.status == Status.INFORMAL:
@@ -210,8 +211,8 @@ def settle(m: CityRegionModel, t: int) -> None:
             if a.members.sum() < 2 or a.strength < 0.5:
                 a.status = Status.DISSOLVED
     m.tc_paid, m.contributions = tc, contrib
-    m.trust = co.decay_trust(m.trust if gains is None else m.trust + gains, m.geo.pairs, cp.trust_decay,
-                             cp.trust_initial)
+    m.trust = co.update_trust(m.trust, m.geo.pairs, successes, sc.trust_learning_rate, cp.trust_decay,
+                              cp.trust_initial)
 
 
 def _staged(amount: float, pools: list[np.ndarray], fallback: np.ndarray) -> np.ndarray:

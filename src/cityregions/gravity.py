@@ -22,7 +22,9 @@ STALL = 25  # accelerated sweeps over which a balancing that exists at least hal
 
 def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
                   b: np.ndarray | Shortfall | None = None, tol: float = 1e-9, max_iter: int = 500, plain: int = 100,
-                  depth: int = 12, check: bool = False) -> tuple[np.ndarray, np.ndarray | Shortfall]:
+                  depth: int = 12, check: bool = False, factored: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray | Shortfall] | tuple[np.ndarray, np.ndarray | Shortfall,
+                                                                         Factors | None]:
     """Doubly constrained flows F[i, j] with row sums = workers and column sums = jobs (Furness balancing).
 
     deterrence is sparse (pairs out of reach carry no flow) or dense; returns the flows of its stored pairs in
@@ -36,7 +38,8 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     log space (Schmitzer 2019), which cannot overflow. Where no balancing exists at all (jobs beyond the reach
     of enough workers, proved by a maximum-flow test, `_infeasible`, after a failed first attempt, or first when
     `check` or when b is the last call's proof) the flows are singly constrained instead (`origin_constrained`),
-    and the proof (`Shortfall`) is returned in place of the factors.
+    and the proof (`Shortfall`) is returned in place of the factors. With `factored`, a third item: the flows'
+    row and column factors (`Factors`) where they are the balanced gravity model, else None.
     """
     jobs = jobs * (workers.sum() / jobs.sum())  # a closed region: as many jobs as working residents
     hint = b if isinstance(b, Shortfall) else None
@@ -47,21 +50,36 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
             proofs.append(_infeasible(workers, jobs, deterrence, hint=hint))
         return proofs[0] is not None
 
+    def out(flows: np.ndarray, b: np.ndarray | Shortfall, origin: np.ndarray | None = None) -> tuple:
+        if not factored:
+            return flows, b
+        return flows, b, None if origin is None else Factors(origin, b * jobs)
+
     if (hint is not None or check) and hopeless():
-        return origin_constrained(workers, jobs, deterrence), proofs[0]
+        return out(origin_constrained(workers, jobs, deterrence), proofs[0])
     if hint is not None:
         b = None  # the last quarter had no factors: start cold
     with np.errstate(over="ignore", invalid="ignore"):  # leaving the range is detected below, not warned about
-        flows, b_out = _furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth, hopeless)
+        flows, b_out, origin = _furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth, hopeless)
         done = flows is not None and balanced(flows, b_out, workers, deterrence)
         if not done and hopeless():
-            return origin_constrained(workers, jobs, deterrence), proofs[0]
+            return out(origin_constrained(workers, jobs, deterrence), proofs[0])
         if not done and b is not None:
-            flows, b_out = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth)
+            flows, b_out, origin = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth)
             done = balanced(flows, b_out, workers, deterrence)
     if not done:
         flows, b_out = _log_furness(workers, jobs, deterrence, tol, max_iter)
-    return flows, b_out
+        origin = None  # its flows are factors of a rescaled kernel
+    return out(flows, b_out, origin)
+
+
+@dataclass(frozen=True)
+class Factors:
+    """The balanced flows as F[i, j] = origin[i] D[i, j] dest[j] (Furness's factors times workers and jobs): any
+    flow-weighted sum over destinations is origin * ((D * table) @ dest), a product with a table made once."""
+
+    origin: np.ndarray
+    dest: np.ndarray
 
 
 def origin_constrained(workers: np.ndarray, jobs: np.ndarray,
@@ -212,12 +230,14 @@ def _log_factor(total: np.ndarray, offset: np.ndarray) -> np.ndarray:
 
 def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
              b: np.ndarray | None, tol: float, max_iter: int, plain: int, depth: int,
-             hopeless: Callable[[], bool] | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+             hopeless: Callable[[], bool] | None = None
+             ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """Furness sweeps on the factors, accelerated (Anderson) in log space when they converge slowly.
 
     Where the accelerated sweeps stall (their largest change not halved over `STALL` sweeps) they ask
-    `hopeless` once whether any balancing exists; if none does, they stop and return (None, None). The sweeps
-    themselves never depend on the answer, so wherever a balancing exists the result is the same.
+    `hopeless` once whether any balancing exists; if none does, they stop and return (None, None, None). The
+    sweeps themselves never depend on the answer, so wherever a balancing exists the result is the same.
+    Returns the flows, b and the row factor times the workers (the flows are that, D, and b times the jobs).
     """
     transposed = deterrence.T
 
@@ -255,7 +275,7 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
             if not asked and k >= STALL and k % STALL == 0 and residuals[-1] > 0.5 * residuals[k - STALL]:
                 asked = True
                 if hopeless():
-                    return None, None
+                    return None, None, None
             if not np.isfinite(f).all():  # a bad extrapolation: forget the history, go on from the last good sweep
                 x, d_f, d_g, f_prev = safe, [], [], None
                 continue
@@ -271,9 +291,10 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
                 x = g - np.column_stack(d_g) @ gamma
             else:
                 x = g
+    origin = a * workers
     if isinstance(deterrence, np.ndarray):
-        flows = np.multiply((a * workers)[:, None], deterrence)
+        flows = np.multiply(origin[:, None], deterrence)
         flows *= (b * jobs)[None, :]
-        return flows.ravel(), b
-    flows = np.repeat(a * workers, np.diff(deterrence.indptr)) * deterrence.data * (b * jobs)[deterrence.indices]
-    return flows, b
+        return flows.ravel(), b, origin
+    flows = np.repeat(origin, np.diff(deterrence.indptr)) * deterrence.data * (b * jobs)[deterrence.indices]
+    return flows, b, origin

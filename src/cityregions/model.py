@@ -145,6 +145,7 @@ class CityRegionModel(Model):
         self.modes = transport.mode_tables(pairs, car, self.headway_base, cfg.scenario.service_cofinancing, self.asc,
                                            tp)
         self._pt_kernel = pairs.matrix(self.modes.kernel)
+        self.weighted = transport.weighted_tables(self.modes, pairs, self.deterrence)  # None: sparse or large
 
         # cooperation state
         self.agreements: dict[Theme, list[Agreement]] = {t: [] for t in Theme}
@@ -209,7 +210,8 @@ class CityRegionModel(Model):
 
     def _flows(self) -> np.ndarray:
         workers = self.cfg.params.transport.employment_rate * self.population
-        flows, self._b = gravity.gravity_flows(workers, self.jobs, self.deterrence, self._b)
+        flows, self._b, self._factors = gravity.gravity_flows(workers, self.jobs, self.deterrence, self._b,
+                                                              factored=True)
         return flows
 
     # ------------------------------------------------------------------ the quarter
@@ -368,7 +370,11 @@ class CityRegionModel(Model):
             self.p_pt = transport.pt_probability_update(self.p_pt, self.modes, pairs, assoc, self._assoc,
                                                         sc.tariff_integration)
         self._assoc = assoc
-        self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)
+        if self._factors is not None and self.weighted is not None:
+            self.commute = transport.commute_outcome_factored(self._factors, self.weighted, assoc,
+                                                              sc.tariff_integration, tp, self.co2_car, self.co2_pt)
+        else:
+            self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)
         by_car = self.deterrence @ self.jobs
         self.pt_access = transport.pt_access_sums(self._pt_kernel, self.modes, assoc, self.jobs) / by_car
 

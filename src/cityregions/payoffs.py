@@ -14,6 +14,7 @@ import numpy as np
 
 from cityregions import transport
 from cityregions.catchment import Catchment
+from cityregions.gravity import Factors
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,27 @@ class TransportInputs:
     autonomy_weight: float
     congestion_eur: float
     trips_per_worker: float  # annual commuting trips per worker (two a workday)
+    factors: Factors | None = None  # the flows' factors, with
+    weighted: transport.WeightedTables | None = None  # the weighted tables: sums as products, flows unread
 
 
 def transport_association(members: np.ndarray, x: TransportInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(benefit, autonomy cost, contribution) of belonging to the transport association, per municipality."""
+    if x.factors is not None and x.weighted is not None:
+        consumer, relief = _commuters_gain_factored(members, x, x.factors, x.weighted)
+    else:
+        consumer, relief = _commuters_gain(members, x)
+    benefit = consumer + relief
+    pop_after = x.population[members].sum() + np.where(~members, x.population, 0.0)
+    use_after = x.pt_trips[members].sum() + np.where(~members, x.pt_trips, 0.0)
+    total = x.cost_per_capita * x.service * pop_after
+    share = x.key * x.population / pop_after + (1 - x.key) * x.pt_trips / np.maximum(use_after, 1e-9)
+    contribution = total * share
+    return benefit, x.autonomy_weight * contribution, contribution
+
+
+def _commuters_gain(members: np.ndarray, x: TransportInputs) -> tuple[np.ndarray, np.ndarray]:
+    """(consumer gain, congestion relief) of joining, EUR/yr, from the flows of every pair."""
     pairs, modes = x.pairs, x.modes
     # rows: the commuters living in i, with i in (better service, one tariff to members) against out
     consumer = pairs.row_dot(x.flows, modes.gain)
@@ -87,10 +105,21 @@ def transport_association(members: np.ndarray, x: TransportInputs) -> tuple[np.n
         relief *= x.trips_per_worker * x.congestion_eur
     else:
         relief = np.zeros(pairs.n)
-    benefit = consumer + relief
-    pop_after = x.population[members].sum() + np.where(~members, x.population, 0.0)
-    use_after = x.pt_trips[members].sum() + np.where(~members, x.pt_trips, 0.0)
-    total = x.cost_per_capita * x.service * pop_after
-    share = x.key * x.population / pop_after + (1 - x.key) * x.pt_trips / np.maximum(use_after, 1e-9)
-    contribution = total * share
-    return benefit, x.autonomy_weight * contribution, contribution
+    return consumer, relief
+
+
+def _commuters_gain_factored(members: np.ndarray, x: TransportInputs, f: Factors,
+                             w: transport.WeightedTables) -> tuple[np.ndarray, np.ndarray]:
+    """_commuters_gain from the flows' factors and the weighted tables: each sum one product."""
+    consumer = w.gain @ f.dest
+    if x.integration:
+        consumer += w.gain_tariff @ np.where(members, f.dest, 0.0)
+    consumer *= f.origin
+    consumer *= x.trips_per_worker
+    if x.integration:
+        relief = np.where(members, f.origin, 0.0) @ w.shift_tariff
+        relief *= f.dest
+        relief *= x.trips_per_worker * x.congestion_eur
+    else:
+        relief = np.zeros(x.pairs.n)
+    return consumer, relief
