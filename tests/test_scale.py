@@ -199,3 +199,51 @@ def test_pt_probabilities_updated_where_members_changed_equal_those_chosen_afres
         p = transport.pt_probability_update(p, m.modes, pairs, members, before, integration)
         np.testing.assert_array_equal(p, transport.pt_probability_now(m.modes, pairs, members, integration))
     assert not np.shares_memory(p, m.modes.p_out)  # the tables it chooses from are never overwritten
+
+
+@pytest.mark.parametrize("integration", [True, False])
+def test_sums_over_the_factored_flows_equal_those_over_the_flows(integration):
+    import dataclasses
+
+    from cityregions import governance, payoffs, transport
+    m = CityRegionModel(make_config("region=graz"))
+    for _ in range(6):
+        m.step()
+    assert m._factors is not None and m.weighted is not None  # a dense region: the factored path is the one taken
+    f, tp = m._factors, m.cfg.params.transport
+    n = m.geo.n
+    np.testing.assert_allclose((f.origin[:, None] * m.deterrence * f.dest[None, :]).ravel(), m.flows, rtol=1e-14)
+    x = dataclasses.replace(governance.transport_inputs(m), integration=integration)
+    for members in (np.zeros(n, dtype=bool), np.random.default_rng(2).random(n) < 0.4, np.ones(n, dtype=bool)):
+        p_pt = transport.pt_probability_now(m.modes, m.geo.pairs, members, integration)
+        slow = transport.commute_outcome(m.flows, p_pt, m.geo.pairs, tp, m.co2_car, m.co2_pt)
+        fast = transport.commute_outcome_factored(f, m.weighted, members, integration, tp, m.co2_car, m.co2_pt)
+        for field in ("pt_share", "car_pkm_year", "pt_pkm_year", "co2_t_year", "pt_trips_by_origin"):
+            np.testing.assert_allclose(getattr(fast, field), getattr(slow, field), rtol=1e-12, err_msg=field)
+        by_flows = payoffs.transport_association(members, dataclasses.replace(x, factors=None, weighted=None))
+        for a, b in zip(payoffs.transport_association(members, x), by_flows, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
+
+
+def test_trust_of_a_dense_region_updates_as_pair_by_pair():
+    from scipy import sparse as sp
+
+    from cityregions import catchment, cooperation
+    rng = np.random.default_rng(4)
+    n = 30
+    dense = catchment.all_pairs(*(rng.random((n, n)) for _ in range(3)))
+    trust = cooperation.initial_trust(dense, 0.3) + rng.random(n * n) * 0.5
+    successes = [rng.random(n) < 0.5, rng.random(n) < 0.7]
+    whole = cooperation.update_trust(trust, dense, successes, 0.08, 0.02, 0.3)
+    # the same pairs, taken as a catchment that is not complete (one pair dropped): the pair-by-pair path
+    keep = np.ones(n * n, dtype=bool)
+    keep[1] = False
+    part = sp.csr_array((np.arange(n * n)[keep] + 1.0, dense.dest[keep], np.r_[0, np.cumsum([n - 1] + [n] * (n - 1))]),
+                        shape=(n, n))
+    sparse_pairs = catchment.Catchment(n=n, indptr=part.indptr, dest=part.indices, orig=dense.orig[keep],
+                                       car_min=dense.car_min[keep], road_km=dense.road_km[keep],
+                                       pt_min=dense.pt_min[keep], cutoff_min=1e9)
+    assert dense.complete and not sparse_pairs.complete
+    by_pair = cooperation.update_trust(trust[keep], sparse_pairs, successes, 0.08, 0.02, 0.3)
+    np.testing.assert_allclose(whole[keep], by_pair, rtol=1e-15)
+    assert whole[dense.diag].tolist() == [1.0] * n and (whole <= 1).all() and (whole >= 0).all()
