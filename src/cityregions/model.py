@@ -370,11 +370,7 @@ class CityRegionModel(Model):
             self.p_pt = transport.pt_probability_update(self.p_pt, self.modes, pairs, assoc, self._assoc,
                                                         sc.tariff_integration)
         self._assoc = assoc
-        if self._factors is not None and self.weighted is not None:
-            self.commute = transport.commute_outcome_factored(self._factors, self.weighted, assoc,
-                                                              sc.tariff_integration, tp, self.co2_car, self.co2_pt)
-        else:
-            self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)
+        self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)
         by_car = self.deterrence @ self.jobs
         self.pt_access = transport.pt_access_sums(self._pt_kernel, self.modes, assoc, self.jobs) / by_car
 

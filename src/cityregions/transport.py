@@ -17,7 +17,6 @@ from scipy.special import expit
 
 from cityregions.catchment import Catchment
 from cityregions.config import TransportParams
-from cityregions.gravity import Factors
 
 
 def car_cost(car_min: np.ndarray, road_km: np.ndarray, tp: TransportParams) -> np.ndarray:
@@ -86,41 +85,29 @@ def commute_outcome(flows: np.ndarray, p_pt: np.ndarray, pairs: Catchment, tp: T
                     co2_car: float, co2_pt: float) -> CommuteResult:
     """Mode shares, passenger-km and CO2 (tonnes per year) of the commuting flows (two trips a workday)."""
     road_km = pairs.road_km
-    pt_by_origin = pairs.row_dot(flows, p_pt)
-    pt_pkm = float(np.einsum("k,k,k->", flows, p_pt, road_km))
-    return _outcome(pt_by_origin, pt_pkm, float(flows @ road_km), float(flows.sum()), tp, co2_car, co2_pt)
-
-
-def _outcome(pt_by_origin: np.ndarray, pt_pkm: float, pkm: float, total: float, tp: TransportParams, co2_car: float,
-             co2_pt: float) -> CommuteResult:
-    """CommuteResult from the flows' PT trips by origin, PT and all passenger-km and total (one trip each)."""
     per_year = 2 * tp.workdays
-    pt_pkm *= per_year
-    car_pkm = pkm * per_year - pt_pkm
-    return CommuteResult(pt_share=float(pt_by_origin.sum() / total), car_pkm_year=car_pkm, pt_pkm_year=pt_pkm,
+    pt_by_origin = pairs.row_dot(flows, p_pt)
+    pt_pkm = float(np.einsum("k,k,k->", flows, p_pt, road_km)) * per_year
+    car_pkm = float(flows @ road_km) * per_year - pt_pkm
+    return CommuteResult(pt_share=float(pt_by_origin.sum() / flows.sum()), car_pkm_year=car_pkm, pt_pkm_year=pt_pkm,
                          co2_t_year=(car_pkm * co2_car + pt_pkm * co2_pt) / 1000.0,
                          pt_trips_by_origin=pt_by_origin * per_year)
 
 
 @dataclass(frozen=True)
 class WeightedTables:
-    """The mode tables times the deterrence D, as N x N matrices, for a region where every pair is within reach.
+    """The transport association's mode tables times the deterrence D, as N x N matrices, for a region where every
+    pair is within reach. The balanced flows are F = origin[i] D[i, j] dest[j] (gravity.Factors), so a
+    flow-weighted sum over destinations is origin * (table @ dest): one matrix-vector product over a table made
+    once per run, where the flows would need a pass over them and the table (and a third array, the members'
+    weights) every quarter."""
 
-    The balanced flows are F = origin[i] D[i, j] dest[j] (gravity.Factors), so a flow-weighted sum over
-    destinations is origin * (table @ dest): one matrix-vector product over a table made once per run, where
-    the flows themselves would need a pass over them and the table every quarter. Tables of the same right-hand
-    side are stacked, one product for them all.
-    """
-
-    out: np.ndarray  # (4, N, N): D, D road km, D p_out, D p_out road km
-    inside: np.ndarray  # (2, N, N): D p_in, D p_in road km (origin a member, tariff boundary)
-    one_tariff: np.ndarray  # (2, N, N): D p_in_one_tariff and times road km
     gain: np.ndarray  # D gain
     gain_tariff: np.ndarray  # D gain_tariff
     shift_tariff: np.ndarray  # D shift_tariff
 
 
-WEIGHTED_TABLES_MAX = 1000  # municipalities: larger dense regions keep no weighted tables (11 x 8 MB at 1,000)
+WEIGHTED_TABLES_MAX = 1000  # municipalities: larger dense regions keep no weighted tables (3 x 8 MB at 1,000)
 
 
 def weighted_tables(t: ModeTables, pairs: Catchment, deterrence: np.ndarray | sparse.csr_array
@@ -129,42 +116,7 @@ def weighted_tables(t: ModeTables, pairs: Catchment, deterrence: np.ndarray | sp
     if not pairs.complete or pairs.n > WEIGHTED_TABLES_MAX:
         return None
     n = pairs.n
-    d, road = deterrence, pairs.road_km.reshape(n, n)
-
-    def by_d(x: np.ndarray) -> np.ndarray:
-        return d * x.reshape(n, n)
-
-    def with_km(x: np.ndarray) -> np.ndarray:
-        return np.stack([x, x * road])
-
-    return WeightedTables(out=np.concatenate([np.stack([d, d * road]), with_km(by_d(t.p_out))]),
-                          inside=with_km(by_d(t.p_in)), one_tariff=with_km(by_d(t.p_in_one_tariff)),
-                          gain=by_d(t.gain), gain_tariff=by_d(t.gain_tariff), shift_tariff=by_d(t.shift_tariff))
-
-
-def _stacked(tables: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Each of the stacked N x N tables times x (one product)."""
-    k, n, _ = tables.shape
-    return (tables.reshape(k * n, n) @ x).reshape(k, n)
-
-
-def commute_outcome_factored(f: Factors, w: WeightedTables, members: np.ndarray, integration: bool,
-                             tp: TransportParams, co2_car: float, co2_pt: float) -> CommuteResult:
-    """commute_outcome from the flows' factors and the weighted tables, with the association's current members
-    (the PT probabilities chosen as in pt_probability_now: per origin, and under one tariff per destination)."""
-    dest = f.dest
-    total, pkm, pt_out, pt_km_out = _stacked(w.out, dest)
-    if members.any():
-        if integration:
-            dest_in = np.where(members, dest, 0.0)
-            pt_in, pt_km_in = _stacked(w.inside, np.where(members, 0.0, dest)) + _stacked(w.one_tariff, dest_in)
-        else:
-            pt_in, pt_km_in = _stacked(w.inside, dest)
-        pt, pt_km = np.where(members, pt_in, pt_out), np.where(members, pt_km_in, pt_km_out)
-    else:
-        pt, pt_km = pt_out, pt_km_out
-    a = f.origin
-    return _outcome(a * pt, float(a @ pt_km), float(a @ pkm), float(a @ total), tp, co2_car, co2_pt)
+    return WeightedTables(*(deterrence * x.reshape(n, n) for x in (t.gain, t.gain_tariff, t.shift_tariff)))
 
 
 def member_headways(base: np.ndarray, members: np.ndarray, service: float) -> np.ndarray:
