@@ -133,8 +133,8 @@ def _search_rows(rows: list[tuple[np.ndarray, ...] | None], src: np.ndarray, sub
     """Each source's pairs within the car cutoff (destinations, car minutes, road km, PT minutes), searched on the
     subgraph of the municipalities `sub` (car and pt are its edges), into rows."""
     local = np.searchsorted(sub, src)
-    d_car = dijkstra(car, directed=False, indices=local, limit=cutoff_min)
-    d_pt = dijkstra(pt, directed=False, indices=local, limit=pt_limit_min)
+    d_car = dijkstra(car, directed=True, indices=local, limit=cutoff_min)  # symmetric: both directions stored
+    d_pt = dijkstra(pt, directed=True, indices=local, limit=pt_limit_min)
     within = np.isfinite(d_car)
     k, j = np.nonzero(within)  # row-major: source by source, destinations in order
     dest, car_min, pt_min = sub[j], d_car[k, j], d_pt[k, j]
@@ -178,7 +178,8 @@ def build(x: np.ndarray, y: np.ndarray, car: sparse.csr_array, pt: sparse.csr_ar
           car_top_speed: float, pt_limit_min: float, pt_top_speed: float, road_per_car_min: float) -> Catchment:
     """Shortest car and PT paths for every pair within cutoff_min car minutes, block by spatial block.
 
-    car/pt: the network's edge weights (minutes); *_top_speed: the largest straight-line km per minute an edge
+    car/pt: the network's edge weights (minutes), each edge stored both ways (an undirected graph's matrix, so each
+    search may follow the stored direction alone); *_top_speed: the largest straight-line km per minute an edge
     of that network allows, which bounds how far the search must look; pt_limit_min: a PT search limit long
     enough to reach every destination within the car cutoff; road_per_car_min: km per car minute on every
     edge (road length is proportional to car time), so the shortest road is the quickest and its km are its
