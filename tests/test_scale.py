@@ -242,3 +242,16 @@ def test_trust_of_a_dense_region_updates_as_pair_by_pair():
     by_pair = cooperation.update_trust(trust[keep], sparse_pairs, successes, 0.08, 0.02, 0.3)
     np.testing.assert_allclose(whole[keep], by_pair, rtol=1e-15)
     assert whole[dense.diag].tolist() == [1.0] * n and (whole <= 1).all() and (whole >= 0).all()
+
+
+def test_a_dense_region_is_symmetric_and_its_sweeps_read_one_triangle_to_the_same_flows():
+    m = CityRegionModel(make_config("region=leipzig"))
+    n, pairs = m.geo.n, m.geo.pairs
+    for x in (pairs.car_min, pairs.pt_min, pairs.road_km):
+        np.testing.assert_array_equal(x.reshape(n, n), x.reshape(n, n).T)  # i to j as long as j to i, to the bit
+    assert m._symmetric
+    workers = m.cfg.params.transport.employment_rate * m.population
+    both, b_both = gravity.gravity_flows(workers, m.jobs, m.deterrence)
+    one, b_one = gravity.gravity_flows(workers, m.jobs, m.deterrence, symmetric=True)
+    np.testing.assert_allclose(one, both, rtol=1e-12)
+    np.testing.assert_allclose(b_one, b_both, rtol=1e-12)

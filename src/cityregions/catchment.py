@@ -213,6 +213,9 @@ def build(x: np.ndarray, y: np.ndarray, car: sparse.csr_array, pt: sparse.csr_ar
     itype = np.int32 if counts.sum() < np.iinfo(np.int32).max else np.int64
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(itype)
     dest, car_min, road_km, pt_min = (np.concatenate([r[k] for r in rows]) for k in range(4))
+    if len(dest) == n * n:  # every pair: i to j and j to i, summed along the path in opposite orders, made equal
+        car_min, pt_min = (np.minimum(x.reshape(n, n), x.reshape(n, n).T).ravel() for x in (car_min, pt_min))
+        road_km = car_min * road_per_car_min
     if not np.isfinite(pt_min).all():
         raise RuntimeError("catchment: a pair within the car cutoff has no PT path within the search limit")
     return Catchment(n=n, indptr=indptr, dest=dest.astype(itype), orig=np.repeat(np.arange(n, dtype=itype), counts),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+from scipy.linalg.blas import dsymv
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from cityregions.catchment import csr_row_sums, csr_rows
@@ -22,7 +23,7 @@ STALL = 25  # accelerated sweeps over which a balancing that exists at least hal
 
 def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
                   b: np.ndarray | Shortfall | None = None, tol: float = 1e-9, max_iter: int = 500, plain: int = 100,
-                  depth: int = 12, check: bool = False, factored: bool = False
+                  depth: int = 12, check: bool = False, factored: bool = False, symmetric: bool = False
                   ) -> tuple[np.ndarray, np.ndarray | Shortfall] | tuple[np.ndarray, np.ndarray | Shortfall,
                                                                          Factors | None]:
     """Doubly constrained flows F[i, j] with row sums = workers and column sums = jobs (Furness balancing).
@@ -39,7 +40,8 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     of enough workers, proved by a maximum-flow test, `_infeasible`, after a failed first attempt, or first when
     `check` or when b is the last call's proof) the flows are singly constrained instead (`origin_constrained`),
     and the proof (`Shortfall`) is returned in place of the factors. With `factored`, a third item: the flows'
-    row and column factors (`Factors`) where they are the balanced gravity model, else None.
+    row and column factors (`Factors`) where they are the balanced gravity model, else None. `symmetric`:
+    deterrence is a dense symmetric matrix, so the sweeps' products read one triangle of it (BLAS symv).
     """
     jobs = jobs * (workers.sum() / jobs.sum())  # a closed region: as many jobs as working residents
     hint = b if isinstance(b, Shortfall) else None
@@ -60,12 +62,14 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     if hint is not None:
         b = None  # the last quarter had no factors: start cold
     with np.errstate(over="ignore", invalid="ignore"):  # leaving the range is detected below, not warned about
-        flows, b_out, origin = _furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth, hopeless)
+        flows, b_out, origin = _furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth, hopeless,
+                                        symmetric)
         done = flows is not None and balanced(flows, b_out, workers, deterrence)
         if not done and hopeless():
             return out(origin_constrained(workers, jobs, deterrence), proofs[0])
         if not done and b is not None:
-            flows, b_out, origin = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth)
+            flows, b_out, origin = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth,
+                                            symmetric=symmetric)
             done = balanced(flows, b_out, workers, deterrence)
     if not done:
         flows, b_out = _log_furness(workers, jobs, deterrence, tol, max_iter)
@@ -228,9 +232,23 @@ def _log_factor(total: np.ndarray, offset: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out), out, 0.0)
 
 
+def _products(deterrence: sparse.csr_array | np.ndarray, symmetric: bool
+              ) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
+    """x -> D x and x -> D^T x. A dense symmetric D is handed to BLAS symv as its transpose, the same matrix in
+    Fortran order (no copy), which reads one triangle: the sweeps are memory-bound, so about a third faster."""
+    if symmetric:
+        fortran = deterrence.T
+
+        def product(x: np.ndarray) -> np.ndarray:
+            return dsymv(1.0, fortran, x)
+
+        return product, product
+    return deterrence.__matmul__, deterrence.T.__matmul__
+
+
 def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
              b: np.ndarray | None, tol: float, max_iter: int, plain: int, depth: int,
-             hopeless: Callable[[], bool] | None = None
+             hopeless: Callable[[], bool] | None = None, symmetric: bool = False
              ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """Furness sweeps on the factors, accelerated (Anderson) in log space when they converge slowly.
 
@@ -239,11 +257,11 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
     sweeps themselves never depend on the answer, so wherever a balancing exists the result is the same.
     Returns the flows, b and the row factor times the workers (the flows are that, D, and b times the jobs).
     """
-    transposed = deterrence.T
+    by_rows, by_cols = _products(deterrence, symmetric)
 
     def sweep(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a = 1.0 / np.maximum(deterrence @ (b * jobs), 1e-300)
-        return a, 1.0 / np.maximum(transposed @ (a * workers), 1e-300)
+        a = 1.0 / np.maximum(by_rows(b * jobs), 1e-300)
+        return a, 1.0 / np.maximum(by_cols(a * workers), 1e-300)
 
     b = np.ones_like(jobs) if b is None else b.copy()
     accelerate, change_before = True, np.inf

@@ -135,6 +135,8 @@ class CityRegionModel(Model):
         self.headway_base = np.where(self.geo.is_core, tp.headway_core_min,
                                      np.where(self.geo.corridor >= 0, tp.headway_corridor_min, tp.headway_local_min))
         self.deterrence = pairs.matrix(np.exp(-tp.distance_decay * pairs.car_min))
+        self._symmetric = isinstance(self.deterrence, np.ndarray) and np.array_equal(self.deterrence,
+                                                                                     self.deterrence.T)
         car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
         self._b: np.ndarray | gravity.Shortfall | None = None  # last balancing's factors, or proof it had none
         self._assoc: np.ndarray | None = None  # the association's members when p_pt was chosen
@@ -211,7 +213,7 @@ class CityRegionModel(Model):
     def _flows(self) -> np.ndarray:
         workers = self.cfg.params.transport.employment_rate * self.population
         flows, self._b, self._factors = gravity.gravity_flows(workers, self.jobs, self.deterrence, self._b,
-                                                              factored=True)
+                                                              factored=True, symmetric=self._symmetric)
         return flows
 
     # ------------------------------------------------------------------ the quarter
