@@ -10,15 +10,35 @@ replace the synthetic detail.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
+from scipy import sparse
 from scipy.spatial import Delaunay
 
 from cityregions import catchment
 from cityregions.catchment import Catchment
 from cityregions.config import RegionConfig, TransportParams
 from cityregions.data import MunicipalityTable, RegionFacts, read_municipalities_csv
+
+
+@dataclass(frozen=True)
+class Network:
+    """The road and public-transport network as a list of undirected edges, each once (ends[k] = i, j)."""
+
+    ends: np.ndarray  # (edges, 2) municipality indices
+    road_km: np.ndarray
+    car_min: np.ndarray
+    pt_min: np.ndarray
+    rail: np.ndarray  # True where a rail/bus corridor runs along the edge
+
+    def matrix(self, n: int, weight: str | None) -> sparse.csr_array:
+        """N x N matrix of an edge attribute (1 per edge when None), each edge stored in both directions."""
+        w = np.ones(len(self.ends)) if weight is None else getattr(self, weight)
+        i, j = self.ends[:, 0], self.ends[:, 1]
+        return sparse.csr_array((np.concatenate([w, w]), (np.concatenate([i, j]), np.concatenate([j, i]))),
+                                shape=(n, n))
 
 
 @dataclass
@@ -32,8 +52,23 @@ class Geography:
     x_km: np.ndarray
     y_km: np.ndarray
     corridor: np.ndarray  # corridor index, -1 if off the corridors
-    graph: nx.Graph
+    network: Network
     pairs: Catchment  # origin-destination pairs within reach, with car and PT minutes and road km
+
+    @cached_property
+    def graph(self) -> nx.Graph:
+        """The network as a networkx graph (nodes: name, population, core, corridor, pos; edges: road_km, car_min,
+        pt_min, rail), made when first asked for: maps and the page draw it, the model reads the edge list."""
+        g = nx.Graph()
+        g.add_nodes_from((i, {"name": self.names[i], "population": float(self.population[i]),
+                              "core": bool(self.is_core[i]), "corridor": int(self.corridor[i]),
+                              "pos": (float(self.x_km[i]), float(self.y_km[i]))}) for i in range(self.n))
+        net = self.network
+        g.add_edges_from((int(i), int(j), {"road_km": float(km), "car_min": float(car), "pt_min": float(pt),
+                                           "rail": bool(rail)})
+                         for (i, j), km, car, pt, rail in zip(net.ends, net.road_km, net.car_min, net.pt_min,
+                                                             net.rail, strict=True))
+        return g
 
     @property
     def n(self) -> int:
@@ -130,33 +165,34 @@ def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams,
     length = np.maximum(length, 0.5)
     corridor = _corridors(x, y, core, cfg.n_corridors, rng)
 
-    g = nx.Graph()
-    for i in range(n):
-        g.add_node(i, name=table.names[i], population=float(table.population[i]), core=bool(is_core[i]),
-                   corridor=int(corridor[i]), pos=(float(x[i]), float(y[i])))
-    for (i, j), km in zip(edges, length, strict=True):
-        g.add_edge(int(i), int(j), road_km=float(km), car_min=60 * km / tp.car_speed_kmh,
-                   pt_min=60 * km / tp.pt_speed_local_kmh, rail=False)
+    ends = [(int(i), int(j)) for i, j in edges]
+    road_km, car_min = length.tolist(), (60 * length / tp.car_speed_kmh).tolist()
+    pt_min, rail = (60 * length / tp.pt_speed_local_kmh).tolist(), [False] * len(ends)
+    index = {e: k for k, e in enumerate(ends)}
     r = np.hypot(x - x[core], y - y[core])
     for c in np.unique(corridor[corridor >= 0]):
         stops = [core, *sorted(np.flatnonzero(corridor == c), key=lambda k: r[k])]
         for a, b in zip(stops, stops[1:], strict=False):
             km = float(np.hypot(x[a] - x[b], y[a] - y[b])) * 1.1
             pt = 60 * km / tp.pt_speed_corridor_kmh
-            if g.has_edge(a, b):
-                g.edges[a, b]["pt_min"] = min(g.edges[a, b]["pt_min"], pt)
-                g.edges[a, b]["rail"] = True
+            key = (int(min(a, b)), int(max(a, b)))
+            if key in index:
+                k = index[key]
+                pt_min[k], rail[k] = min(pt_min[k], pt), True
             else:
-                g.add_edge(a, b, road_km=km * tp.circuity / 1.1, car_min=60 * km * tp.circuity / 1.1 / tp.car_speed_kmh,
-                           pt_min=pt, rail=True)
-
-    nodes = list(range(n))
+                index[key] = len(ends)
+                ends.append(key)
+                road_km.append(km * tp.circuity / 1.1)
+                car_min.append(60 * km * tp.circuity / 1.1 / tp.car_speed_kmh)
+                pt_min.append(pt)
+                rail.append(True)
+    net = Network(np.array(ends, dtype=np.int64).reshape(-1, 2), *(np.array(v, dtype=float) for v in
+                                                                    (road_km, car_min, pt_min)), np.array(rail))
     car_per_km = 60 / tp.car_speed_kmh  # car minutes per road km on every edge
     pt_ratio = max(tp.car_speed_kmh / tp.pt_speed_local_kmh, 1.1 * tp.car_speed_kmh / (tp.pt_speed_corridor_kmh *
                                                                                         tp.circuity))
     pairs = catchment.build(
-        x, y, *(nx.to_scipy_sparse_array(g, nodelist=nodes, weight=w, format="csr")
-                for w in ("car_min", "pt_min")),
+        x, y, net.matrix(n, "car_min"), net.matrix(n, "pt_min"),
         cutoff_min=tp.catchment_min, car_top_speed=1 / (car_per_km * tp.circuity),
         pt_limit_min=tp.catchment_min * pt_ratio * 1.01,
         pt_top_speed=max(tp.pt_speed_local_kmh / tp.circuity, tp.pt_speed_corridor_kmh / 1.1) / 60,
@@ -166,4 +202,4 @@ def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams,
     pairs.car_min[own] = tp.intrazonal_min
     pairs.pt_min[own] = tp.intrazonal_min * 1.5
     return Geography(list(table.names), is_core, table.population.astype(float), table.area_km2.astype(float),
-                     x.astype(float), y.astype(float), corridor, g, pairs)
+                     x.astype(float), y.astype(float), corridor, net, pairs)

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
-import networkx as nx
 import numpy as np
 from mesa import DataCollector, Model
 from threadpoolctl import ThreadpoolController
@@ -125,8 +124,7 @@ class CityRegionModel(Model):
         self.bias = {t: self.rng.normal(cp.perception_bias_mean, cp.perception_bias_sd, n) for t in Theme}
         pairs = self.geo.pairs
         self.trust = initial_trust(pairs, cp.trust_initial)  # one value per pair within reach
-        self.adjacency = nx.to_scipy_sparse_array(self.geo.graph, nodelist=range(n), weight=None, dtype=float,
-                                                  format="csr")
+        self.adjacency = self.geo.network.matrix(n, None)  # 1 between neighbours (road or rail edge)
         self.adjacency.sort_indices()
         self.neighbour_pairs = pairs.positions(*self.adjacency.nonzero())  # -1: neighbours out of reach
         self.degree = np.maximum(self.adjacency.sum(axis=1), 1.0)  # neighbours of each municipality (at least 1)
