@@ -41,20 +41,18 @@ def pt_cost(pt_min: np.ndarray, headway_min: np.ndarray, integrated: np.ndarray,
 
 def pt_probability(car: np.ndarray, pt: np.ndarray, scale: float, asc: float) -> np.ndarray:
     """Binary logit probability of public transport (asc: its alternative-specific constant, in EUR)."""
-    z = np.add(car, asc, dtype=float)  # scale x (car + asc - pt), in place
-    z -= pt
-    z *= scale
+    z = utility_gap(car, pt, scale, asc)
     return expit(z, out=z) if np.ndim(z) else expit(z)
 
 
-def logsum(car: np.ndarray, pt: np.ndarray, scale: float, asc: float) -> np.ndarray:
-    """Expected maximum utility of the two modes, in EUR (negative of the composite cost)."""
-    by_car = np.multiply(car, -scale, dtype=float)  # logaddexp(-scale car, -scale (pt - asc)) / scale, in place
-    by_pt = np.subtract(pt, asc, dtype=float)
-    by_pt *= -scale
-    by_car = np.logaddexp(by_car, by_pt, out=by_car if np.ndim(by_car) else None)
-    by_car /= scale
-    return by_car
+def utility_gap(car: np.ndarray, pt: np.ndarray, scale: float, asc: float) -> np.ndarray:
+    """z = scale (car + asc - pt): how much better PT is than the car, in utility. Its logit is the PT probability,
+    and the logsum (expected maximum utility, EUR) is softplus(z) / scale - car, so a logsum gain between two
+    cases of one trip is a difference of softplus terms, without the cancellation of two logsums."""
+    z = np.add(car, asc, dtype=float)
+    z -= pt
+    z *= scale
+    return z
 
 
 def calibrate_asc(flows: np.ndarray, car: np.ndarray, pt: np.ndarray, scale: float, target: float) -> float:
@@ -155,15 +153,20 @@ def mode_tables(pairs: Catchment, car: np.ndarray, headway_base: np.ndarray, ser
     pt_in = pt_cost(pairs.pt_min, h_in, own, tp)
     pt_one = pt_cost(pairs.pt_min, h_in, np.ones(pairs.nnz, dtype=bool), tp)
     scale = tp.mode_scale
-    ls_out = logsum(car, pt_out, scale, asc)
-    p_in, p_one = pt_probability(car, pt_in, scale, asc), pt_probability(car, pt_one, scale, asc)
-    gain, gain_one = logsum(car, pt_in, scale, asc) - ls_out, logsum(car, pt_one, scale, asc) - ls_out
+    z_out, z_in, z_one = (utility_gap(car, pt, scale, asc) for pt in (pt_out, pt_in, pt_one))
+    # logsum gains: logsum = softplus(z) / scale - car, so the car term cancels exactly
+    soft_out, soft_in, soft_one = (np.logaddexp(0.0, z) for z in (z_out, z_in, z_one))
+    gain = np.subtract(soft_in, soft_out, out=soft_out)
+    gain /= scale
+    gain_tariff = np.subtract(soft_one, soft_in, out=soft_in)
+    gain_tariff /= scale
+    p_out, p_in, p_one = (expit(z, out=z) for z in (z_out, z_in, z_one))
     return ModeTables(
-        p_out=pt_probability(car, pt_out, scale, asc), p_in=p_in, p_in_one_tariff=p_one, gain=gain,
+        p_out=p_out, p_in=p_in, p_in_one_tariff=p_one, gain=gain,
         kernel=np.exp(-tp.distance_decay * pairs.pt_min),
         wait_out=np.exp(-tp.distance_decay * headway_base / 2),
         wait_in=np.exp(-tp.distance_decay * headway_in / 2),
-        gain_tariff=gain_one - gain,
+        gain_tariff=gain_tariff,
         shift_tariff=np.where(own, 0.0, p_one - p_in))
 
 
