@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from functools import cached_property
 
 import numpy as np
 
@@ -79,23 +80,26 @@ class Payoff:
     contribution: np.ndarray
     trust: np.ndarray
 
-    @property
+    @cached_property
     def transaction(self) -> np.ndarray:
         """Sum of the four transaction costs."""
         return self.information + self.negotiation + self.enforcement + self.agency
 
-    @property
+    @cached_property
     def net(self) -> np.ndarray:
         """Benefit less transaction costs, autonomy cost and financial contribution."""
         return self.benefit - self.transaction - self.autonomy - self.contribution
 
     def row(self, i: int) -> dict[str, float]:
         """The breakdown for one municipality."""
+        return self.rows(np.array([i]))[0]
+
+    def rows(self, idx: np.ndarray) -> list[dict[str, float]]:
+        """The breakdown for each of several municipalities."""
         names = ("benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "contribution",
-                 "trust")
-        out = {k: float(getattr(self, k)[i]) for k in names}
-        out["net"] = float(self.net[i])
-        return out
+                 "trust", "net")
+        columns = [getattr(self, k)[idx].tolist() for k in names]
+        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def planning_capacity(population: np.ndarray, core_population: float) -> np.ndarray:
@@ -183,9 +187,9 @@ def update_trust(trust: np.ndarray, pairs: Catchment, successes: list[np.ndarray
 
 
 def betrayal(trust: np.ndarray, pairs: Catchment, leavers: np.ndarray, members: np.ndarray,
-             penalty: float) -> np.ndarray:
-    """Members lose trust in those who left them (free riding on what was built together)."""
-    out = trust.copy()
+             penalty: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Members lose trust in those who left them (free riding on what was built together); out may be trust."""
+    out = trust.copy() if out is None else out
     out[pairs.block(members, leavers)] *= 1.0 - penalty
     return out
 

@@ -69,11 +69,11 @@ def perceived_net(m: CityRegionModel, theme: Theme, p: Payoff) -> np.ndarray:
 
 def _log(m: CityRegionModel, t: int, theme: Theme, action: Action, who: np.ndarray, p: Payoff,
          seen: np.ndarray) -> None:
-    for i in np.flatnonzero(who):
-        row = p.row(int(i))
-        row["perceived_net"] = float(seen[i])
-        m.decisions.append({"step": t, "quarter": m.timeline.label(t), "municipality": m.geo.names[i],
-                            "theme": theme.value, "action": action.name.lower(), **row})
+    idx = np.flatnonzero(who)
+    head = {"step": t, "quarter": m.timeline.label(t), "theme": theme.value, "action": action.name.lower()}
+    for i, row, perceived in zip(idx, p.rows(idx), seen[idx].tolist(), strict=True):
+        m.decisions.append({"step": t, "quarter": head["quarter"], "municipality": m.geo.names[i],
+                            "theme": head["theme"], "action": head["action"], **row, "perceived_net": perceived})
 
 
 def exchange(m: CityRegionModel) -> None:
@@ -166,7 +166,7 @@ def join_or_leave(m: CityRegionModel, t: int) -> None:
                 _log(m, t, theme, Action.LEAVE, leavers, p, p.net)
                 a.members = a.members & ~leavers
                 a.loss_streak[leavers] = 0
-                m.trust = co.betrayal(m.trust, m.geo.pairs, leavers, a.members, cp.betrayal_penalty)
+                m.trust = co.betrayal(m.trust, m.geo.pairs, leavers, a.members, cp.betrayal_penalty, out=m.trust)
             if not institutional:
                 continue
             successful = a.members & (p.net > 0)
