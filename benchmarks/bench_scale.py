@@ -33,7 +33,7 @@ import mesa
 import numpy as np
 
 from cityregions.config import REGIONS, RegionConfig, RunConfig
-from cityregions.model import CityRegionModel
+from cityregions.model import CityRegionModel, one_blas_thread
 
 FLOOR_AGENTS = 1000
 FLOOR_STEPS = 200
@@ -91,13 +91,14 @@ def floor_once(seed: int) -> float:
 
 # ---------------------------------------------------------------------------------------------- the real regions
 def run_region(region: str) -> tuple[float, float, int, int]:
-    """Build and run one real region to the horizon: (build s, total s, municipalities, steps)."""
+    """Build and run one real region to the horizon as run_scenario does (BLAS on one thread for the whole run):
+    (build s, total s, municipalities, steps)."""
     t0 = time.perf_counter()
-    m = CityRegionModel(RunConfig(), region=region)
-    t1 = time.perf_counter()
-    for _ in range(m.timeline.n_steps):
-        m.step()
-    return t1 - t0, time.perf_counter() - t0, m.geo.n, m.timeline.n_steps
+    with one_blas_thread():
+        m = CityRegionModel(RunConfig(), region=region)
+        t1 = time.perf_counter()
+        m.run_model()
+    return t1 - t0, time.perf_counter() - t0, m.geo.n, m.steps
 
 
 def time_regions(repeats: int, floors: list[float] | None = None) -> dict[str, dict[str, Any]]:
@@ -180,10 +181,10 @@ def child(size: str) -> int:
     else:
         cfg, region = RunConfig(region=RegionConfig(name="synthetic", n_municipalities=int(size))), None
     t0 = time.perf_counter()
-    m = CityRegionModel(cfg, region=region)
-    t1 = time.perf_counter()
-    for _ in range(m.timeline.n_steps):
-        m.step()
+    with one_blas_thread():  # as run_region: held for the whole run
+        m = CityRegionModel(cfg, region=region)
+        t1 = time.perf_counter()
+        m.run_model()
     t2 = time.perf_counter()
     print(json.dumps({"size": size, "n": m.geo.n, "steps": m.timeline.n_steps, "build": t1 - t0,
                       "step": t2 - t1, "total": t2 - t0, "peak_mb": peak_kib() / 1024, "base_mb": base_kib / 1024}))

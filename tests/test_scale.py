@@ -186,6 +186,22 @@ def test_a_model_builds_and_steps_on_one_blas_thread_and_gives_the_callers_setti
     assert seen == [{1}]  # during the step: one thread
 
 
+def test_a_whole_run_sets_blas_to_one_thread_once_and_back_once(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    from cityregions import model as model_module
+    calls: list[int] = []
+    for lib in model_module._blas():
+        monkeypatch.setattr(lib, "set_num_threads", lambda k, set_=lib.set_num_threads: (calls.append(k), set_(k))[1])
+    with threadpool_limits(limits=2, user_api="blas"):
+        m = CityRegionModel(make_config("region=leipzig", "timeline.horizon=2015Q4"))
+        calls.clear()
+        m.run_model()  # as run_scenario holds it: each step inside leaves the setting alone
+        assert m.steps == m.timeline.n_steps > 1
+    libs = len(model_module._blas())
+    assert calls == [1] * libs + [2] * libs
+
+
 @pytest.mark.parametrize("integration", [True, False])
 def test_pt_probabilities_updated_where_members_changed_equal_those_chosen_afresh(integration):
     from cityregions import transport

@@ -9,7 +9,7 @@ from tqdm.auto import tqdm
 
 from cityregions import indicators
 from cityregions.config import REGIONS, ConfigError, RunConfig, validate
-from cityregions.model import CityRegionModel
+from cityregions.model import CityRegionModel, one_blas_thread
 
 
 @dataclass
@@ -39,14 +39,15 @@ def run_scenario(cfg: RunConfig, progress: bool = False, keep_models: bool = Fal
     """Run every region of the configuration to the horizon and collect the tables."""
     validate(cfg)
     names = regions_of(cfg)
-    models = [CityRegionModel(cfg, region=r) for r in names]
-    total = sum(m.timeline.n_steps for m in models)
-    with tqdm(total=total, disable=not progress, unit="quarter", mininterval=0.5, leave=False) as bar:
-        for m in models:
-            bar.set_description(m.region)
-            for _ in range(m.timeline.n_steps):
-                m.step()
-                bar.update(1)
+    with one_blas_thread():  # held for the whole run: each step then leaves the setting alone
+        models = [CityRegionModel(cfg, region=r) for r in names]
+        total = sum(m.timeline.n_steps for m in models)
+        with tqdm(total=total, disable=not progress, unit="quarter", mininterval=0.5, leave=False) as bar:
+            for m in models:
+                bar.set_description(m.region)
+                for _ in range(m.timeline.n_steps):
+                    m.step()
+                    bar.update(1)
     return RunResult(
         config=cfg,
         quarterly=pd.concat([indicators.quarterly_table(m) for m in models], ignore_index=True),
