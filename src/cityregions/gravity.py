@@ -267,7 +267,8 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
     accelerate, change_before = True, np.inf
     for k in range(plain):  # plain Furness, while it promises to converge within `plain` sweeps
         a, b_new = sweep(b)
-        change = (abs(b_new - b) / np.maximum(b, 1e-300)).max()
+        ratio = b_new / np.maximum(b, 1e-300)  # the largest relative change of b: the ratio's extremes from 1
+        change = max(ratio.max() - 1.0, 1.0 - ratio.min())
         b = b_new
         if change < tol:
             accelerate = False

@@ -148,6 +148,8 @@ def member_population_share(m: CityRegionModel) -> float:
 def mean_trust(m: CityRegionModel) -> float:
     """Mean trust between neighbouring municipalities (0-1)."""
     pos = m.neighbour_pairs
+    if m.neighbours_in_reach:
+        return float(m.trust[pos].mean())
     return float(np.where(pos >= 0, m.trust[pos], m.cfg.params.cooperation.trust_initial).mean())
 
 

@@ -135,6 +135,7 @@ class CityRegionModel(Model):
         self.adjacency = self.geo.network.matrix(n, None)  # 1 between neighbours (road or rail edge)
         self.adjacency.sort_indices()
         self.neighbour_pairs = pairs.positions(*self.adjacency.nonzero())  # -1: neighbours out of reach
+        self.neighbours_in_reach = bool((self.neighbour_pairs >= 0).all())
         self.degree = np.maximum(self.adjacency.sum(axis=1), 1.0)  # neighbours of each municipality (at least 1)
 
         # transport

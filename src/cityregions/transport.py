@@ -57,10 +57,13 @@ def utility_gap(car: np.ndarray, pt: np.ndarray, scale: float, asc: float) -> np
 
 def calibrate_asc(flows: np.ndarray, car: np.ndarray, pt: np.ndarray, scale: float, target: float) -> float:
     """The public-transport constant (EUR) that makes the flow-weighted PT share equal the observed target."""
+    flows = np.ravel(flows)
     total = flows.sum()
+    base = np.ravel(utility_gap(car, pt, scale, 0.0))  # a trial constant shifts it by scale x asc: two passes
 
     def gap(asc: float) -> float:
-        return float((flows * pt_probability(car, pt, scale, asc)).sum() / total - target)
+        z = np.add(base, scale * asc)
+        return float(flows @ expit(z, out=z) / total - target)
 
     lo, hi = -50.0, 50.0
     if gap(lo) > 0 or gap(hi) < 0:
