@@ -215,3 +215,11 @@ def test_timeline_phases():
     assert [tl.phase(s) for s in (0, 3, 4, 7, 8, 9, 10)] == [
         Phase.EXCHANGE, Phase.EXCHANGE, Phase.PILOTS, Phase.PILOTS, Phase.AGREEMENTS, Phase.AGREEMENTS,
         Phase.IMPLEMENTATION]
+
+
+def test_the_vectorised_logistic_and_softplus_equal_scipy_and_numpy_to_rounding_and_never_overflow():
+    from scipy.special import expit
+    z = np.concatenate([np.linspace(-60, 60, 1001), [-800.0, -40.0, 0.0, 40.0, 800.0]])
+    np.testing.assert_allclose(transport.logistic(z.copy()), expit(z), rtol=1e-15, atol=1e-300)
+    np.testing.assert_allclose(transport.softplus(z), np.logaddexp(0.0, z), rtol=1e-15, atol=1e-300)
+    assert transport.logistic(np.array([-800.0]))[0] == 0.0 and transport.softplus(np.array([800.0]))[0] == 800.0
