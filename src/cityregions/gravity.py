@@ -8,6 +8,7 @@ flows are singly constrained (Wilson 1971). Mode choice and what the flows amoun
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,7 +41,8 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     of enough workers, proved by a maximum-flow test, `_infeasible`, after a failed first attempt, or first when
     `check` or when b is the last call's proof) the flows are singly constrained instead (`origin_constrained`),
     and the proof (`Shortfall`) is returned in place of the factors. With `factored`, a third item: the flows'
-    row and column factors (`Factors`) where they are the balanced gravity model, else None. `symmetric`:
+    row and column factors (`Factors`) where they are the balanced gravity model, and then no flows (None: they
+    are `Factors.flows(deterrence)`, made only where a caller needs every pair), else None. `symmetric`:
     deterrence is a dense symmetric matrix, so the sweeps' products read one triangle of it (BLAS symv).
     """
     jobs = jobs * (workers.sum() / jobs.sum())  # a closed region: as many jobs as working residents
@@ -52,29 +54,33 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
             proofs.append(_infeasible(workers, jobs, deterrence, hint=hint))
         return proofs[0] is not None
 
-    def out(flows: np.ndarray, b: np.ndarray | Shortfall, origin: np.ndarray | None = None) -> tuple:
+    def out(flows: np.ndarray | None, b: np.ndarray | Shortfall, factors: Factors | None = None) -> tuple:
         if not factored:
-            return flows, b
-        return flows, b, None if origin is None else Factors(origin, b * jobs)
+            return (factors.flows(deterrence) if flows is None else flows), b
+        return flows, b, factors
 
     if (hint is not None or check) and hopeless():
         return out(origin_constrained(workers, jobs, deterrence), proofs[0])
     if hint is not None:
         b = None  # the last quarter had no factors: start cold
+    def checked(f: Factors | None) -> Factors | None:
+        """f with its row sums if it balanced, else None."""
+        if f is None:
+            return None
+        f = dataclasses.replace(f, rows=f.row_sums(deterrence, symmetric))
+        return f if balanced(f.rows, f.b, workers) else None
+
     with np.errstate(over="ignore", invalid="ignore"):  # leaving the range is detected below, not warned about
-        flows, b_out, origin = _furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth, hopeless,
-                                        symmetric)
-        done = flows is not None and balanced(flows, b_out, workers, deterrence)
-        if not done and hopeless():
+        factors = checked(_furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth, hopeless, symmetric))
+        if factors is None and hopeless():
             return out(origin_constrained(workers, jobs, deterrence), proofs[0])
-        if not done and b is not None:
-            flows, b_out, origin = _furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth,
-                                            symmetric=symmetric)
-            done = balanced(flows, b_out, workers, deterrence)
-    if not done:
+        if factors is None and b is not None:
+            factors = checked(_furness(workers, jobs, deterrence, None, tol, max_iter, plain, depth,
+                                       symmetric=symmetric))
+    if factors is None:
         flows, b_out = _log_furness(workers, jobs, deterrence, tol, max_iter)
-        origin = None  # its flows are factors of a rescaled kernel
-    return out(flows, b_out, origin)
+        return out(flows, b_out)  # its flows are factors of a rescaled kernel: no Factors
+    return out(None, factors.b, factors)
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,22 @@ class Factors:
 
     origin: np.ndarray
     dest: np.ndarray
+    b: np.ndarray  # the column factors themselves (dest / jobs), which warm-start the next balancing
+    rows: np.ndarray | None = None  # each origin's flows summed, once the balance has been checked
+
+    def flows(self, deterrence: sparse.csr_array | np.ndarray) -> np.ndarray:
+        """The flows of deterrence's stored pairs, in its order (row-major when dense)."""
+        if isinstance(deterrence, np.ndarray):
+            flows = np.multiply(self.origin[:, None], deterrence)
+            flows *= self.dest[None, :]
+            return flows.ravel()
+        return np.repeat(self.origin, np.diff(deterrence.indptr)) * deterrence.data * self.dest[deterrence.indices]
+
+    def row_sums(self, deterrence: sparse.csr_array | np.ndarray, symmetric: bool = False) -> np.ndarray:
+        """Each origin's flows summed: one product, without the flows."""
+        if self.rows is not None:
+            return self.rows
+        return self.origin * products(deterrence, symmetric)[0](self.dest)
 
 
 def origin_constrained(workers: np.ndarray, jobs: np.ndarray,
@@ -176,18 +198,20 @@ def _infeasible(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_ar
     return Shortfall(origins, reachable)
 
 
-def balanced(flows: np.ndarray, b: np.ndarray, workers: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
-             rtol: float = 1e-6) -> bool:
+def balanced(row_sums: np.ndarray, b: np.ndarray, workers: np.ndarray, rtol: float = 1e-6) -> bool:
     """Whether balancing stayed in floating-point range and converged: finite, unclamped factors, and each
-    municipality's flows carrying its workers (the columns match by construction; a row with a flow that is not
-    finite has a sum that is not, and fails the comparison)."""
+    municipality's flows (row_sums) carrying its workers (the columns match by construction; a row with a flow
+    that is not finite has a sum that is not, and fails the comparison)."""
     if not ((b < 1e299).all() and (b > 1e-299).all()):
         return False
+    return bool(np.all(np.abs(row_sums - workers) <= rtol * np.maximum(workers, 1.0)))
+
+
+def row_sums(flows: np.ndarray, deterrence: sparse.csr_array | np.ndarray) -> np.ndarray:
+    """Each origin's flows summed (flows in deterrence's pair order)."""
     if isinstance(deterrence, np.ndarray):
-        out = flows.reshape(deterrence.shape).sum(axis=1)
-    else:
-        out = csr_row_sums(deterrence.indptr, flows)
-    return bool(np.all(np.abs(out - workers) <= rtol * np.maximum(workers, 1.0)))
+        return flows.reshape(deterrence.shape).sum(axis=1)
+    return csr_row_sums(deterrence.indptr, flows)
 
 
 def _log_furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray, tol: float,
@@ -232,7 +256,7 @@ def _log_factor(total: np.ndarray, offset: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out), out, 0.0)
 
 
-def _products(deterrence: sparse.csr_array | np.ndarray, symmetric: bool
+def products(deterrence: sparse.csr_array | np.ndarray, symmetric: bool
               ) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
     """x -> D x and x -> D^T x. A dense symmetric D is handed to BLAS symv as its transpose, the same matrix in
     Fortran order (no copy), which reads one triangle: the sweeps are memory-bound, so about a third faster."""
@@ -248,16 +272,15 @@ def _products(deterrence: sparse.csr_array | np.ndarray, symmetric: bool
 
 def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
              b: np.ndarray | None, tol: float, max_iter: int, plain: int, depth: int,
-             hopeless: Callable[[], bool] | None = None, symmetric: bool = False
-             ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+             hopeless: Callable[[], bool] | None = None, symmetric: bool = False) -> Factors | None:
     """Furness sweeps on the factors, accelerated (Anderson) in log space when they converge slowly.
 
     Where the accelerated sweeps stall (their largest change not halved over `STALL` sweeps) they ask
-    `hopeless` once whether any balancing exists; if none does, they stop and return (None, None, None). The
-    sweeps themselves never depend on the answer, so wherever a balancing exists the result is the same.
-    Returns the flows, b and the row factor times the workers (the flows are that, D, and b times the jobs).
+    `hopeless` once whether any balancing exists; if none does, they stop and return None. The sweeps
+    themselves never depend on the answer, so wherever a balancing exists the result is the same. Returns the
+    factors of the flows (not the flows, which only some callers need).
     """
-    by_rows, by_cols = _products(deterrence, symmetric)
+    by_rows, by_cols = products(deterrence, symmetric)
 
     def sweep(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a = 1.0 / np.maximum(by_rows(b * jobs), 1e-300)
@@ -294,7 +317,7 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
             if not asked and k >= STALL and k % STALL == 0 and residuals[-1] > 0.5 * residuals[k - STALL]:
                 asked = True
                 if hopeless():
-                    return None, None, None
+                    return None
             if not np.isfinite(f).all():  # a bad extrapolation: forget the history, go on from the last good sweep
                 x, d_f, d_g, f_prev = safe, [], [], None
                 continue
@@ -310,10 +333,4 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
                 x = g - np.column_stack(d_g) @ gamma
             else:
                 x = g
-    origin = a * workers
-    if isinstance(deterrence, np.ndarray):
-        flows = np.multiply(origin[:, None], deterrence)
-        flows *= (b * jobs)[None, :]
-        return flows.ravel(), b, origin
-    flows = np.repeat(origin, np.diff(deterrence.indptr)) * deterrence.data * (b * jobs)[deterrence.indices]
-    return flows, b, origin
+    return Factors(a * workers, b * jobs, b)

@@ -147,7 +147,7 @@ class CityRegionModel(Model):
         car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
         self._b: np.ndarray | gravity.Shortfall | None = None  # last balancing's factors, or proof it had none
         self._assoc: np.ndarray | None = None  # the association's members when p_pt was chosen
-        self.flows = self._flows()
+        self._balance()
         pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(self.headway_base), pairs.own, tp)
         self.pt_target = self.facts.pt_share if self.facts.pt_share is not None else tp.commute_share_default
         self.asc = transport.calibrate_asc(self.flows, car, pt0, tp.mode_scale, self.pt_target)
@@ -217,11 +217,19 @@ class CityRegionModel(Model):
         """Project phase of the current quarter."""
         return self.timeline.phase(max(self.step_index, 0))
 
-    def _flows(self) -> np.ndarray:
+    def _balance(self) -> None:
+        """This quarter's commuting: the balancing's factors, or the flows themselves where it has none."""
         workers = self.cfg.params.transport.employment_rate * self.population
-        flows, self._b, self._factors = gravity.gravity_flows(workers, self.jobs, self.deterrence, self._b,
-                                                              factored=True, symmetric=self._symmetric)
-        return flows
+        self._flows_now, self._b, self._factors = gravity.gravity_flows(
+            workers, self.jobs, self.deterrence, self._b, factored=True, symmetric=self._symmetric)
+
+    @property
+    def flows(self) -> np.ndarray:
+        """Commuters per pair within reach this quarter, made from the balancing's factors when first asked for
+        (the model's own sums read the factors)."""
+        if self._flows_now is None:
+            self._flows_now = self._factors.flows(self.deterrence)
+        return self._flows_now
 
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
@@ -376,7 +384,7 @@ class CityRegionModel(Model):
         """Commuting flows, mode choice and public-transport access with the association's current members."""
         tp, sc = self.cfg.params.transport, self.cfg.scenario
         pairs = self.geo.pairs
-        self.flows = self._flows()
+        self._balance()
         assoc = self.members(Theme.TRANSPORT)
         if self._assoc is None:
             self.p_pt = transport.pt_probability_now(self.modes, pairs, assoc, sc.tariff_integration)
@@ -384,7 +392,11 @@ class CityRegionModel(Model):
             self.p_pt = transport.pt_probability_update(self.p_pt, self.modes, pairs, assoc, self._assoc,
                                                         sc.tariff_integration)
         self._assoc = assoc
-        self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)
+        if self._factors is not None and self.weighted is not None:
+            self.commute = transport.commute_outcome_factored(self._factors, self.weighted, assoc,
+                                                              sc.tariff_integration, tp, self.co2_car, self.co2_pt)
+        else:
+            self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)
         by_car = self.deterrence @ self.jobs
         self.pt_access = transport.pt_access_sums(self._pt_kernel, self.modes, assoc, self.jobs) / by_car
 

@@ -61,7 +61,7 @@ class TransportInputs:
     """The quantities the transport-association payoff needs."""
 
     pairs: Catchment
-    flows: np.ndarray  # commuters per pair within reach
+    flows: np.ndarray | None  # commuters per pair within reach (None when the factors and tables are given)
     modes: transport.ModeTables
     population: np.ndarray
     pt_trips: np.ndarray  # annual PT trips by origin

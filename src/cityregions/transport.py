@@ -17,6 +17,7 @@ from scipy.special import expit
 
 from cityregions.catchment import Catchment
 from cityregions.config import TransportParams
+from cityregions.gravity import Factors, products
 
 
 def car_cost(car_min: np.ndarray, road_km: np.ndarray, tp: TransportParams) -> np.ndarray:
@@ -118,18 +119,26 @@ def commute_outcome(flows: np.ndarray, p_pt: np.ndarray, pairs: Catchment, tp: T
 
 @dataclass(frozen=True)
 class WeightedTables:
-    """The transport association's mode tables times the deterrence D, as N x N matrices, for a region where every
-    pair is within reach. The balanced flows are F = origin[i] D[i, j] dest[j] (gravity.Factors), so a
-    flow-weighted sum over destinations is origin * (table @ dest): one matrix-vector product over a table made
-    once per run, where the flows would need a pass over them and the table (and a third array, the members'
-    weights) every quarter."""
+    """The mode tables times the deterrence D, as N x N matrices, for a region where every pair is within reach.
 
+    The balanced flows are F = origin[i] D[i, j] dest[j] (gravity.Factors), so a flow-weighted sum over
+    destinations is origin * (table @ dest): one matrix-vector product over a table made once per run, where
+    the flows would have to be made (two passes) and then read with the table (and the members' weights) every
+    quarter. Tables taking the same vector are stacked, one product for them all.
+    """
+
+    d: np.ndarray  # D itself (the model's deterrence matrix, not a copy)
+    road: np.ndarray  # D road km
+    symmetric: bool  # D and D road km are symmetric: their products read one triangle (gravity.products)
+    out: np.ndarray  # (2, N, N): D p_out, D p_out road km (origin outside the association)
+    inside: np.ndarray  # (2, N, N): D p_in, D p_in road km (origin a member, tariff boundary)
+    one_tariff: np.ndarray  # (2, N, N): D p_in_one_tariff and times road km
     gain: np.ndarray  # D gain
     gain_tariff: np.ndarray  # D gain_tariff
     shift_tariff: np.ndarray  # D shift_tariff
 
 
-WEIGHTED_TABLES_MAX = 1000  # municipalities: larger dense regions keep no weighted tables (3 x 8 MB at 1,000)
+WEIGHTED_TABLES_MAX = 1000  # municipalities: larger dense regions keep no weighted tables (10 x 8 MB at 1,000)
 
 
 def weighted_tables(t: ModeTables, pairs: Catchment, deterrence: np.ndarray | sparse.csr_array
@@ -138,7 +147,51 @@ def weighted_tables(t: ModeTables, pairs: Catchment, deterrence: np.ndarray | sp
     if not pairs.complete or pairs.n > WEIGHTED_TABLES_MAX:
         return None
     n = pairs.n
-    return WeightedTables(*(deterrence * x.reshape(n, n) for x in (t.gain, t.gain_tariff, t.shift_tariff)))
+    road = pairs.road_km.reshape(n, n)
+
+    def by_d(x: np.ndarray) -> np.ndarray:
+        return deterrence * x.reshape(n, n)
+
+    def with_km(x: np.ndarray) -> np.ndarray:
+        return np.stack([x, x * road])
+
+    d_road = by_d(pairs.road_km)
+    symmetric = bool(np.array_equal(deterrence, deterrence.T) and np.array_equal(d_road, d_road.T))
+    return WeightedTables(d=deterrence, road=d_road, symmetric=symmetric, out=with_km(by_d(t.p_out)),
+                          inside=with_km(by_d(t.p_in)), one_tariff=with_km(by_d(t.p_in_one_tariff)), gain=by_d(t.gain),
+                          gain_tariff=by_d(t.gain_tariff), shift_tariff=by_d(t.shift_tariff))
+
+
+def _stacked(tables: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Each of the stacked N x N tables times x (one product)."""
+    k, n, _ = tables.shape
+    return (tables.reshape(k * n, n) @ x).reshape(k, n)
+
+
+def commute_outcome_factored(f: Factors, w: WeightedTables, members: np.ndarray, integration: bool,
+                             tp: TransportParams, co2_car: float, co2_pt: float) -> CommuteResult:
+    """commute_outcome from the flows' factors and the weighted tables, with the association's current members
+    (the PT probabilities chosen as in pt_probability_now: per origin, and under one tariff per destination)."""
+    dest = f.dest
+    pt_out, pt_km_out = _stacked(w.out, dest)
+    if members.any():
+        if integration:
+            pt_in, pt_km_in = (_stacked(w.inside, np.where(members, 0.0, dest))
+                               + _stacked(w.one_tariff, np.where(members, dest, 0.0)))
+        else:
+            pt_in, pt_km_in = _stacked(w.inside, dest)
+        pt, pt_km = np.where(members, pt_in, pt_out), np.where(members, pt_km_in, pt_km_out)
+    else:
+        pt, pt_km = pt_out, pt_km_out
+    a = f.origin
+    total = float((f.rows if f.rows is not None else a * products(w.d, w.symmetric)[0](dest)).sum())
+    pt_by_origin = a * pt
+    per_year = 2 * tp.workdays
+    pt_pkm = float(a @ pt_km) * per_year
+    car_pkm = float(a @ products(w.road, w.symmetric)[0](dest)) * per_year - pt_pkm
+    return CommuteResult(pt_share=float(pt_by_origin.sum() / total), car_pkm_year=car_pkm, pt_pkm_year=pt_pkm,
+                         co2_t_year=(car_pkm * co2_car + pt_pkm * co2_pt) / 1000.0,
+                         pt_trips_by_origin=pt_by_origin * per_year)
 
 
 def member_headways(base: np.ndarray, members: np.ndarray, service: float) -> np.ndarray:
