@@ -146,7 +146,8 @@ class CityRegionModel(Model):
                                                                                      self.deterrence.T)
         car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
         self._b: np.ndarray | gravity.Shortfall | None = None  # last balancing's factors, or proof it had none
-        self._assoc: np.ndarray | None = None  # the association's members when p_pt was chosen
+        self._assoc: np.ndarray | None = None  # the association's members at the last quarter's commute
+        self._p_pt: np.ndarray | None = None  # PT probability of every pair, once something asks for it
         self._balance()
         pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(self.headway_base), pairs.own, tp)
         self.pt_target = self.facts.pt_share if self.facts.pt_share is not None else tp.commute_share_default
@@ -154,6 +155,8 @@ class CityRegionModel(Model):
         self.modes = transport.mode_tables(pairs, car, self.headway_base, cfg.scenario.service_cofinancing, self.asc,
                                            tp)
         self._pt_kernel = pairs.matrix(self.modes.kernel)
+        self._symmetric_kernel = isinstance(self._pt_kernel, np.ndarray) and np.array_equal(self._pt_kernel,
+                                                                                            self._pt_kernel.T)
         self.weighted = transport.weighted_tables(self.modes, pairs, self.deterrence)  # None: sparse or large
 
         # cooperation state
@@ -377,7 +380,7 @@ class CityRegionModel(Model):
         return share
 
     def _access(self) -> np.ndarray:
-        acc = np.log(self.deterrence @ self.jobs + 1.0)
+        acc = np.log(self._by_car(self.jobs) + 1.0)
         return acc - acc.mean()
 
     def _commute(self) -> None:
@@ -386,19 +389,30 @@ class CityRegionModel(Model):
         pairs = self.geo.pairs
         self._balance()
         assoc = self.members(Theme.TRANSPORT)
-        if self._assoc is None:
-            self.p_pt = transport.pt_probability_now(self.modes, pairs, assoc, sc.tariff_integration)
-        elif (assoc != self._assoc).any():  # mode choice changes only with the members, and only in their rows
-            self.p_pt = transport.pt_probability_update(self.p_pt, self.modes, pairs, assoc, self._assoc,
-                                                        sc.tariff_integration)
+        if self._p_pt is not None and (assoc != self._assoc).any():  # mode choice changes only in their rows
+            self._p_pt = transport.pt_probability_update(self._p_pt, self.modes, pairs, assoc, self._assoc,
+                                                         sc.tariff_integration)
         self._assoc = assoc
         if self._factors is not None and self.weighted is not None:
             self.commute = transport.commute_outcome_factored(self._factors, self.weighted, assoc,
                                                               sc.tariff_integration, tp, self.co2_car, self.co2_pt)
         else:
             self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)
-        by_car = self.deterrence @ self.jobs
-        self.pt_access = transport.pt_access_sums(self._pt_kernel, self.modes, assoc, self.jobs) / by_car
+        by_pt = gravity.products(self._pt_kernel, self._symmetric_kernel)[0](self.jobs)
+        self.pt_access = by_pt * transport.pt_wait_factor(self.modes, assoc) / self._by_car(self.jobs)
+
+    def _by_car(self, x: np.ndarray) -> np.ndarray:
+        """The deterrence times x, reading one triangle of it where it is symmetric."""
+        return gravity.products(self.deterrence, self._symmetric)[0](x)
+
+    @property
+    def p_pt(self) -> np.ndarray:
+        """PT probability of every pair within reach with the association's current members: chosen when first
+        asked for (the flows' own sums in a dense region do without), then kept up to date as members change."""
+        if self._p_pt is None:
+            self._p_pt = transport.pt_probability_now(self.modes, self.geo.pairs, self._assoc,
+                                                      self.cfg.scenario.tariff_integration)
+        return self._p_pt
 
     def _finance(self) -> None:
         fp, lp = self.cfg.params.fiscal, self.cfg.params.land

@@ -284,12 +284,11 @@ def pt_probability_update(p: np.ndarray, t: ModeTables, pairs: Catchment, member
     return p
 
 
-def pt_access_sums(kernel: sparse.csr_array | np.ndarray, t: ModeTables, members: np.ndarray,
-                   jobs: np.ndarray) -> np.ndarray:
-    """Jobs within reach by PT of each municipality, weighted by the access kernel exp(-beta (minutes + wait)) with
-    the association's current members: the wait depends on the origin alone, so it is a factor of each row and
-    one product serves members and the others alike. kernel: t.kernel as a matrix."""
-    return np.where(members, t.wait_in, t.wait_out) * (kernel @ jobs)
+def pt_wait_factor(t: ModeTables, members: np.ndarray) -> np.ndarray:
+    """Each origin's factor exp(-beta half the headway) of the PT access kernel exp(-beta (minutes + wait)) with
+    the association's current members: the wait depends on the origin alone, so PT access is this factor times
+    one product of exp(-beta minutes) (ModeTables.kernel) with the jobs, for members and the others alike."""
+    return np.where(members, t.wait_in, t.wait_out)
 
 
 def association_cost_shares(members: np.ndarray, population: np.ndarray, pt_trips: np.ndarray,
