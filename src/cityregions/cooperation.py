@@ -171,14 +171,18 @@ def update_trust(trust: np.ndarray, pairs: Catchment, successes: list[np.ndarray
     """Trust after a quarter: co-members of each successful agreement grow closer by rate (1 - T), once per
     agreement they share; then all trust decays to its start (decay_trust).
 
-    Where every pair is within reach the gains are whole-array passes: the pairs' shared agreements times the
-    rate are one product of the members' indicator columns, so the quarter costs a few passes however many
-    agreements succeed and however large they are."""
+    Where every pair is within reach it is a few whole-array passes however many agreements succeed and however
+    large they are: with C = (1 - decay) rate (agreements the pair shares), one product of the members'
+    indicator columns, the quarter is T (1 - decay - C) + C + decay initial."""
     if successes and pairs.complete:
         s = np.column_stack(successes).astype(float)
-        out = np.subtract(1.0, trust)
-        out *= ((s * rate) @ s.T).ravel()
-        out += trust
+        gained = ((s * (rate * (1.0 - decay))) @ s.T).ravel()
+        gained += decay * initial
+        out = np.subtract(1.0 - decay + decay * initial, gained)
+        out *= trust
+        out += gained
+        out[pairs.diag] = 1.0
+        return np.minimum(out, 1.0, out=out)
     else:
         out = trust.copy()
         for successful in successes:
