@@ -283,15 +283,17 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
     by_rows, by_cols = products(deterrence, symmetric)
 
     def sweep(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a = 1.0 / np.maximum(by_rows(b * jobs), 1e-300)
-        return a, 1.0 / np.maximum(by_cols(a * workers), 1e-300)
+        a = by_rows(b * jobs)  # a new vector: the rest in place, a sweep being a few calls on short vectors
+        np.divide(1.0, np.maximum(a, 1e-300, out=a), out=a)
+        b = by_cols(a * workers)
+        return a, np.divide(1.0, np.maximum(b, 1e-300, out=b), out=b)
 
     b = np.ones_like(jobs) if b is None else b.copy()
     accelerate, change_before = True, np.inf
     for k in range(plain):  # plain Furness, while it promises to converge within `plain` sweeps
         a, b_new = sweep(b)
-        ratio = b_new / np.maximum(b, 1e-300)  # the largest relative change of b: the ratio's extremes from 1
-        change = max(ratio.max() - 1.0, 1.0 - ratio.min())
+        ratio = np.divide(b_new, np.maximum(b, 1e-300, out=b), out=b)  # b's largest relative change: the ratio's
+        change = max(np.maximum.reduce(ratio) - 1.0, 1.0 - np.minimum.reduce(ratio))  # extremes from 1
         b = b_new
         if change < tol:
             accelerate = False
