@@ -101,6 +101,7 @@ class CityRegionModel(Model):
         self.jobs_per_ha = cases.jobs_per_ha()
         self.brownfield_cost = cases.brownfield_cost_m_eur_per_ha()
         self.brownfield_subsidy_compact = cases.brownfield_public_share()
+        self._brown_shares: np.ndarray | None = None  # brownfield share alone and in the compact, made once
         self.case_relevance = {t: cases.count(t.value) / (cases.count(t.value) + 3.0) for t in Theme}
         occ = float(sourced["car_occupancy_commute"].value)
         basis = float(sourced["co2_car_occupancy_basis"].value)
@@ -372,12 +373,14 @@ class CityRegionModel(Model):
         return np.where(compact, self.brownfield_subsidy_compact, self.cfg.params.land.brownfield_subsidy_solo)
 
     def _brown_share(self, compact: np.ndarray) -> np.ndarray:
-        lp = self.cfg.params.land
-        net = self.brownfield_cost * (1.0 - self._subsidy(compact))
-        share = land.brownfield_share(lp.greenfield_cost_m_eur_per_ha, net, lp.cost_choice_scale)
-        if self.cfg.scenario.brownfield_first:
-            share = np.where(compact, 1.0, share)
-        return share
+        """Share of development on brownfield: the developer's logit for the net cost alone or in the compact,
+        two values chosen by membership (compact members all brownfield under brownfield-first)."""
+        if self._brown_shares is None:
+            lp = self.cfg.params.land
+            net = self.brownfield_cost * (1.0 - np.array([lp.brownfield_subsidy_solo, self.brownfield_subsidy_compact]))
+            self._brown_shares = land.brownfield_share(lp.greenfield_cost_m_eur_per_ha, net, lp.cost_choice_scale)
+        solo, member = self._brown_shares
+        return np.where(compact, 1.0 if self.cfg.scenario.brownfield_first else member, solo)
 
     def _access(self) -> np.ndarray:
         acc = np.log(self._by_car(self.jobs) + 1.0)
