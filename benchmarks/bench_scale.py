@@ -32,8 +32,9 @@ from typing import Any
 import mesa
 import numpy as np
 
+from cityregions.blas import one_blas_thread
 from cityregions.config import REGIONS, RegionConfig, RunConfig
-from cityregions.model import CityRegionModel, one_blas_thread
+from cityregions.model import CityRegionModel
 
 FLOOR_AGENTS = 1000
 FLOOR_STEPS = 200

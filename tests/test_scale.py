@@ -190,16 +190,16 @@ def test_a_model_builds_and_steps_on_one_blas_thread_and_gives_the_callers_setti
 def test_a_whole_run_sets_blas_to_one_thread_once_and_back_once(monkeypatch):
     from threadpoolctl import threadpool_limits
 
-    from cityregions import model as model_module
+    from cityregions import blas
     calls: list[int] = []
-    for lib in model_module._blas():
+    for lib in blas.controllers():
         monkeypatch.setattr(lib, "set_num_threads", lambda k, set_=lib.set_num_threads: (calls.append(k), set_(k))[1])
     with threadpool_limits(limits=2, user_api="blas"):
         m = CityRegionModel(make_config("region=leipzig", "timeline.horizon=2015Q4"))
         calls.clear()
         m.run_model()  # as run_scenario holds it: each step inside leaves the setting alone
         assert m.steps == m.timeline.n_steps > 1
-    libs = len(model_module._blas())
+    libs = len(blas.controllers())
     assert calls == [1] * libs + [2] * libs
 
 
@@ -226,8 +226,8 @@ def test_sums_over_the_factored_flows_equal_those_over_the_flows(integration):
     m = CityRegionModel(make_config("region=graz"))
     for _ in range(6):
         m.step()
-    assert m._factors is not None and m.weighted is not None  # a dense region: the factored path is the one taken
-    f = m._factors
+    assert m.factors is not None and m.weighted is not None  # a dense region: the factored path is the one taken
+    f = m.factors
     n = m.geo.n
     np.testing.assert_allclose((f.origin[:, None] * m.deterrence * f.dest[None, :]).ravel(), m.flows, rtol=1e-14)
     x = dataclasses.replace(governance.transport_inputs(m), integration=integration)

@@ -37,12 +37,12 @@ def transport_inputs(m: CityRegionModel) -> payoffs.TransportInputs:
     """The transport-association payoff's inputs from the model's current state."""
     tp, sc = m.cfg.params.transport, m.cfg.scenario
     return payoffs.TransportInputs(
-        pairs=m.geo.pairs, flows=None if m._factors is not None and m.weighted is not None else m.flows,
+        pairs=m.geo.pairs, flows=None if m.factored else m.flows,
         modes=m.modes, population=m.population,
         pt_trips=m.commute.pt_trips_by_origin, integration=sc.tariff_integration, service=sc.service_cofinancing,
         cost_per_capita=tp.service_cost_eur_per_capita, key=sc.cost_sharing_key,
         autonomy_weight=m.cfg.params.cooperation.autonomy_weight_transport,
-        congestion_eur=tp.congestion_eur_per_car_trip, trips_per_worker=2 * tp.workdays, factors=m._factors,
+        congestion_eur=tp.congestion_eur_per_car_trip, trips_per_worker=2 * tp.workdays, factors=m.factors,
         weighted=m.weighted)
 
 

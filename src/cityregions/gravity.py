@@ -63,6 +63,7 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
         return out(origin_constrained(workers, jobs, deterrence), proofs[0])
     if hint is not None:
         b = None  # the last quarter had no factors: start cold
+
     def checked(f: Factors | None) -> Factors | None:
         """f with its row sums if it balanced, else None."""
         if f is None:

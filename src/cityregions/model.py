@@ -9,16 +9,12 @@ payoffs and cooperation; the cooperation procedures in governance.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import cache
-
 import numpy as np
 from mesa import DataCollector, Model
-from threadpoolctl import ThreadpoolController
 
 from cityregions import fiscal, governance, gravity, indicators, land, transport
 from cityregions.agents import Municipality, RegionalPartner
+from cityregions.blas import one_blas_thread
 from cityregions.config import REGIONS, ConfigError, RunConfig, fingerprint, validate
 from cityregions.cooperation import Agreement, Payoff, Theme, initial_trust, planning_capacity
 from cityregions.data import RegionFacts, load_case_library, load_sourced_parameters, region_facts
@@ -46,28 +42,6 @@ def run_seed(cfg: RunConfig, region: str) -> int:
     random numbers, the scenario's levers."""
     levers = () if cfg.common_random_numbers else lever_fingerprint(cfg)
     return region_seed(cfg.seed, region, cfg.replicate, levers)
-
-
-@cache
-def _blas() -> tuple:
-    """The loaded BLAS libraries' controllers (threadpoolctl), found once: numpy's and scipy's are loaded by now."""
-    return tuple(ThreadpoolController().select(user_api="blas").lib_controllers)
-
-
-@contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """BLAS on one thread while a model builds or runs: its dense products are at most a few hundred rows, where
-    OpenBLAS's extra threads cost more than they share and, spinning while they wait, take a core from the
-    other jobs of a sweep. The caller's own setting is restored on exit; where BLAS is on one thread already
-    (inside another such block) nothing is touched, as changing it costs about half a millisecond each way."""
-    changed = [(lib, k) for lib in _blas() if (k := lib.get_num_threads()) != 1]
-    for lib, _ in changed:
-        lib.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for lib, k in changed:
-            lib.set_num_threads(k)
 
 
 class CityRegionModel(Model):
@@ -158,7 +132,7 @@ class CityRegionModel(Model):
         self._pt_kernel = pairs.matrix(self.modes.kernel)
         self._symmetric_kernel = isinstance(self._pt_kernel, np.ndarray) and np.array_equal(self._pt_kernel,
                                                                                             self._pt_kernel.T)
-        self.weighted = transport.weighted_tables(self.modes, pairs, self.deterrence)  # None: sparse or large
+        self.weighted = transport.weighted_tables(self.modes, pairs, self.deterrence, self._symmetric)  # or None
 
         # cooperation state
         self.agreements: dict[Theme, list[Agreement]] = {t: [] for t in Theme}
@@ -222,17 +196,23 @@ class CityRegionModel(Model):
         return self.timeline.phase(max(self.step_index, 0))
 
     def _balance(self) -> None:
-        """This quarter's commuting: the balancing's factors, or the flows themselves where it has none."""
+        """This quarter's commuting: the balancing's factors (`factors`), or the flows themselves where it has none
+        (singly constrained or balanced in log space, `factors` None)."""
         workers = self.cfg.params.transport.employment_rate * self.population
-        self._flows_now, self._b, self._factors = gravity.gravity_flows(
+        self._flows_now, self._b, self.factors = gravity.gravity_flows(
             workers, self.jobs, self.deterrence, self._b, factored=True, symmetric=self._symmetric)
+
+    @property
+    def factored(self) -> bool:
+        """Whether this quarter's flow-weighted sums read the balancing's factors and the weighted tables."""
+        return self.factors is not None and self.weighted is not None
 
     @property
     def flows(self) -> np.ndarray:
         """Commuters per pair within reach this quarter, made from the balancing's factors when first asked for
         (the model's own sums read the factors)."""
         if self._flows_now is None:
-            self._flows_now = self._factors.flows(self.deterrence)
+            self._flows_now = self.factors.flows(self.deterrence)
         return self._flows_now
 
     # ------------------------------------------------------------------ the quarter
@@ -396,8 +376,8 @@ class CityRegionModel(Model):
             self._p_pt = transport.pt_probability_update(self._p_pt, self.modes, pairs, assoc, self._assoc,
                                                          sc.tariff_integration)
         self._assoc = assoc
-        if self._factors is not None and self.weighted is not None:
-            self.commute = transport.commute_outcome_factored(self._factors, self.weighted, assoc,
+        if self.factored:
+            self.commute = transport.commute_outcome_factored(self.factors, self.weighted, assoc,
                                                               sc.tariff_integration, tp, self.co2_car, self.co2_pt)
         else:
             self.commute = transport.commute_outcome(self.flows, self.p_pt, pairs, tp, self.co2_car, self.co2_pt)

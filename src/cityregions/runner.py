@@ -8,8 +8,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from cityregions import indicators
+from cityregions.blas import one_blas_thread
 from cityregions.config import REGIONS, ConfigError, RunConfig, validate
-from cityregions.model import CityRegionModel, one_blas_thread
+from cityregions.model import CityRegionModel
 
 
 @dataclass

@@ -141,9 +141,10 @@ class WeightedTables:
 WEIGHTED_TABLES_MAX = 1000  # municipalities: larger dense regions keep no weighted tables (10 x 8 MB at 1,000)
 
 
-def weighted_tables(t: ModeTables, pairs: Catchment, deterrence: np.ndarray | sparse.csr_array
-                    ) -> WeightedTables | None:
-    """The weighted tables of a region where every pair is within reach and N is at most WEIGHTED_TABLES_MAX."""
+def weighted_tables(t: ModeTables, pairs: Catchment, deterrence: np.ndarray | sparse.csr_array,
+                    symmetric: bool = False) -> WeightedTables | None:
+    """The weighted tables of a region where every pair is within reach and N is at most WEIGHTED_TABLES_MAX
+    (symmetric: the deterrence is)."""
     if not pairs.complete or pairs.n > WEIGHTED_TABLES_MAX:
         return None
     n = pairs.n
@@ -156,7 +157,7 @@ def weighted_tables(t: ModeTables, pairs: Catchment, deterrence: np.ndarray | sp
         return np.stack([x, x * road])
 
     d_road = by_d(pairs.road_km)
-    symmetric = bool(np.array_equal(deterrence, deterrence.T) and np.array_equal(d_road, d_road.T))
+    symmetric = symmetric and bool(np.array_equal(d_road, d_road.T))
     return WeightedTables(d=deterrence, road=d_road, symmetric=symmetric, out=with_km(by_d(t.p_out)),
                           inside=with_km(by_d(t.p_in)), one_tariff=with_km(by_d(t.p_in_one_tariff)), gain=by_d(t.gain),
                           gain_tariff=by_d(t.gain_tariff), shift_tariff=by_d(t.shift_tariff))

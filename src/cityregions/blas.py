@@ -1,0 +1,34 @@
+"""BLAS on one thread while a model builds and runs (threadpoolctl's controllers of the loaded libraries).
+
+The model's dense products are at most a few hundred rows, where OpenBLAS's extra threads cost more than they
+share and, spinning while they wait, take a core from the other jobs of a sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+from threadpoolctl import ThreadpoolController
+
+
+@cache
+def controllers() -> tuple:
+    """The loaded BLAS libraries' controllers, found once (numpy's and scipy's are loaded by now)."""
+    return tuple(ThreadpoolController().select(user_api="blas").lib_controllers)
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS on one thread inside the block, the caller's own setting restored on exit. Where BLAS is on one thread
+    already (inside another such block) nothing is touched: changing it costs about half a millisecond each way,
+    so a whole run holds one block and its steps' own blocks are free."""
+    changed = [(lib, k) for lib in controllers() if (k := lib.get_num_threads()) != 1]
+    for lib, _ in changed:
+        lib.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for lib, k in changed:
+            lib.set_num_threads(k)
