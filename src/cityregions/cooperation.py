@@ -183,10 +183,9 @@ def update_trust(trust: np.ndarray, pairs: Catchment, successes: list[np.ndarray
         out += gained
         out[pairs.diag] = 1.0
         return np.minimum(out, 1.0, out=out)
-    else:
-        out = trust.copy()
-        for successful in successes:
-            trust_gain(trust, pairs, successful, rate, out=out)
+    out = trust.copy()
+    for successful in successes:
+        trust_gain(trust, pairs, successful, rate, out=out)
     return decay_trust(out, pairs, decay, initial, out=out)
 
 

@@ -257,6 +257,11 @@ def _log_factor(total: np.ndarray, offset: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out), out, 0.0)
 
 
+def is_symmetric(matrix: sparse.csr_array | np.ndarray) -> bool:
+    """Whether a matrix is dense and equal to its transpose to the bit (then products() may read one triangle)."""
+    return isinstance(matrix, np.ndarray) and bool(np.array_equal(matrix, matrix.T))
+
+
 def products(deterrence: sparse.csr_array | np.ndarray, symmetric: bool
               ) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
     """x -> D x and x -> D^T x. A dense symmetric D is handed to BLAS symv as its transpose, the same matrix in

@@ -117,8 +117,7 @@ class CityRegionModel(Model):
         self.headway_base = np.where(self.geo.is_core, tp.headway_core_min,
                                      np.where(self.geo.corridor >= 0, tp.headway_corridor_min, tp.headway_local_min))
         self.deterrence = pairs.matrix(np.exp(-tp.distance_decay * pairs.car_min))
-        self._symmetric = isinstance(self.deterrence, np.ndarray) and np.array_equal(self.deterrence,
-                                                                                     self.deterrence.T)
+        self._symmetric = gravity.is_symmetric(self.deterrence)
         car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
         self._b: np.ndarray | gravity.Shortfall | None = None  # last balancing's factors, or proof it had none
         self._assoc: np.ndarray | None = None  # the association's members at the last quarter's commute
@@ -130,8 +129,7 @@ class CityRegionModel(Model):
         self.modes = transport.mode_tables(pairs, car, self.headway_base, cfg.scenario.service_cofinancing, self.asc,
                                            tp)
         self._pt_kernel = pairs.matrix(self.modes.kernel)
-        self._symmetric_kernel = isinstance(self._pt_kernel, np.ndarray) and np.array_equal(self._pt_kernel,
-                                                                                            self._pt_kernel.T)
+        self._symmetric_kernel = gravity.is_symmetric(self._pt_kernel)
         self.weighted = transport.weighted_tables(self.modes, pairs, self.deterrence, self._symmetric)  # or None
 
         # cooperation state

@@ -17,7 +17,7 @@ from scipy.special import expit
 
 from cityregions.catchment import Catchment
 from cityregions.config import TransportParams
-from cityregions.gravity import Factors, products
+from cityregions.gravity import Factors, is_symmetric, products
 
 
 def car_cost(car_min: np.ndarray, road_km: np.ndarray, tp: TransportParams) -> np.ndarray:
@@ -157,7 +157,7 @@ def weighted_tables(t: ModeTables, pairs: Catchment, deterrence: np.ndarray | sp
         return np.stack([x, x * road])
 
     d_road = by_d(pairs.road_km)
-    symmetric = symmetric and bool(np.array_equal(d_road, d_road.T))
+    symmetric = symmetric and is_symmetric(d_road)
     return WeightedTables(d=deterrence, road=d_road, symmetric=symmetric, out=with_km(by_d(t.p_out)),
                           inside=with_km(by_d(t.p_in)), one_tariff=with_km(by_d(t.p_in_one_tariff)), gain=by_d(t.gain),
                           gain_tariff=by_d(t.gain_tariff), shift_tariff=by_d(t.shift_tariff))
