@@ -29,8 +29,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-b
 
 def server_side(region: str) -> float:
     """Median seconds of one quarter plus both figures redrawn and encoded as the page does."""
-    from cityregions.app import DPI, ChartsView, NetworkView
-    from cityregions.classroom import Classroom
+    from cityregions.app.classroom import Classroom
+    from cityregions.app.page import DPI, ChartsView, NetworkView
 
     c = Classroom(region=region)
     views = (NetworkView(c), ChartsView(c))
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     regions = args.regions.split(",")
     server = {r: server_side(r) for r in regions}
     browser = {} if args.no_browser else browser_side(regions, args.clicks)
-    from cityregions.classroom import Classroom
+    from cityregions.app.classroom import Classroom
 
     sizes = {r: Classroom(region=r).run.geo.n for r in regions}
     rows = [[r, f"{sizes[r]}", f"{server[r]:.3f}", f"{browser[r]:.3f}" if r in browser else "–"] for r in regions]

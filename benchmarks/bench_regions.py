@@ -11,7 +11,7 @@ import sys
 import time
 
 from cityregions.config import REGIONS, RunConfig, ScenarioConfig
-from cityregions.model import CityRegionModel
+from cityregions.model.model import CityRegionModel
 
 
 def run_region(region: str, scenario: ScenarioConfig) -> float:

@@ -1,6 +1,9 @@
 """Benchmark: how the model's cost compares with Mesa's cheapest agent step, and how it grows with region size.
 
-Not a test: it prints a table (``--markdown``: the same tables in Markdown, for the README's "Performance" section).
+Not a test: it prints a table (``--markdown``: the same tables in Markdown) and writes the Markdown tables into
+docs/PERFORMANCE.md between the lines ``<!-- bench_scale:begin -->`` and ``<!-- bench_scale:end -->``, replacing only
+what lies between them (``--no-write``: print only; ``--write PATH``: another file). A run in which a measurement
+failed is printed but not written, so the page never shows a failed table.
 1. floor: a minimal Mesa 3 model, 1,000 agents each making one Boltzmann wealth exchange per step, timed once
    before each repeat of the five regions (so both see the same moments of a shared machine);
 2. the five real regions, one run each (default config, seed 0, to 2030Q4): total time and cost per
@@ -9,6 +12,7 @@ Not a test: it prints a table (``--markdown``: the same tables in Markdown, for 
 4. a synthetic region of each size, every run in a fresh subprocess so its peak memory is its own
    (targets at 10,000 municipalities: < 60 s, < 2 GB, time growing no faster than n^1.2 from 1,000 to 10,000).
 Usage: python benchmarks/bench_scale.py [--repeats R] [--sizes 100,1000,10000] [--largest-repeats R] [--markdown]
+                                        [--no-write | --write PATH]
 (a size may also be a real region's name, e.g. --sizes leipzig,prague, to check the subprocess path).
 Exits non-zero if any measurement failed (or a synthetic run timed out); missing a target is only reported.
 """
@@ -23,18 +27,22 @@ import math
 import os
 import platform
 import resource
+import shlex
+import stat
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
 
-from cityregions.blas import one_blas_thread
 from cityregions.config import REGIONS, RegionConfig, RunConfig
-from cityregions.model import CityRegionModel
+from cityregions.model.blas import one_blas_thread
+from cityregions.model.model import CityRegionModel
 
 FLOOR_AGENTS = 1000
 FLOOR_STEPS = 200
@@ -49,6 +57,9 @@ TARGET_LARGE_S = 60.0
 TARGET_LARGE_MB = 2048.0
 TARGET_EXPONENT = 1.2
 TARGET_EXPONENT_SIZES = (1000, 10000)
+PERFORMANCE_MD = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
+MARK_BEGIN = "<!-- bench_scale:begin -->"
+MARK_END = "<!-- bench_scale:end -->"
 
 
 # ---------------------------------------------------------------------------------------------- the framework floor
@@ -295,9 +306,61 @@ def attempt(what: str, fn: Any, *args: Any) -> Any:
         return None
 
 
+def replace_between_markers(text: str, block: str) -> str:
+    """`text` with everything between its one MARK_BEGIN line and its one MARK_END line replaced by `block`."""
+    lines = text.splitlines(keepends=True)
+    begins = [i for i, ln in enumerate(lines) if ln.strip() == MARK_BEGIN]
+    ends = [i for i, ln in enumerate(lines) if ln.strip() == MARK_END]
+    if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
+        raise ValueError(f"expected one line {MARK_BEGIN} followed by one line {MARK_END} "
+                         f"(found {len(begins)} and {len(ends)})")
+    return "".join(lines[:begins[0] + 1]) + block.strip("\n") + "\n" + "".join(lines[ends[0]:])
+
+
+def write_tables(path: Path, block: str) -> None:
+    """Put `block` between the markers of `path`, atomically: the new text goes to a temporary file beside it,
+    which then replaces it (os.replace), so a reader or an interrupted run never sees half a file."""
+    new = replace_between_markers(path.read_text(encoding="utf-8"), block)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(new)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))  # mkstemp makes it 0600; keep the page's mode
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def progress(msg: str) -> None:
     """Progress on stderr, so stdout holds only the tables."""
     print(f"[bench_scale] {msg}", file=sys.stderr, flush=True)
+
+
+def render(lines: list[str], rows: list[list[str]], growth: list[list[str]], repeats: int, largest_repeats: int,
+           base: list[float], command: str, markdown: bool) -> str:
+    """The machine, the main table and the growth table, with their notes: plain text, or Markdown (with the
+    command that measured them)."""
+    out = ["\n".join(f"- {ln}" for ln in [*lines, f"Command: `{command}`"]) if markdown else "\n".join(lines), ""]
+    out.append(table(["case", "municipalities", "steps", "median s", "build s", "per municipality-step µs",
+                      "× floor", "peak MB", "target"], rows, markdown))
+    note = (f"Median of {repeats} repeat(s) (floor: {max(repeats, FLOOR_MIN_REPEATS)}; largest size: "
+            f"{largest_repeats}); default config, seed 0, 2012Q3-2030Q4; times include building the model. "
+            "× floor = cost per municipality-step / the floor's cost per agent-step. Peak MB = max RSS of the run's "
+            "own process" + (f" (imports alone: {statistics.median(base):.0f} MB)." if base else "."))
+    out += ["", f"_{note}_" if markdown else note]
+    if growth:
+        out += ["", table(["sizes", "municipalities", "time exponent", "step-time exponent", "memory exponent",
+                           "target"], growth, markdown), ""]
+        note = ("Exponent = slope of log(value) against log(municipalities) between consecutive sizes "
+                "(memory: peak minus imports).")
+        out.append(f"_{note}_" if markdown else note)
+    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -308,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--largest-repeats", type=int, default=1, help="runs of the largest size [1]")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds allowed for one synthetic run [900]")
     ap.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--write", type=Path, default=PERFORMANCE_MD, metavar="PATH",
+                       help=f"file whose {MARK_BEGIN} ... {MARK_END} block receives the Markdown tables "
+                       "[docs/PERFORMANCE.md]")
+    where.add_argument("--no-write", action="store_true", help="print the tables only; write no file")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child is not None:
@@ -316,6 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     bad = [s for s in sizes if s not in REGIONS and not (s.isdigit() and int(s) > 0)]
     if bad or args.repeats < 1 or args.largest_repeats < 1:
         ap.error(f"--sizes takes positive integers (or region names), not {bad}; repeats must be >= 1")
+    if not args.no_write:  # check the page before minutes of measuring, not after
+        try:
+            replace_between_markers(args.write.read_text(encoding="utf-8"), "")
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            ap.error(f"cannot write the tables into {args.write}: {e} (--no-write prints them only)")
     progress("floor")
     floors = [floor_once(r) for r in range(max(FLOOR_MIN_REPEATS - args.repeats, 0))]
     regions = attempt("five regions", time_regions, args.repeats, floors)  # one more floor run before each repeat
@@ -383,25 +456,17 @@ def main(argv: list[str] | None = None) -> int:
         goal = target(f"<= {TARGET_EXPONENT:g}", e_total <= TARGET_EXPONENT) if is_target else ""
         growth.append([f"{s0} -> {s1}", f"{r0['n']:,} -> {r1['n']:,}", *slopes, goal])
 
-    print("\n".join(f"- {ln}" for ln in machine()) if args.markdown else "\n".join(machine()))
-    print("")
-    print(table(["case", "municipalities", "steps", "median s", "build s", "per municipality-step µs", "× floor",
-               "peak MB", "target"], rows, args.markdown))
     base = [synth[s]["base_mb"] for s in done]
-    note = (f"Median of {args.repeats} repeat(s) (floor: {max(args.repeats, FLOOR_MIN_REPEATS)}; largest size: "
-            f"{args.largest_repeats}); default config, seed 0, 2012Q3-2030Q4; times include building the model. "
-            "× floor = cost per municipality-step / the floor's cost per agent-step. Peak MB = max RSS of the run's "
-            "own process" + (f" (imports alone: {statistics.median(base):.0f} MB)." if base else "."))
-    print("")
-    print(f"_{note}_" if args.markdown else note)
-    if growth:
-        print("")
-        print(table(["sizes", "municipalities", "time exponent", "step-time exponent", "memory exponent", "target"],
-                  growth, args.markdown))
-        print("")
-        note = ("Exponent = slope of log(value) against log(municipalities) between consecutive sizes "
-                "(memory: peak minus imports).")
-        print(f"_{note}_" if args.markdown else note)
+    command = shlex.join(["python", "benchmarks/bench_scale.py", "--repeats", str(args.repeats), "--sizes",
+                          ",".join(sizes), "--largest-repeats", str(args.largest_repeats)])
+    about = machine()
+    print(render(about, rows, growth, args.repeats, args.largest_repeats, base, command, args.markdown))
+    if failed:
+        progress(f"a measurement failed: {args.write} left as it was" if not args.no_write else "a measurement failed")
+    elif not args.no_write:
+        write_tables(args.write, render(about, rows, growth, args.repeats, args.largest_repeats, base, command,
+                                        markdown=True))
+        progress(f"tables written to {args.write}")
     return 1 if failed else 0
 
 

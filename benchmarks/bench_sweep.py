@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cityregions import sweep
+from cityregions.runs import sweep
 
 LAUNCHERS = {"basic": ["hydra/launcher=basic"], "joblib (2 cores)": ["hydra.launcher.n_jobs=2"]}
 

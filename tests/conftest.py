@@ -9,9 +9,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hypothesis import HealthCheck, settings
 
-from cityregions.cli import config_dir, to_run_config
-from cityregions.config import RunConfig, register_configs
-from cityregions.runner import RunResult, run_scenario
+from cityregions.config import RunConfig, config_dir, register_configs, to_run_config
+from cityregions.runs.runner import RunResult, run_scenario
 
 register_configs()
 

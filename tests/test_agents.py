@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import cached_run
 
-from cityregions.agents import Municipality, RegionalPartner
+from cityregions.model.agents import Municipality, RegionalPartner
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from cityregions import validation
-from cityregions.calibration import FREE, calibrate, calibration_rows, loss
-from cityregions.cli import load_config
-from cityregions.config import ConfigError
+from cityregions.analysis import validation
+from cityregions.analysis.calibration import FREE, calibrate, calibration_rows, loss
+from cityregions.config import ConfigError, load_config
 
 TRUTH = {"params.transport.distance_decay": 0.09, "params.land.access_weight": 2.5}
 
@@ -39,7 +38,7 @@ def test_the_loss_counts_errors_in_tolerances_and_ignores_what_cannot_be_compare
 
 
 def test_a_region_is_fitted_only_in_what_its_data_identify():
-    from cityregions.calibration import identified
+    from cityregions.analysis.calibration import identified
 
     rows = validation.load_observed()
     assert set(identified(calibration_rows(rows, "graz"))) == set(FREE)
@@ -68,7 +67,7 @@ def test_the_command_refuses_bad_input():
 def test_a_fit_at_a_bound_or_outside_the_tolerances_is_not_adopted():
     import pandas as pd
 
-    from cityregions.calibration import Fit
+    from cityregions.analysis.calibration import Fit
 
     good = pd.DataFrame({"error": [0.1], "tolerance": [0.25], "fitted": [True]})
     poor = pd.DataFrame({"error": [0.5], "tolerance": [0.25], "fitted": [True]})

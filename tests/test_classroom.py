@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from cityregions.classroom import BREAKDOWN, Classroom, overrides
-from cityregions.cli import load_config
-from cityregions.cooperation import Status, Theme
-from cityregions.model import CityRegionModel
+from cityregions.app.classroom import BREAKDOWN, Classroom, overrides
+from cityregions.config import load_config
+from cityregions.model.model import CityRegionModel
+from cityregions.rules.cooperation import Status, Theme
 
 
 @pytest.fixture(scope="module")

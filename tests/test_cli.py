@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from cityregions.results import is_complete
+from cityregions.runs.results import is_complete
 
 
 def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cityregions import brief, compare, labels, report, scorecard
-from cityregions.data import load_region
+from cityregions.analysis import compare, scorecard
+from cityregions.reporting import brief, labels, report
+from cityregions.world.facts import load_region
 
 SEEDS = 3
 
@@ -196,9 +197,9 @@ def test_an_unknown_municipality_lists_close_matches(sweeps):
 
 # ------------------------------------------------------------------------------------------ bad input
 @pytest.mark.parametrize(("args", "message"), [
-    (("scenarios=[no_cooperation,utopia]",), "scenarios=['utopia'] not found; allowed: city_regions"),
-    (("seeds=0",), "seeds=0 must be a whole number of replicates from 1 to 10000"),
-    (("lang=fr",), "lang='fr' is not available; allowed: en, de, pl, cs, it"),
+    (("scenarios=[no_cooperation,utopia]",), "scenarios=['utopia'] not found; allowed: no_cooperation, city_regions"),
+    (("seeds=0",), "seeds=0 must be a whole number from 1 to 10000"),
+    (("lang=fr",), "lang='fr' is not allowed; allowed: en, de, pl, cs, it"),
     (("scenarios=[land_compact]", "baseline=integrated"), "baseline='integrated' is not among scenarios"),
 ])
 def test_bad_compare_input_is_refused_before_anything_runs(tmp_path, args, message):

@@ -7,7 +7,7 @@ from conftest import make_config
 from hydra.errors import ConfigCompositionException, MissingConfigException
 
 from cityregions.config import REGIONS, SCENARIOS, ConfigError, RunConfig, validate
-from cityregions.model import CityRegionModel
+from cityregions.model.model import CityRegionModel
 
 
 @pytest.mark.parametrize("region", [*REGIONS, "all"])

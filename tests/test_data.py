@@ -8,11 +8,11 @@ from importlib import resources
 import pytest
 
 from cityregions.config import REGIONS
-from cityregions.data import STATUSES, growth_rate, load_case_library, load_region, load_sourced_parameters
+from cityregions.world.facts import STATUSES, growth_rate, load_case_library, load_region, load_sourced_parameters
 
 
 def _rows(name):
-    path = resources.files("cityregions") / "data" / name
+    path = resources.files("cityregions.world") / "data" / name
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
@@ -77,7 +77,7 @@ def test_emission_factors_are_sourced():
 def test_parameter_table_in_docs_matches_the_schema():
     from pathlib import Path
 
-    from cityregions.paramdoc import render
+    from cityregions.reporting.paramdoc import render
     doc = Path(__file__).resolve().parents[1] / "docs" / "PARAMETERS.md"
     assert doc.read_text(encoding="utf-8") == render(), \
-        "regenerate: python -m cityregions.paramdoc > docs/PARAMETERS.md"
+        "regenerate: python -m cityregions.reporting.paramdoc > docs/PARAMETERS.md"

@@ -8,8 +8,8 @@ import sys
 import pandas as pd
 from conftest import make_config
 
-from cityregions.model import region_seed
-from cityregions.runner import run_scenario
+from cityregions.config.seeds import region_seed
+from cityregions.runs.runner import run_scenario
 
 
 def test_same_seed_identical_tables():

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cityregions.analysis.discovery import Outcome, discover
 from cityregions.config import ConfigError
-from cityregions.discovery import Outcome, discover
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

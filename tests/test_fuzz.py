@@ -58,7 +58,8 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from cityregions.config import REGIONS, ConfigError, RegionConfig, RunConfig, TransportParams, validate
-from cityregions.data import (
+from cityregions.runs.runner import run_scenario
+from cityregions.world.facts import (
     MAX_AREA_KM2,
     MAX_COORDINATE_KM,
     MAX_POPULATION,
@@ -67,8 +68,7 @@ from cityregions.data import (
     min_separation_km,
     read_municipalities_csv,
 )
-from cityregions.geography import build_geography
-from cityregions.runner import run_scenario
+from cityregions.world.geography import build_geography
 
 CORPUS = Path(__file__).resolve().parent / "data" / "fuzz_corpus"
 HORIZON = "timeline.horizon=2014Q4"  # ten quarters: phases 1-3 and the council vote

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from cityregions.config import REGIONS, ConfigError, RegionConfig, TransportParams
-from cityregions.data import load_region, read_municipalities_csv
-from cityregions.geography import build_geography, rank_size_populations
+from cityregions.world.facts import load_region, read_municipalities_csv
+from cityregions.world.geography import build_geography, rank_size_populations
 
 
 def _geo(region, seed=0, **kw):

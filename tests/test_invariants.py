@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from conftest import make_config
 
-from cityregions import land
 from cityregions.config import REGIONS
-from cityregions.cooperation import Theme
-from cityregions.model import CityRegionModel
+from cityregions.model.model import CityRegionModel
+from cityregions.rules import land
+from cityregions.rules.cooperation import Theme
 
 
 def _stepwise(region, scenario, seed=0):

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from conftest import make_config
 
-from cityregions.runner import run_scenario
+from cityregions.runs.runner import run_scenario
 
 DATA = Path(__file__).resolve().parent / "data"
 # calibration=none: the pins hold the model's arithmetic at the schema's defaults, whatever the calibration

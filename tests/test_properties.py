@@ -90,12 +90,13 @@ from hypothesis import assume, example, given, note, settings
 from hypothesis import strategies as st
 from omegaconf import DictConfig, OmegaConf
 
-from cityregions import compare, fiscal, governance, indicators, land
-from cityregions.cli import config_dir, to_run_config
-from cityregions.config import REGIONS, RunConfig, ScenarioConfig
-from cityregions.cooperation import Theme
-from cityregions.model import CityRegionModel
-from cityregions.runner import run_scenario
+from cityregions.analysis import compare
+from cityregions.config import REGIONS, RunConfig, ScenarioConfig, config_dir, to_run_config
+from cityregions.model import governance, indicators
+from cityregions.model.model import CityRegionModel
+from cityregions.rules import fiscal, land
+from cityregions.rules.cooperation import Theme
+from cityregions.runs.runner import run_scenario
 
 SMALL_REGIONS = ("leipzig", "graz", "wroclaw")
 HORIZON = {"leipzig": "2017Q4", "graz": "2017Q4", "wroclaw": "2017Q4", "synthetic": "2017Q4",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cityregions import collect, rerun, results, sweep
+from cityregions.runs import collect, rerun, results, sweep
 
 SMALL = ("region=graz", "timeline.horizon=2015Q4", "plot=false", "progress=false")
 
@@ -73,13 +73,13 @@ def test_rerun_names_the_table_column_and_row_that_differ(run_dir, tmp_path):
 
 def test_rerun_refuses_what_is_not_a_complete_run(run_dir, tmp_path):
     r = cityregions("rerun", str(tmp_path), cwd=tmp_path)
-    assert r.returncode == 2 and "not a run directory" in r.stdout
+    assert r.returncode == 2 and "not a run directory" in r.stderr
     import shutil
 
     shutil.copytree(run_dir, tmp_path / "cut")
     (tmp_path / "cut" / "decisions.parquet").write_bytes(b"half")
     r = cityregions("rerun", str(tmp_path / "cut"), cwd=tmp_path)
-    assert r.returncode == 2 and "incomplete" in r.stdout
+    assert r.returncode == 2 and "incomplete" in r.stderr
 
 
 # ---------------------------------------------------------------- nothing executed from data
@@ -173,7 +173,8 @@ def test_an_unwritable_sweep_directory_is_reported_before_any_job(tmp_path):
 
 KILL_MID_WRITE = """
 import os, signal, sys
-from cityregions import cli, results
+from cityregions.app import cli
+from cityregions.runs import results
 write = results.atomic_write
 def dying(path, writer):
     if path.name == "municipalities.parquet" and "prague" in str(path):

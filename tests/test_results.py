@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import cached_run
 
-from cityregions.results import atomic_write, config_digest, is_complete, read_config, read_run, write_run
+from cityregions.runs.results import atomic_write, config_digest, is_complete, read_config, read_run, write_run
 
 
 def test_written_run_reads_back(tmp_path):

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from cityregions import catchment, fiscal, gravity, land, payoffs, transport
-from cityregions import cooperation as co
 from cityregions.config import CooperationParams, LandParams, TimelineConfig, TransportParams
-from cityregions.phases import Phase, Timeline
+from cityregions.rules import cooperation as co
+from cityregions.rules import fiscal, gravity, land, payoffs, transport
+from cityregions.world import catchment
+from cityregions.world.phases import Phase, Timeline
 
 
 def _commuting_case(seed: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -11,12 +11,12 @@ from scipy import sparse
 from scipy.sparse.csgraph import shortest_path
 from scipy.special import logsumexp
 
-from cityregions import gravity, land
 from cityregions.config import ConfigError, RegionConfig, TransportParams
-from cityregions.data import load_region, synthetic_facts
-from cityregions.geography import build_geography
-from cityregions.model import CityRegionModel
-from cityregions.runner import run_scenario
+from cityregions.model.model import CityRegionModel
+from cityregions.rules import gravity, land
+from cityregions.runs.runner import run_scenario
+from cityregions.world.facts import load_region, synthetic_facts
+from cityregions.world.geography import build_geography
 
 
 def test_a_2000_municipality_synthetic_region_runs_end_to_end():
@@ -190,7 +190,7 @@ def test_a_model_builds_and_steps_on_one_blas_thread_and_gives_the_callers_setti
 def test_a_whole_run_sets_blas_to_one_thread_once_and_back_once(monkeypatch):
     from threadpoolctl import threadpool_limits
 
-    from cityregions import blas
+    from cityregions.model import blas
     calls: list[int] = []
     for lib in blas.controllers():
         monkeypatch.setattr(lib, "set_num_threads", lambda k, set_=lib.set_num_threads: (calls.append(k), set_(k))[1])
@@ -205,7 +205,7 @@ def test_a_whole_run_sets_blas_to_one_thread_once_and_back_once(monkeypatch):
 
 @pytest.mark.parametrize("integration", [True, False])
 def test_pt_probabilities_updated_where_members_changed_equal_those_chosen_afresh(integration):
-    from cityregions import transport
+    from cityregions.rules import transport
     m = CityRegionModel(make_config("region=graz"))
     pairs, rng = m.geo.pairs, np.random.default_rng(5)
     members = np.zeros(m.geo.n, dtype=bool)
@@ -222,7 +222,8 @@ def test_pt_probabilities_updated_where_members_changed_equal_those_chosen_afres
 def test_sums_over_the_factored_flows_equal_those_over_the_flows(integration):
     import dataclasses
 
-    from cityregions import governance, payoffs, transport
+    from cityregions.model import governance
+    from cityregions.rules import payoffs, transport
     m = CityRegionModel(make_config("region=graz"))
     for _ in range(6):
         m.step()
@@ -247,7 +248,8 @@ def test_sums_over_the_factored_flows_equal_those_over_the_flows(integration):
 def test_trust_of_a_dense_region_updates_as_pair_by_pair():
     from scipy import sparse as sp
 
-    from cityregions import catchment, cooperation
+    from cityregions.rules import cooperation
+    from cityregions.world import catchment
     rng = np.random.default_rng(4)
     n = 30
     dense = catchment.all_pairs(*(rng.random((n, n)) for _ in range(3)))

@@ -7,7 +7,7 @@ import pytest
 from conftest import cached_run
 
 from cityregions.config import REGIONS, SCENARIOS
-from cityregions.phases import Phase
+from cityregions.world.phases import Phase
 
 SEEDS = range(10)
 

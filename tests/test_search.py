@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cityregions.analysis.search import OBJECTIVES, dominated, search
 from cityregions.config import ConfigError
-from cityregions.search import OBJECTIVES, dominated, search
 
 SHORT = ["region=graz", "scenario=integrated", "timeline.horizon=2016Q4"]
 LEVERS = ["scenario.revenue_sharing_key", "scenario.greenfield_cap"]

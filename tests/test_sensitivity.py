@@ -12,8 +12,8 @@ import pytest
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+from cityregions.analysis.sensitivity import DESIGN, Design, indices
 from cityregions.config import ConfigError
-from cityregions.sensitivity import DESIGN, Design, indices
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

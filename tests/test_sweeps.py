@@ -16,9 +16,9 @@ import pytest
 from conftest import make_config
 from hydra import compose, initialize_config_dir
 
-from cityregions import collect, results, sweep
-from cityregions.cli import config_dir, to_run_config
-from cityregions.model import region_seed, run_seed
+from cityregions.config import config_dir, to_run_config
+from cityregions.config.seeds import region_seed, run_seed
+from cityregions.runs import collect, results, sweep
 
 # 2 scenarios x 2 regions x 2 replicates, to the end of 2015 (14 quarters) so that a sweep takes seconds
 GRID = ("scenario=city_regions,no_cooperation", "region=graz,leipzig", "replicate=0,1",
@@ -235,7 +235,7 @@ def test_every_experiment_composes_and_every_swept_value_is_valid(name):
         if cfg.hydra.sweeper.get("sample"):  # a sampling design: valid, and its points make valid jobs
             from omegaconf import OmegaConf
 
-            from cityregions.sensitivity import Design
+            from cityregions.analysis.sensitivity import Design
 
             design = Design.from_mapping(OmegaConf.to_container(cfg.hydra.sweeper.sample))
             x = design.matrix()

@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cityregions import commands, validation_report
-from cityregions import validation as v
+from cityregions.analysis import validation as v
+from cityregions.app.cli import invoke
+from cityregions.app.commands import BY_NAME
 from cityregions.config import REGIONS
-from cityregions.data import load_region, load_sourced_parameters
+from cityregions.reporting import validation_report
+from cityregions.world.facts import data_path, load_region, load_sourced_parameters
 
 
 # ------------------------------------------------------------------------------------------------ observations
@@ -28,7 +30,7 @@ def test_every_observed_row_has_a_source_a_known_region_and_a_use():
 
 
 def test_an_observed_row_without_a_source_or_with_an_unknown_region_is_refused(tmp_path):
-    good = (v._data_path("observed.csv")).read_text(encoding="utf-8").splitlines()
+    good = (data_path("observed.csv")).read_text(encoding="utf-8").splitlines()
     header, row = good[0], good[1]
     cols = header.split(",")
     bad_region = tmp_path / "region.csv"
@@ -162,8 +164,8 @@ def test_compare_keeps_failing_and_unsimulated_rows():
 # ------------------------------------------------------------------------------------------------ the command
 def test_validate_writes_the_report_and_keeps_a_written_reading(tmp_path, capsys):
     out = tmp_path / "val"
-    args = ["validate", "regions=leipzig", "seeds=1", "timeline.horizon=2015Q4", f"out={out}"]
-    assert commands.main(args) == 0
+    args = ["regions=leipzig", "seeds=1", "timeline.horizon=2015Q4", f"out={out}"]
+    assert invoke(BY_NAME["validate"], args) == 0
     rep = pd.read_csv(out / "validation.csv", keep_default_na=False)
     assert set(rep["region"]) == {"leipzig"} and len(rep) == (v.load_observed()["region"] == "leipzig").sum()
     assert {"calibration", "validation"} == set(rep["use"])
@@ -175,7 +177,7 @@ def test_validate_writes_the_report_and_keeps_a_written_reading(tmp_path, capsys
     assert "report:" in capsys.readouterr().out
     # a hand-written reading survives regeneration
     (out / "VALIDATION.md").write_text(text.replace("(No reading yet", "My reading.\n(No reading yet"))
-    assert commands.main(args) == 0
+    assert invoke(BY_NAME["validate"], args) == 0
     assert "My reading." in (out / "VALIDATION.md").read_text(encoding="utf-8")
     assert not list(out.glob(".*.tmp"))  # atomic writes leave no temporary files
 
@@ -189,7 +191,7 @@ def test_validate_writes_the_report_and_keeps_a_written_reading(tmp_path, capsys
     ("out=", "out='' must name a directory"),
 ])
 def test_bad_validate_input_is_refused_naming_the_key(arg, message, tmp_path, capsys):
-    assert commands.main(["validate", f"out={tmp_path / 'x'}", arg]) == 2
+    assert invoke(BY_NAME["validate"], [f"out={tmp_path / 'x'}", arg]) == 2
     err = capsys.readouterr().err
     assert err.startswith("cityregions validate: ") and message in err, err
     assert not (tmp_path / "x").exists()

@@ -10,13 +10,12 @@ __version__ = "0.1.0"
 from importlib import import_module  # noqa: E402
 from typing import Any  # noqa: E402
 
-from cityregions.config import ConfigError, RunConfig  # noqa: E402
+from cityregions.config import ConfigError, RunConfig, load_config  # noqa: E402
 
 # The model (Mesa, scipy, networkx) loads on first use, so that a sweep's driver process, which only checks
 # configurations and hands jobs to workers, starts in half the time.
-_LAZY = {"CityRegionModel": "cityregions.model", "build_model": "cityregions.model",
-         "load_region": "cityregions.data",
-         "load_config": "cityregions.cli", "run_scenario": "cityregions.runner"}
+_LAZY = {"CityRegionModel": "cityregions.model.model", "build_model": "cityregions.model.model",
+         "load_region": "cityregions.world.facts", "run_scenario": "cityregions.runs.runner"}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,5 +1,5 @@
 """`python -m cityregions` is the same as the `cityregions` command."""
 
-from cityregions.cli import main
+from cityregions.app.cli import main
 
 main()

@@ -5,7 +5,7 @@ plugin only adds ``experiments/`` (so ``+experiment=<name>`` works from any work
 installed wheel), and the sweeper is Hydra's basic sweeper plus three things a long sweep needs: it writes
 the plan of every job before launching (so missing jobs can be named later), it lets a failed job fail
 alone instead of ending the sweep, and it prints the tally at the end. The bookkeeping lives in
-``cityregions.sweep``, imported only when a sweep runs.
+``cityregions.runs.sweep``, imported only when a sweep runs.
 """
 
 import logging
@@ -59,7 +59,7 @@ class PlannedSweeperConf:
     _target_: str = "hydra_plugins.cityregions_hydra.PlannedSweeper"
     max_batch_size: Optional[int] = None
     params: Optional[Dict[str, str]] = None  # noqa: UP006
-    # a SALib design (cityregions.sensitivity): method, params {key: [low, high]}, n, seed, levels, digits
+    # a SALib design (cityregions.analysis.sensitivity): method, params {key: [low, high]}, n, seed, levels, digits
     sample: Optional[Dict[str, Any]] = None  # noqa: UP006
 
 
@@ -116,8 +116,7 @@ class PlannedSweeper(BasicSweeper):
         """
         from omegaconf import open_dict
 
-        from cityregions.cli import to_run_config
-        from cityregions.config import ConfigError
+        from cityregions.config import ConfigError, to_run_config
 
         assert self.hydra_context is not None and self.config is not None
         screen = {tuple(jobs[0]): None}
@@ -142,8 +141,8 @@ class PlannedSweeper(BasicSweeper):
     def design_jobs(self, grid: list[list[str]]) -> tuple[list[list[str]], Any]:
         """Every grid job crossed with every point of the sampling design (a point repeated in the design runs
         once); a bad design stops the sweep before anything runs (exit 2)."""
+        from cityregions.analysis.sensitivity import Design
         from cityregions.config import ConfigError
-        from cityregions.sensitivity import Design
 
         try:
             design = Design.from_mapping(self.sample)
@@ -160,7 +159,7 @@ class PlannedSweeper(BasicSweeper):
         return [list(job) for job in jobs], (design, x)
 
     def sweep(self, arguments: list[str]) -> Any:
-        from cityregions import sweep as bookkeeping
+        from cityregions.runs import sweep as bookkeeping
 
         assert self.config is not None and self.launcher is not None and self.hydra_context is not None
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
@@ -179,8 +178,8 @@ class PlannedSweeper(BasicSweeper):
             sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
             if design is not None:
-                from cityregions.results import atomic_write
-                from cityregions.sensitivity import DESIGN
+                from cityregions.analysis.sensitivity import DESIGN
+                from cityregions.runs.results import atomic_write
 
                 text = design[0].to_json(design[1])
                 atomic_write(sweep_dir / DESIGN, lambda p: p.write_text(text, encoding="utf-8"))

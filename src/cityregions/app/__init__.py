@@ -1,0 +1,1 @@
+"""The application: the command line (one registry of commands, one argument parser) and the classroom page."""

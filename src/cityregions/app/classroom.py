@@ -1,0 +1,211 @@
+"""The classroom session behind the page: a run, its no-cooperation counterfactual and the students' mayors.
+
+`Classroom` is the Mesa model the page steps. It holds the chosen scenario's run, the same region and seed
+without the project (`no_cooperation`) stepped in lockstep as the counterfactual, and, once a student has
+decided anything, a shadow run in which the rule decided instead, so that the page can show what the
+students' choices did. No Solara here: the page (app.py) only draws what this module computes.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass
+
+import mesa
+import pandas as pd
+
+from cityregions.config import REGIONS, SCENARIOS, ScenarioConfig
+from cityregions.model import indicators, mayors
+from cityregions.model.model import CityRegionModel
+from cityregions.rules.cooperation import Theme
+from cityregions.world.phases import Phase
+
+PHASE_NAMES = {Phase.EXCHANGE: "Phase 1: exchange of good practice", Phase.PILOTS: "Phase 2: pilot projects",
+               Phase.AGREEMENTS: "Phase 3: agreements on durable structures",
+               Phase.IMPLEMENTATION: "After the project: implementation"}
+CHARTS = (("greenfield_take_cum_ha", "Greenfield taken since 2012 (ha)"),
+          ("pt_share", "Public-transport share of commuting"),
+          ("fiscal_inequality", "Fiscal inequality (Gini of budget margin per resident)"),
+          ("members", "Municipalities in an agreement"))
+LEVERS = ("revenue_sharing_key", "greenfield_cap", "transaction_cost_scale", "cofinancing_rate", "pilots_per_theme")
+BREAKDOWN = ("benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "contribution", "net",
+             "trust")
+
+
+def overrides(region: str, scenario: str, seed: int, levers: dict[str, object]) -> list[str]:
+    """The Hydra overrides of a classroom run (a greenfield cap of None lifts the cap)."""
+    out = [f"region={region}", f"scenario={scenario}", f"seed={seed}", "plot=false", "progress=false"]
+    for key, value in levers.items():
+        if key not in LEVERS:
+            raise ValueError(f"classroom: unknown lever {key!r}; allowed: {', '.join(LEVERS)}")
+        out.append(f"scenario.{key}={'null' if value is None else value}")
+    return out
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What the students' choices did so far: their run against the run in which the rule decided."""
+
+    municipalities: pd.DataFrame  # one row per student-mayor
+    region: pd.DataFrame  # one row per indicator
+
+
+class Classroom(mesa.Model):
+    """A region and scenario played in class: step, the counterfactual beside it, and student-mayors."""
+
+    # `policy`, not `scenario`: Mesa's Model has a `scenario` of its own, which SolaraViz passes on reset
+    def __init__(self, region: str = "leipzig", policy: str = "city_regions", seed: int = 0,
+                 revenue_sharing_key: float = 0.25, greenfield_cap: float = 1.3, cap_greenfield: bool = True,
+                 transaction_cost_scale: float = 1.0, cofinancing_rate: float = 0.75, pilots_per_theme: int = 1,
+                 rng: int | None = None) -> None:
+        from cityregions.config import load_config  # the command line's composition: conf/ → validated RunConfig
+
+        super().__init__(rng=seed if rng is None else rng)
+        levers = {"revenue_sharing_key": revenue_sharing_key,
+                  "greenfield_cap": greenfield_cap if cap_greenfield else None,
+                  "transaction_cost_scale": transaction_cost_scale, "cofinancing_rate": cofinancing_rate,
+                  "pilots_per_theme": int(pilots_per_theme)}
+        self.cfg = load_config(overrides(region, policy, seed, levers))
+        self.run = CityRegionModel(self.cfg)
+        self.counterfactual = CityRegionModel(load_config(overrides(region, "no_cooperation", seed, {})))
+        self.shadow: CityRegionModel | None = None  # the rule deciding for the mayors, from their first choice
+        self.running = True
+
+    # ------------------------------------------------------------------ mayors
+    @property
+    def names(self) -> list[str]:
+        """Municipality names, core city first as in the region's table."""
+        return self.run.geo.names
+
+    def set_mayors(self, names: list[str]) -> None:
+        """Hand these municipalities to students (an empty list hands them back to the rule)."""
+        unknown = [n for n in names if n not in self.names]
+        if unknown:
+            raise ValueError(f"mayors: unknown municipality {unknown[0]!r} in {self.run.region}")
+        self.run.mayors = {self.names.index(n) for n in names}
+        if self.shadow is not None:
+            self.shadow.mayors = set(self.run.mayors)
+
+    def questions(self) -> list[mayors.Question]:
+        """Questions the students must answer before the next quarter can be simulated."""
+        return mayors.due(self.run)
+
+    def unanswered(self) -> list[mayors.Question]:
+        """The questions still waiting for an answer."""
+        return [q for q in self.questions() if q.key not in self.run.answers]
+
+    def answer(self, name: str, theme: Theme | str, choice: bool) -> None:
+        """A student-mayor's answer for the coming quarter (True: yes / stay / join)."""
+        key = (self.names.index(name), Theme(theme))
+        if key not in {q.key for q in self.questions()}:
+            raise ValueError(f"{name} faces no decision on {Theme(theme).value} in the coming quarter")
+        self.run.answers[key] = bool(choice)
+
+    # ------------------------------------------------------------------ time
+    def step(self) -> None:
+        """One quarter of the run and its counterfactual; waits (does nothing) while a mayor has not answered."""
+        if self.unanswered() or not self.run.running:
+            return
+        if self.run.answers and self.shadow is None:
+            self.shadow = copy.deepcopy(self.run)
+            self.shadow.answers = {}
+        for m in (self.run, self.counterfactual, self.shadow):
+            if m is not None:
+                m.step()
+        self.running = self.run.running
+
+    @property
+    def quarter(self) -> int:
+        """Quarters simulated so far."""
+        return self.run.steps
+
+    @property
+    def waiting(self) -> bool:
+        """True while the next quarter waits for the students."""
+        return bool(self.unanswered())
+
+    def banner(self) -> str:
+        """Quarter and project phase, as the page shows them."""
+        tl = self.run.timeline
+        if self.quarter == 0:
+            return f"Start: {tl.label(0)} · {PHASE_NAMES[tl.phase(0)]}"
+        t = self.quarter - 1
+        return f"Quarter {self.quarter} of {tl.n_steps}: {tl.label(t)} · {PHASE_NAMES[tl.phase(t)]}"
+
+    # ------------------------------------------------------------------ what the page draws
+    def series(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The run's and the counterfactual's indicators so far, by decimal year."""
+        return self._series(self.run), self._series(self.counterfactual)
+
+    @staticmethod
+    def _series(m: CityRegionModel) -> pd.DataFrame:
+        df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df.insert(0, "year", [m.timeline.decimal_year(t) for t in range(len(df))])
+        return df
+
+    def membership(self) -> pd.DataFrame:
+        """Per municipality: position, residents and current membership on each theme."""
+        m = self.run
+        return pd.DataFrame({"municipality": m.geo.names, "x_km": m.geo.x_km, "y_km": m.geo.y_km,
+                             "population": m.population, "is_core": m.geo.is_core,
+                             **{t.value: m.members(t) for t in Theme}})
+
+    def why(self, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """A municipality's payoff breakdown on each theme now (EUR/yr), and every decision it took, with why."""
+        i = self.names.index(name)
+        rows = []
+        for theme in Theme:
+            p = self.run.last_payoff.get(theme)
+            if p is None:
+                continue
+            status = next((a.status.name.lower() for a in self.run.agreements[theme] if a.active and a.members[i]),
+                          "not a member")
+            rows.append({"theme": theme.value, "status": status, **{k: p.row(i)[k] for k in BREAKDOWN}})
+        decisions = pd.DataFrame([d for d in self.run.decisions if d["municipality"] == name])
+        return pd.DataFrame(rows, columns=["theme", "status", *BREAKDOWN]), decisions
+
+    def effect(self) -> Effect | None:
+        """The students' run against the rule's, for their municipalities and for the region (None before any
+        student decided)."""
+        if self.shadow is None:
+            return None
+        a, b = self.run, self.shadow
+        rows = []
+        for i in sorted(a.mayors):
+            rows.append({"municipality": a.geo.names[i],
+                         "budget margin, your choices (EUR/yr)": float(a.fiscal_capacity[i]),
+                         "budget margin, rule's choices (EUR/yr)": float(b.fiscal_capacity[i]),
+                         "member now": ", ".join(t.value for t in Theme if a.members(t)[i]) or "none",
+                         "member under the rule": ", ".join(t.value for t in Theme if b.members(t)[i]) or "none"})
+        keys = [k for k, _ in CHARTS]
+        region = pd.DataFrame({"indicator": [label for _, label in CHARTS],
+                               "your choices": [float(indicators.REPORTERS[k](a)) for k in keys],
+                               "rule's choices": [float(indicators.REPORTERS[k](b)) for k in keys]})
+        region["difference"] = region["your choices"] - region["rule's choices"]
+        return Effect(pd.DataFrame(rows), region)
+
+
+def lever_params() -> dict[str, dict]:
+    """SolaraViz's model_params: region, scenario, seed and the main levers, with the schema's ranges."""
+    meta = {f.name: f.metadata for f in dataclasses.fields(ScenarioConfig)}
+    default = ScenarioConfig()
+
+    def slider(key: str, label: str, step: float, kind: str = "SliderFloat") -> dict:
+        return {"type": kind, "label": label, "value": getattr(default, key), "min": meta[key]["lo"],
+                "max": meta[key]["hi"], "step": step}
+
+    cap = slider("greenfield_cap", "Greenfield cap (m²/resident/yr)", 0.1)
+    cap.update(value=1.3, max=10.0)
+    return {
+        "region": {"type": "Select", "label": "Region", "value": "leipzig", "values": list(REGIONS)},
+        "policy": {"type": "Select", "label": "Scenario", "value": "city_regions", "values": list(SCENARIOS)},
+        "seed": {"type": "SliderInt", "label": "Seed", "value": 0, "min": 0, "max": 99, "step": 1},
+        "revenue_sharing_key": slider("revenue_sharing_key", "Revenue-sharing key", 0.05),
+        "cap_greenfield": {"type": "Checkbox", "label": "Cap greenfield take (land compact)", "value": True},
+        "greenfield_cap": cap,
+        "transaction_cost_scale": slider("transaction_cost_scale", "Transaction costs ×", 0.1),
+        "cofinancing_rate": slider("cofinancing_rate", "Pilot co-financing", 0.05),
+        "pilots_per_theme": slider("pilots_per_theme", "Pilots per theme", 1, "SliderInt"),
+    }
+

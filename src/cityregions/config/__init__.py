@@ -1,0 +1,29 @@
+"""The configuration: the typed, validated schema (every lever's unit, range and source) and its composition from
+conf/ with Hydra, as the command line composes it."""
+
+from cityregions.config.compose import config_dir, load_config, override_error, to_run_config
+from cityregions.config.schema import (
+    REGIONS,
+    SCENARIOS,
+    THEMES,
+    ConfigError,
+    CooperationParams,
+    FiscalParams,
+    LandParams,
+    ModelParams,
+    RegionConfig,
+    RunConfig,
+    ScenarioConfig,
+    Theme,
+    TimelineConfig,
+    TransportParams,
+    fingerprint,
+    parse_quarter,
+    register_configs,
+    validate,
+)
+
+__all__ = ["REGIONS", "SCENARIOS", "THEMES", "ConfigError", "CooperationParams", "FiscalParams", "LandParams",
+           "ModelParams", "RegionConfig", "RunConfig", "ScenarioConfig", "Theme", "TimelineConfig", "TransportParams",
+           "config_dir", "fingerprint", "load_config", "override_error", "parse_quarter", "register_configs",
+           "to_run_config", "validate"]

@@ -1,0 +1,113 @@
+"""Composing a configuration as the command line does: Hydra reads conf/ and the overrides, and the result is
+converted once into the validated schema (`RunConfig`). An override the schema refuses is reported in one line,
+naming the key, the value and what is allowed, before Hydra composes anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from cityregions.config.schema import ConfigError, RunConfig, register_configs, validate
+
+
+def config_dir() -> str:
+    """conf/ of a source checkout (editable install), else the copy packaged in the wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parents[2] / "conf", here.parent / "conf"):
+        if (candidate / "config.yaml").is_file():
+            return str(candidate)
+    raise FileNotFoundError("cityregions: no conf/config.yaml found beside the package")
+
+
+def to_run_config(cfg: DictConfig) -> RunConfig:
+    """Convert Hydra's composed config into the validated schema."""
+    try:
+        obj = OmegaConf.to_object(cfg)
+    except OmegaConfBaseException as e:
+        message = str(e).split("\n    full_key")[0]
+        raise ConfigError(f"{e.full_key}: {message}" if getattr(e, "full_key", None) else message) from None
+    return validate(obj)
+
+
+def override_error(args: list[str]) -> str | None:
+    """The first command-line override the schema refuses (a wrong type, an unknown key or group choice) in one
+    line, before Hydra composes (its own report is several lines, status 1); None if Hydra should judge."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+    from omegaconf.errors import ConfigKeyError, ValidationError
+
+    try:
+        overrides = OverridesParser.create().parse_overrides([a for a in args if "=" in a and not a.startswith("-")])
+    except HydraException:
+        return None  # a grammar error: Hydra's message says where
+    schema = OmegaConf.structured(RunConfig)
+    for o in overrides:
+        key = o.key_or_group
+        if key.startswith("hydra") or o.is_delete() or o.package is not None:
+            continue
+        try:
+            node = OmegaConf.select(schema, key, throw_on_missing=False)
+        except OmegaConfBaseException:
+            continue
+        group = (Path(config_dir()) / key).is_dir() and "." not in key
+        if node is None and not _in_schema(schema, key) and not group:
+            if o.is_add() or key.split(".")[0] == "experiment":
+                continue  # +key=... and experiments: Hydra's defaults list decides
+            return _unknown(schema, key)
+        if group:  # a config group choice (region=graz, calibration=graz)
+            options = sorted(p.stem for p in (Path(config_dir()) / key).glob("*.yaml"))
+            chosen = list(o.sweep_iterator()) if o.is_sweep_override() and not o.is_interval_sweep() else [o.value()]
+            for value in chosen:
+                if options and str(value) not in options:
+                    return f"{key}={value}: no such {key}; allowed: {', '.join(options)}"
+            continue
+        values = list(o.sweep_iterator()) if o.is_sweep_override() and not o.is_interval_sweep() else [o.value()]
+        for value in values:
+            try:
+                OmegaConf.update(schema.copy(), key, value, merge=True)
+            except ValidationError as e:
+                shown = str(value) if o.is_sweep_override() else o.get_value_element_as_str()
+                return f"{key}={shown}: {str(e).splitlines()[0]}"
+            except (ConfigKeyError, OmegaConfBaseException):
+                break
+    return None
+
+
+def _in_schema(schema: DictConfig, key: str) -> bool:
+    """Whether a dotted key names a field of the schema."""
+    *parents, leaf = key.split(".")
+    node = OmegaConf.select(schema, ".".join(parents), throw_on_missing=False) if parents else schema
+    return OmegaConf.is_config(node) and leaf in node
+
+
+def _unknown(schema: DictConfig, key: str) -> str:
+    """An unknown key, with the keys allowed where it was meant (the closest first)."""
+    import difflib
+
+    *parents, leaf = key.split(".")
+    node, known = schema, []
+    for i, part in enumerate(parents):
+        if not (OmegaConf.is_config(node) and part in node and OmegaConf.is_config(node[part])):
+            leaf = ".".join(parents[i:] + [leaf])
+            parents = parents[:i]
+            break
+        node = node[part]
+    known = [str(k) for k in node]
+    close = difflib.get_close_matches(leaf, known, n=3, cutoff=0.6)
+    where = ".".join(parents) or "the top level"
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    return f"{key}: no such key; {hint}allowed at {where}: {', '.join(known)}"
+
+
+def load_config(overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
+    """The validated configuration that `cityregions <overrides>` would run (for notebooks and the page)."""
+    from hydra import compose, initialize_config_dir
+
+    register_configs()
+    wrong = override_error(list(overrides))
+    if wrong:
+        raise ConfigError(wrong)
+    with initialize_config_dir(config_dir(), version_base="1.3"):
+        return to_run_config(compose("config", overrides=list(overrides)))

@@ -1,0 +1,132 @@
+"""My municipality: one page for one municipality, what it gains and pays in each scenario and why it joined
+or left each agreement (the payoff breakdown every decision rests on)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cityregions.analysis import compare
+from cityregions.config import ConfigError
+from cityregions.reporting import plots
+from cityregions.reporting.labels import Labels, resolve_language
+from cityregions.reporting.report import ReportInputError, default_baseline, embed_png, facts_of, template, write_figure
+from cityregions.runs import results
+
+OUT = "brief"
+GAINS = (  # column of municipalities.parquet, label key, unit, digits
+    ("population", "m_population", "residents", 0),
+    ("jobs", "m_jobs", "jobs", 0),
+    ("revenue_eur", "m_revenue_eur", "EUR/yr", 0),
+    ("debt_service_eur", "m_debt_service_eur", "EUR/yr", 0),
+    ("transaction_costs_eur", "m_transaction_costs_eur", "EUR/yr", 0),
+    ("contributions_eur", "m_contributions_eur", "EUR/yr", 0),
+    ("fiscal_capacity_eur", "m_fiscal_capacity_eur", "EUR/yr", 0),
+    ("fiscal_capacity_eur_pc", "m_fiscal_capacity_eur_pc", "EUR/resident/yr", 1),
+    ("greenfield_taken_ha", "m_greenfield_taken_ha", "ha", 1),
+    ("pt_access", "m_pt_access", "0-1", 3),
+    ("member_land", "m_member_land", "share", 2),
+    ("member_transport", "m_member_transport", "share", 2),
+)
+PAYOFF_COLUMNS = ("benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "contribution",
+                  "trust", "net", "perceived_net")
+MAX_BARS = 24
+
+
+class UnknownMunicipality(ConfigError):
+    """A municipality name that is not in the region; the message lists the closest names."""
+
+
+def find_municipality(name: str, names: list[str], region: str) -> str:
+    """The municipality called `name` (case and spacing forgiven), or an error listing close matches."""
+    norm = {re.sub(r"\s+", " ", n.strip().casefold()): n for n in names}
+    key = re.sub(r"\s+", " ", name.strip().casefold())
+    if key in norm:
+        return norm[key]
+    close = difflib.get_close_matches(key, list(norm), n=5, cutoff=0.5)
+    hint = ("; close matches: " + ", ".join(repr(norm[c]) for c in close)) if close else \
+        f"; its {len(names)} municipalities include: " + ", ".join(repr(n) for n in names[:5]) + ", ..."
+    raise UnknownMunicipality(f"municipality={name!r} is not in region {region}{hint}")
+
+
+@dataclass
+class Brief:
+    """Where the brief went and the numbers in it."""
+
+    html: Path
+    figure: Path
+    gains: pd.DataFrame
+    decisions: pd.DataFrame
+
+
+def gains_table(munis: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """One row per arm x quantity: the municipality's mean at the horizon and the paired difference to the
+    baseline (by replicate) with its 95 % interval."""
+    cols = [col for col, *_ in GAINS]
+    values = munis[["arm", "region", "replicate", *cols]].astype({c: float for c in cols})
+    return compare.paired_differences(values, baseline, cols).rename(columns={"metric": "quantity"})
+
+
+def make_brief(source: str | Path, municipality: str, baseline: str | None = None, lang: str = "en",
+               region: str | None = None, out_dir: str | Path | None = None) -> Brief:
+    """Write the brief of one municipality from a sweep, a dataset or a run; returns where and what."""
+    ds = compare.load(source)
+    region = region or ds.regions[0]
+    if region not in ds.regions:
+        raise ReportInputError(f"region={region!r} is not in {ds.source}; allowed: {', '.join(ds.regions)}")
+    arms = ds.arms
+    if baseline is not None and baseline not in arms:
+        raise ReportInputError(f"baseline={baseline!r} is not in {ds.source}; allowed: {', '.join(arms)}")
+    baseline = baseline or default_baseline(arms)
+    m_all = ds.municipalities[ds.municipalities["region"] == region]
+    name = find_municipality(municipality, list(dict.fromkeys(m_all["municipality"])), region)
+    facts = facts_of(region)
+    L = Labels(resolve_language(lang, facts.language if facts else None))
+    munis = m_all[m_all["municipality"] == name]
+    gains = gains_table(munis, baseline)
+    dec = ds.decisions[(ds.decisions["region"] == region) & (ds.decisions["municipality"] == name)].copy()
+    first = dec.groupby("arm")["replicate"].transform("min") if len(dec) else pd.Series(dtype=int)
+    shown = dec[dec["replicate"] == first] if len(dec) else dec
+    shown = shown.assign(arm_name=shown["arm"].map(L.scenario),
+                         action_name=shown["action"].map(lambda a: L(f"act_{a}")))
+    out = Path(out_dir) if out_dir else ds.source / OUT
+    slug = re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_") or "municipality"
+    fig_path = out / f"{slug}_payoffs.png"
+    bars = shown.head(MAX_BARS)
+    title = L("title_brief", municipality=name, region=L.region(region))
+    write_figure(fig_path, plots.payoffs_figure(bars, L, title))
+    counts = dec.groupby(["arm", "action"]).size().unstack(fill_value=0) if len(dec) else pd.DataFrame()
+    n_rep = munis.groupby("arm")["replicate"].nunique()
+    sections = []
+    for arm in arms:
+        g = gains[gains["arm"] == arm].set_index("quantity")
+        rows = []
+        for col, key, unit, digits in GAINS:
+            r = g.loc[col]
+            diff = ""
+            if arm != baseline and np.isfinite(r["diff"]):
+                diff = L.num(r["diff"], digits, sign=True)
+                if np.isfinite(r["diff_lo"]):
+                    diff += f" ({L.num(r['diff_lo'], digits, sign=True)} … {L.num(r['diff_hi'], digits, sign=True)})"
+            rows.append({"label": L(key), "unit": unit, "value": L.num(r["mean"], digits), "diff": diff})
+        d = shown[shown["arm"] == arm]
+        tally = counts.loc[arm].to_dict() if arm in counts.index else {}
+        sections.append({"name": L.scenario(arm), "baseline": arm == baseline, "rows": rows,
+                         "n": int(n_rep.get(arm, 0)),
+                         "tally": ", ".join(f"{L(f'act_{a}')}: {int(k)}" for a, k in tally.items() if k),
+                         "decisions": [
+                             {"quarter": r["quarter"], "theme": r["theme"], "action": r["action_name"],
+                              **{c: L.num(float(r[c]), 3 if c == "trust" else 0) for c in PAYOFF_COLUMNS}}
+                             for _, r in d.iterrows()]})
+    html = template("brief.html").render(
+        L=L, lang=L.lang, title=title, sections=sections, columns=PAYOFF_COLUMNS,
+        figure={"file": fig_path.name, "src": embed_png(fig_path)}, more=max(len(shown) - MAX_BARS, 0),
+        baseline=L.scenario(baseline), source=str(ds.source))
+    path = out / f"{slug}.html"
+    results.atomic_write(path, lambda p: p.write_text(html, encoding="utf-8"))
+    return Brief(path, fig_path, gains, shown.drop(columns=["arm_name", "action_name"]))

@@ -1,0 +1,80 @@
+"""The region's network map: municipalities sized by residents, marked by the agreements they belong to.
+
+Markers, not colours, carry membership (hollow circle: none; square: land compact; triangle: transport
+association; filled circle: both), so the map reads in black and white. The road network is rebuilt from the
+run's saved configuration (the geography is deterministic for a configuration and seed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from cityregions.reporting.plots import plt
+
+STATES = (  # (land, transport) -> marker, face colour, legend key
+    ((False, False), "o", "white", "legend_none"),
+    ((True, False), "s", "0.55", "legend_land"),
+    ((False, True), "^", "0.55", "legend_transport"),
+    ((True, True), "o", "black", "legend_both"),
+)
+
+
+def road_network(run_dir: Path | None, region: str) -> nx.Graph | None:
+    """The region's municipality network as the run built it (None if its configuration cannot be read)."""
+    if run_dir is None or not (Path(run_dir) / "config.yaml").is_file():
+        return None
+    from cityregions.runs.results import read_config
+    from cityregions.world.geography import region_geography
+
+    try:
+        return region_geography(read_config(Path(run_dir) / "config.yaml"), region).graph
+    except (OSError, ValueError):  # e.g. a municipality table that has moved since the run
+        return None
+
+
+def membership_map(munis: pd.DataFrame, panels: list[tuple[str, pd.DataFrame]], graph: nx.Graph | None,
+                   label: Callable[[str], str], title: str, ncol: int) -> plt.Figure:
+    """Small multiples of the region: one panel per (title, membership table), in rows of ncol."""
+    nrow = -(-len(panels) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.6 * ncol, 3.5 * nrow + 0.8), squeeze=False)
+    x, y = munis["x_km"].to_numpy(), munis["y_km"].to_numpy()
+    size = 6 + 300 * np.sqrt(munis["population_start"].to_numpy() / munis["population_start"].max())
+    segments = []
+    if graph is not None:
+        segments = [((x[i], y[i]), (x[j], y[j])) for i, j in graph.edges if i < len(x) and j < len(x)]
+    from matplotlib.collections import LineCollection
+
+    for ax, (name, members) in zip(axes.flat, panels, strict=False):
+        if segments:
+            ax.add_collection(LineCollection(segments, colors="0.8", linewidths=0.4, zorder=0))
+        state = members.set_index("municipality").reindex(munis["municipality"])
+        land = state["land"].eq(True).to_numpy()
+        transport = state["transport"].eq(True).to_numpy()
+        for (lnd, trn), marker, face, _ in STATES:
+            sel = (land == lnd) & (transport == trn)
+            ax.scatter(x[sel], y[sel], s=size[sel], marker=marker, facecolors=face, edgecolors="black",
+                       linewidths=0.5, zorder=2)
+        core = munis["is_core"].to_numpy(bool)
+        for i in np.flatnonzero(core):
+            ax.annotate(str(munis["municipality"].iloc[i]), (x[i], y[i]), fontsize=7, xytext=(4, 4),
+                        textcoords="offset points")
+        ax.set_title(name, fontsize=8)
+        ax.set_aspect("equal")
+        ax.set_xlabel("km", fontsize=7)
+        ax.set_ylabel("km", fontsize=7)
+        ax.tick_params(labelsize=6)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], ls="", marker=marker, markerfacecolor=face, markeredgecolor="black", markersize=7,
+                      label=label(key)) for _, marker, face, key in STATES]
+    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8)
+    fig.suptitle(f"{title}\n{label('fig_map')}", fontsize=10)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
+    return fig

@@ -1,0 +1,171 @@
+"""The validation report: validation.csv and VALIDATION.md (markdown tables, calibration and validation apart).
+
+Both files are written atomically (results.atomic_write). A hand-written reading between the markers
+READING_START and READING_END in an existing VALIDATION.md is kept when the file is regenerated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cityregions.analysis.validation import PATTERNS, USES
+from cityregions.runs.results import atomic_write
+
+READING_START = "<!-- reading:start (kept when the file is regenerated) -->"
+READING_END = "<!-- reading:end -->"
+VERDICTS = ("pass", "partial", "fail", "not comparable")
+HEADINGS = {"calibration": "Calibration patterns (in sample: inputs and calibration targets)",
+            "validation": "Validation patterns (out of sample: held out from calibration)"}
+
+# Patterns the facts file (or the seeds) give no usable figure for, per region: listed, never guessed.
+GAPS = (
+    ("leipzig", "land take", "no Leipzig-region or Saxony figure; Germany's ha/day scaled by residents instead"),
+    ("leipzig", "binding agreement at project end", "the facts do not say whether the 2014 strategy paper or the "
+     "joint declaration was ratified by the councils"),
+    ("leipzig", "land-take trend 2009-2012 (74 ha/day)", "before the simulated period (starts 2012 Q3)"),
+    ("graz", "in-commuter share 2016", "no 2016 figure for jobs in Graz (only the 2021 census)"),
+    ("wroclaw", "in-commuter share and count", "no figure for jobs in Wrocław; the ~65,000 in-commuters are "
+     "probably 2006 data, before the simulated period; the 2021 census figure was not found"),
+    ("wroclaw", "PT share", "not found (KBR surveys exist, percentages not retrievable)"),
+    ("wroclaw", "land take", "not found"),
+    ("wroclaw", "core population since 2012", "no figure before 2020; the 2021-2023 change is used"),
+    ("wroclaw", "durable cooperation after 2014", "the facts name bodies (ARAW 2005, association 2013, ZIT) but "
+     "not whether the pilot's cooperation continued"),
+    ("prague", "land take", "not found"),
+    ("prague", "cooperation after 2014", "PID's extension (2022) and the ITI are not attributable to the pilot"),
+    ("turin", "in-commuters to Turin", "not found"),
+    ("graz", "cooperation after 2014", "implementation 'possible from 2015 if stakeholders agreed'; outcome "
+     "not in the facts"),
+)
+
+ASSUMPTIONS = (
+    "Tolerances (assumptions, to be revisited by calibration): a quantity passes when the simulated mean over "
+    "the runs lies within 25 % (relative to the observed value) of the observed value or range; core population "
+    "growth within 0.5 percentage points a year; an upper or lower bound must hold in every run; a categorical "
+    "pattern passes when every run matches (some runs: partial).",
+    "Periods: a year or years are calendar years (the quarters whose middle falls in them); a date is the state "
+    "at the end of the nearest simulated quarter; stocks between quarter ends are interpolated. A period only "
+    "partly simulated is compared over its simulated part, and said so in the note column of validation.csv.",
+    "Germany's and Austria's ha/day are scaled to the model region by its share of the country's residents, as "
+    "scorecard.national_target_ha_per_day scales the national targets: an assumption (a growing region's share "
+    "of land take need not equal its share of residents). Styria and Piedmont are used unscaled, as upper bounds "
+    "(the region lies inside them).",
+    "Land take is compared with the model's greenfield take (residential and commercial); roads and other "
+    "transport land are not modelled, and ISPRA's Turin figure is net of restored land.",
+    "The model region is closed: no one commutes across its boundary, so observed in-commuters from outside it "
+    "(e.g. from other Austrian states, or Czech regions beyond the EMTA area) have no counterpart.",
+    "A 'binding agreement' is an agreement ratified by the councils (status institutionalised); 'cooperation "
+    "active' is any active agreement (pilot, informal or institutionalised).",
+)
+
+
+def _error_text(r: pd.Series) -> str:
+    if r["verdict"] == "not comparable":
+        return "–"
+    if r["kind"] == "categorical":
+        return f"{r['matches']} match"
+    if not np.isfinite(r["error"]):
+        return "–"
+    if r["kind"] in ("upper_bound", "lower_bound") and r["verdict"] == "pass":
+        return "holds"
+    if r["error_kind"] == "absolute":
+        return f"{r['error']:+.2f} {r['unit']}"
+    return f"{100 * r['error']:+.0f} %"
+
+
+def _verdict_text(r: pd.Series) -> str:
+    v = r["verdict"]
+    text = {"pass": "pass", "fail": "**FAIL**", "partial": "*partial*"}.get(v, "not comparable")
+    return f"{text} ({r['note'].removeprefix('not comparable: ')})" if r["note"] else text
+
+
+def _pattern_text(r: pd.Series) -> str:
+    name = r["pattern"] + (f" ({r['theme']})" if r["theme"] else "")
+    return name + (" ≤" if r["kind"] == "upper_bound" else " ≥" if r["kind"] == "lower_bound" else "")
+
+
+def table_markdown(report: pd.DataFrame) -> str:
+    """One markdown table of report rows: region, pattern, period, observed, simulated, error, verdict."""
+    lines = ["| Region | Pattern | Period | Unit | Observed (scope) | Simulated mean [min–max] | Error | Verdict |",
+             "|---|---|---|---|---|---|---|---|"]
+    for _, r in report.iterrows():
+        scope = r["scope"] + (", scaled to the region*" if r["scaling"] else "")
+        lines.append(f"| {r['region']} | {_pattern_text(r)} | {r['period']} | {r['unit']} | "
+                     f"{r['observed_in_region']} ({scope}) | {r['simulated']} | {_error_text(r)} | "
+                     f"{_verdict_text(r)} |")
+    return "\n".join(lines)
+
+
+def summary_table(report: pd.DataFrame) -> str:
+    """Counts of verdicts by use (calibration, validation)."""
+    lines = ["| Use | " + " | ".join(VERDICTS) + " | total |", "|---|" + "---|" * (len(VERDICTS) + 1)]
+    for use in USES:
+        sub = report[report["use"] == use]
+        counts = [int((sub["verdict"] == v).sum()) for v in VERDICTS]
+        lines.append(f"| {use} | " + " | ".join(map(str, counts)) + f" | {len(sub)} |")
+    return "\n".join(lines)
+
+
+def kept_reading(path: Path) -> str | None:
+    """The hand-written reading of an existing report, if it has one between the markers."""
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    a, b = text.find(READING_START), text.find(READING_END)
+    return text[a + len(READING_START):b].strip("\n") if 0 <= a < b else None
+
+
+def markdown(report: pd.DataFrame, meta: dict[str, object], reading: str | None = None) -> str:
+    """The whole VALIDATION.md: how to regenerate it, the run, the summary, both tables, reading, assumptions,
+    gaps and sources."""
+    regions = list(meta.get("regions") or dict.fromkeys(report["region"]))
+    scaled = report[report["scaling"] != ""].drop_duplicates("region")
+    out = [
+        "# Validation: observed patterns against the model", "",
+        f"Regenerate this file and `validation.csv` beside it with one command: `{meta['command']}`", "",
+        f"Run: scenario `city_regions` (the project as it happened), regions {', '.join(regions)}, "
+        f"{meta['seeds']} replicate(s) each (replicate 0-{int(meta['seeds']) - 1}, base seed {meta['seed']}), "
+        f"horizon {meta['horizon']}" + (f", overrides `{' '.join(meta['overrides'])}`" if meta["overrides"] else "")
+        + f"; cityregions {meta['version']}, {meta['date']}.", "",
+        "**Calibration.** The PT alternative-specific constant is fitted to the PT share at the start; distance "
+        "decay and the accessibility weight of location choice are fitted per region to the *calibration* rows "
+        "that identify them (`cityregions calibrate`) and used where the fit was adopted (`conf/calibration/`, "
+        "each file says why or why not). The *validation* rows are held out of it. Observations and their "
+        "sources: `src/cityregions/world/data/observed.csv`; every failure is listed, nothing is dropped.", "",
+        "## Summary", "", summary_table(report), ""]
+    for use in USES:
+        sub = report[report["use"] == use]
+        if len(sub):
+            out += [f"## {HEADINGS[use]}", "", table_markdown(sub), ""]
+    if len(scaled):
+        out += ["\\* " + "; ".join(f"{r['region']}: {r['scaling']}" for _, r in scaled.iterrows()) + ".", ""]
+    out += ["## Reading", "", READING_START,
+            reading if reading is not None else "(No reading yet: write it here. `cityregions validate` keeps "
+            "this block when it regenerates the file; check it against the new table.)",
+            READING_END, "", "## How the patterns are compared", ""]
+    out += [f"- {a}" for a in ASSUMPTIONS]
+    out += ["", "Simulated counterparts (`cityregions.analysis.validation.PATTERNS`):", ""]
+    out += [f"- `{name}`: {rule.description.rstrip('.')}." for name, rule in PATTERNS.items()]
+    gaps = [g for g in GAPS if g[0] in regions]
+    if gaps:
+        out += ["", "## Gaps (no observation in the facts file: left out, not guessed)", "",
+                "| Region | Pattern | Why |", "|---|---|---|"]
+        out += [f"| {r} | {p} | {why} |" for r, p, why in gaps]
+    out += ["", "## Sources", "", "| Region | Pattern | Period | Source | Note |", "|---|---|---|---|---|"]
+    out += [f"| {r['region']} | {_pattern_text(r)} | {r['period']} | {r['source']} | {r['observation_note']} |"
+            for _, r in report.iterrows()]
+    return "\n".join(out) + "\n"
+
+
+def write(report: pd.DataFrame, out_dir: str | Path, meta: dict[str, object]) -> tuple[Path, Path]:
+    """Write validation.csv and VALIDATION.md into out_dir, atomically, keeping a hand-written reading."""
+    out = Path(out_dir)
+    csv_path, md_path = out / "validation.csv", out / "VALIDATION.md"
+    text = markdown(report, {**meta, "date": meta.get("date", dt.date.today().isoformat())}, kept_reading(md_path))
+    atomic_write(csv_path, lambda p: report.to_csv(p, index=False))
+    atomic_write(md_path, lambda p: p.write_text(text, encoding="utf-8"))
+    return csv_path, md_path

@@ -1,0 +1,213 @@
+"""Cooperation: agreements, transaction costs, trust, learning, and the decision to join, stay or leave.
+
+A municipality weighs an agreement's expected benefit against four transaction costs (information,
+negotiation, enforcement, agency: Feiock's institutional collective action framework, Feiock 2013) and the
+autonomy it gives up. Transaction costs grow with group size and heterogeneity and shrink with trust,
+planning capacity and knowledge; trust grows with successful joint work, falls when partners leave, and
+decays; knowledge comes from the exchange of good practice (phase 1) and from taking part in a pilot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import cached_property
+
+import numpy as np
+
+from cityregions.config import CooperationParams, Theme
+from cityregions.world.catchment import Catchment
+
+
+class Status(IntEnum):
+    """Life cycle of an agreement."""
+
+    PILOT = 1  # a phase-2 pilot coalition run with project funds
+    INFORMAL = 2  # cooperation that was not ratified: it operates but fades
+    INSTITUTIONALISED = 3  # ratified by the councils: it lasts
+    DISSOLVED = 4
+
+
+class Action(IntEnum):
+    """What a municipality decided about an agreement."""
+
+    JOIN_PILOT = 1
+    VOTE_YES = 2
+    VOTE_NO = 3
+    JOIN = 4
+    LEAVE = 5
+
+
+@dataclass
+class Agreement:
+    """One agreement on one theme: its members, status and history."""
+
+    theme: Theme
+    members: np.ndarray  # bool, one entry per municipality
+    status: Status
+    formed_step: int
+    strength: float = 1.0
+    loss_streak: np.ndarray = field(default=None)  # quarters of net loss in a row, per municipality
+    last_payoff: Payoff | None = None  # realised payoff of the last quarter, what councils judge by
+
+    def __post_init__(self) -> None:
+        if self.loss_streak is None:
+            self.loss_streak = np.zeros(len(self.members), dtype=int)
+
+    @property
+    def active(self) -> bool:
+        """True while it operates."""
+        return self.status != Status.DISSOLVED and bool(self.members.any())
+
+
+@dataclass(frozen=True)
+class Payoff:
+    """Annual payoff (EUR) of an agreement for every municipality, as its council sees it."""
+
+    benefit: np.ndarray
+    information: np.ndarray
+    negotiation: np.ndarray
+    enforcement: np.ndarray
+    agency: np.ndarray
+    autonomy: np.ndarray
+    contribution: np.ndarray
+    trust: np.ndarray
+
+    @cached_property
+    def transaction(self) -> np.ndarray:
+        """Sum of the four transaction costs."""
+        return self.information + self.negotiation + self.enforcement + self.agency
+
+    @cached_property
+    def net(self) -> np.ndarray:
+        """Benefit less transaction costs, autonomy cost and financial contribution."""
+        return self.benefit - self.transaction - self.autonomy - self.contribution
+
+    def row(self, i: int) -> dict[str, float]:
+        """The breakdown for one municipality."""
+        return self.rows(np.array([i]))[0]
+
+    def rows(self, idx: np.ndarray) -> list[dict[str, float]]:
+        """The breakdown for each of several municipalities."""
+        names = ("benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "contribution",
+                 "trust", "net")
+        columns = [getattr(self, k)[idx].tolist() for k in names]
+        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def planning_capacity(population: np.ndarray, core_population: float) -> np.ndarray:
+    """Administrative capacity 0-1, rising with the log of population (1 000 inhabitants: 0; the core: 1)."""
+    top = max(np.log10(core_population) - 3.0, 1e-9)
+    return np.clip((np.log10(population) - 3.0) / top, 0.0, 1.0)
+
+
+def group_trust(trust: np.ndarray, pairs: Catchment, members: np.ndarray, initial: float) -> np.ndarray:
+    """Each municipality's mean trust towards the (other) members of a group (trust: one value per pair within
+    reach; members out of reach are trusted at the initial level, as nothing has happened between them)."""
+    m = members.astype(float)
+    own = trust[pairs.diag]
+    total = pairs.matrix(trust) @ m - own * m
+    count = m.sum() - m
+    if not pairs.complete:
+        known = pairs.row_sums(m[pairs.dest]) - m
+        total = total + initial * (count - known)
+    return np.where(count > 0, total / np.maximum(count, 1.0), own)
+
+
+def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray, knowledge: np.ndarray,
+                      trust_to_group: np.ndarray, group_size: np.ndarray, log_pop: np.ndarray,
+                      members_after: np.ndarray | None, institutional: bool) -> tuple[np.ndarray, ...]:
+    """Information, negotiation, enforcement and agency costs (EUR/yr) of belonging to a group.
+
+    group_size is the size each municipality would be in; heterogeneity is the spread of log10 population
+    among the members, and agency costs grow with a municipality's distance from the group's typical size.
+    """
+    base = cp.tc_base_keur * 1000.0 * scale * (1.0 - cp.capacity_relief * capacity)
+    w_info, w_neg, w_enf, w_agency = cp.tc_weights
+    if members_after is not None and members_after.sum() >= 2:
+        x = log_pop[members_after]  # np.std and np.mean by their own steps, with the mean computed once
+        centre = x.sum() / len(x)
+        x = x - centre
+        x *= x
+        hetero, centre = float(np.sqrt(x.sum() / len(x))), float(centre)
+    else:
+        hetero, centre = 0.0, float(np.mean(log_pop))
+    info = base * w_info * (1.0 - knowledge)
+    neg = base * w_neg * (np.maximum(group_size, 1) / 10.0) ** cp.group_size_exponent * (1.0 + hetero)
+    enf = base * w_enf * (1.0 - trust_to_group) * (0.5 if institutional else 1.0)
+    agency = base * w_agency * (1.0 + np.abs(log_pop - centre))
+    return info, neg, enf, agency
+
+
+def trust_gain(trust: np.ndarray, pairs: Catchment, successful: np.ndarray, rate: float,
+               out: np.ndarray | None = None) -> np.ndarray:
+    """Trust gained in a quarter by each pair of co-members (within reach) whose joint work succeeded (added to
+    out when given, so a quarter's gains from several agreements accumulate in place)."""
+    out = np.zeros_like(trust) if out is None else out
+    pos = pairs.block(successful, successful)
+    out[pos] += rate * (1.0 - trust[pos])
+    return out
+
+
+def decay_trust(trust: np.ndarray, pairs: Catchment, decay: float, initial: float,
+                out: np.ndarray | None = None) -> np.ndarray:
+    """Trust pulled back towards its initial level, T (1 - decay) + decay initial; self-trust stays 1, values
+    stay at most 1 (and at least 0, as every term is). out may be trust itself."""
+    out = np.multiply(trust, 1.0 - decay, out=out)
+    out += decay * initial
+    out[pairs.diag] = 1.0
+    return np.minimum(out, 1.0, out=out)
+
+
+def update_trust(trust: np.ndarray, pairs: Catchment, successes: list[np.ndarray], rate: float, decay: float,
+                 initial: float) -> np.ndarray:
+    """Trust after a quarter: co-members of each successful agreement grow closer by rate (1 - T), once per
+    agreement they share; then all trust decays to its start (decay_trust).
+
+    Where every pair is within reach it is a few whole-array passes however many agreements succeed and however
+    large they are: with C = (1 - decay) rate (agreements the pair shares), one product of the members'
+    indicator columns, the quarter is T (1 - decay - C) + C + decay initial."""
+    if successes and pairs.complete:
+        s = np.column_stack(successes).astype(float)
+        gained = ((s * (rate * (1.0 - decay))) @ s.T).ravel()
+        gained += decay * initial
+        out = np.subtract(1.0 - decay + decay * initial, gained)
+        out *= trust
+        out += gained
+        out[pairs.diag] = 1.0
+        return np.minimum(out, 1.0, out=out)
+    out = trust.copy()
+    for successful in successes:
+        trust_gain(trust, pairs, successful, rate, out=out)
+    return decay_trust(out, pairs, decay, initial, out=out)
+
+
+def betrayal(trust: np.ndarray, pairs: Catchment, leavers: np.ndarray, members: np.ndarray,
+             penalty: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Members lose trust in those who left them (free riding on what was built together); out may be trust."""
+    out = trust.copy() if out is None else out
+    out[pairs.block(members, leavers)] *= 1.0 - penalty
+    return out
+
+
+def initial_trust(pairs: Catchment, initial: float) -> np.ndarray:
+    """Trust at the start: the initial level between municipalities, 1 towards oneself."""
+    out = np.full(pairs.nnz, initial)
+    out[pairs.diag] = 1.0
+    return out
+
+
+def learn(knowledge: np.ndarray, participants: np.ndarray, rate: float, relevance: float) -> np.ndarray:
+    """Knowledge after a quarter of exchange: participants close part of the gap to full knowledge."""
+    return knowledge + participants * rate * relevance * (1.0 - knowledge)
+
+
+def perceived(benefit: np.ndarray, bias: np.ndarray, knowledge: np.ndarray) -> np.ndarray:
+    """The benefit a council expects: the true one distorted by a bias that knowledge removes."""
+    return benefit * (1.0 + bias * (1.0 - knowledge))
+
+
+def choose(net: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """Logit decision: True with probability 1 / (1 + exp(-net / noise))."""
+    prob = 1.0 / (1.0 + np.exp(np.clip(-net / noise, -50, 50)))
+    return rng.random(len(net)) < prob

@@ -1,0 +1,83 @@
+"""Running a configuration: one region or all five, quarter by quarter, into tidy tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from cityregions.config import REGIONS, ConfigError, RunConfig, validate
+from cityregions.model import indicators
+from cityregions.model.blas import one_blas_thread
+from cityregions.model.model import CityRegionModel
+
+
+@dataclass
+class RunResult:
+    """The tables of one run: indicators per region and quarter, end state per municipality, decisions and
+    membership changes."""
+
+    config: RunConfig
+    quarterly: pd.DataFrame
+    municipalities: pd.DataFrame
+    decisions: pd.DataFrame
+    memberships: pd.DataFrame
+    models: dict[str, CityRegionModel] = field(default_factory=dict, repr=False)
+
+
+def regions_of(cfg: RunConfig) -> list[str]:
+    """The regions a configuration runs."""
+    if cfg.region.name == "all":
+        if cfg.region.municipalities_csv:
+            raise ConfigError("region.municipalities_csv replaces one region's municipalities; "
+                              "choose a single region, not region=all")
+        return list(REGIONS)
+    return [cfg.region.name]
+
+
+def run_scenario(cfg: RunConfig, progress: bool = False, keep_models: bool = False) -> RunResult:
+    """Run every region of the configuration to the horizon and collect the tables."""
+    validate(cfg)
+    names = regions_of(cfg)
+    with one_blas_thread():  # held for the whole run: each step then leaves the setting alone
+        models = [CityRegionModel(cfg, region=r) for r in names]
+        total = sum(m.timeline.n_steps for m in models)
+        with tqdm(total=total, disable=not progress, unit="quarter", mininterval=0.5, leave=False) as bar:
+            for m in models:
+                bar.set_description(m.region)
+                for _ in range(m.timeline.n_steps):
+                    m.step()
+                    bar.update(1)
+    return RunResult(
+        config=cfg,
+        quarterly=pd.concat([indicators.quarterly_table(m) for m in models], ignore_index=True),
+        municipalities=pd.concat([indicators.municipality_table(m) for m in models], ignore_index=True),
+        decisions=pd.concat([indicators.decision_table(m) for m in models], ignore_index=True),
+        memberships=pd.concat([indicators.membership_table(m) for m in models], ignore_index=True),
+        models={m.region: m for m in models} if keep_models else {})
+
+
+def summary(result: RunResult) -> pd.DataFrame:
+    """One row per region: the headline figures at the horizon."""
+    return summary_of(result.quarterly)
+
+
+def summary_of(q: pd.DataFrame) -> pd.DataFrame:
+    """One row per region of a quarterly table: the headline figures at the horizon."""
+    rows = []
+    for region, g in q.groupby("region", sort=False):
+        last = g.iloc[-1]
+        days = len(g) * 365.25 / 4
+        rows.append({
+            "region": region, "scenario": last["scenario"], "to": last["quarter"],
+            "greenfield_ha": round(float(g["greenfield_take_ha"].sum()), 1),
+            "greenfield_ha_per_day": round(float(g["greenfield_take_ha"].sum()) / days, 3),
+            "brownfield_reuse_ha": round(float(g["brownfield_reuse_ha"].sum()), 1),
+            "vacant_commercial_ha": round(float(last["vacant_commercial_ha"]), 1),
+            "pt_share": round(float(last["pt_share"]), 3),
+            "commuting_co2_kt": round(float(last["commuting_co2_t"]) / 1000, 1),
+            "fiscal_gini": round(float(last["fiscal_inequality"]), 3),
+            "members": int(last["members"]), "institutionalised": int(last["institutionalised"]),
+            "mean_trust": round(float(last["mean_trust"]), 3)})
+    return pd.DataFrame(rows)

@@ -1,0 +1,359 @@
+"""Input data: the five regions' sourced facts, the good-practice case library, and user municipality tables.
+
+Every figure comes from a CSV in ``cityregions/world/data/`` that carries its source, year and status (sourced,
+secondary, derived, estimate or assumption); the loaders turn them into typed objects and derive the few
+quantities the model needs (growth rate, brownfield cost and jobs per hectare) in plain arithmetic.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from cityregions.config import REGIONS, ConfigError, RegionConfig
+
+STATUSES = ("sourced", "secondary", "derived", "estimate", "assumption")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One figure from the world with where it comes from."""
+
+    value: str
+    unit: str
+    year: str
+    status: str
+    source: str
+
+
+@dataclass(frozen=True)
+class RegionFacts:
+    """What the model needs to know about one CITY REGIONS partnership."""
+
+    name: str
+    country: str
+    core_city: str
+    partner_city: str
+    partner_body: str
+    pt_authority: str
+    pilot_theme: str
+    pilot_title: str
+    language: str
+    core_population: float
+    core_area_km2: float
+    fua_population: float
+    fua_area_km2: float
+    n_municipalities: int
+    pilot_size: int
+    growth_rate: float
+    in_commuters: float | None = None
+    core_jobs: float | None = None
+    pt_share: float | None = None
+    secondary_centre_name: str | None = None
+    secondary_centre_population: float | None = None
+    facts: dict[str, Fact] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def pilot_themes(self) -> tuple[str, ...]:
+        """The themes of the region's real pilot ('land', 'transport' or both)."""
+        return tuple(self.pilot_theme.split("+"))
+
+
+def data_path(name: str) -> Path:
+    return Path(str(resources.files("cityregions.world") / "data" / name))
+
+
+@cache
+def read_facts() -> dict[str, dict[str, Fact]]:
+    path = data_path("region_facts.csv")
+    out: dict[str, dict[str, Fact]] = {r: {} for r in REGIONS}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            region, qty = row["region"].strip(), row["quantity"].strip()
+            if region not in out:
+                raise ValueError(f"{path}: unknown region {region!r} for quantity {qty!r}")
+            if row["status"].strip() not in STATUSES:
+                raise ValueError(f"{path}: {region}.{qty} has status {row['status']!r}; allowed: {STATUSES}")
+            out[region][qty] = Fact(row["value"].strip(), row["unit"].strip(), row["year"].strip(),
+                                    row["status"].strip(), row["source"].strip())
+    return out
+
+
+def growth_rate(pop_from: float, year_from: float, pop_to: float, year_to: float) -> float:
+    """Compound annual growth rate between two observations."""
+    if year_to <= year_from or pop_from <= 0 or pop_to <= 0:
+        raise ValueError("growth needs two positive observations in increasing years")
+    return (pop_to / pop_from) ** (1.0 / (year_to - year_from)) - 1.0
+
+
+@cache
+def load_region(name: str) -> RegionFacts:
+    """The sourced facts of one region (leipzig, graz, wroclaw, prague or turin)."""
+    if name not in REGIONS:
+        raise ConfigError(f"region={name!r} is unknown; allowed: {', '.join(REGIONS)}")
+    f = read_facts()[name]
+
+    def num(q: str) -> float | None:
+        return float(f[q].value) if q in f and f[q].value not in ("", "NA") else None
+
+    def req(q: str) -> float:
+        v = num(q)
+        if v is None:
+            raise ValueError(f"region_facts.csv: {name}.{q} is required")
+        return v
+
+    def text(q: str, default: str = "") -> str:
+        return f[q].value if q in f else default
+
+    g_from, g_to = f["population_growth_from"], f["population_growth_to"]
+    rate = growth_rate(float(g_from.value), float(g_from.year), float(g_to.value), float(g_to.year))
+    return RegionFacts(
+        name=name, country=text("country"), core_city=text("core_city"), partner_city=text("partner_city"),
+        partner_body=text("partner_body"), pt_authority=text("pt_authority"), pilot_theme=text("pilot_theme"),
+        pilot_title=text("pilot_title"), language=text("language", "en"),
+        core_population=req("core_population"), core_area_km2=req("core_area_km2"),
+        fua_population=req("fua_population"), fua_area_km2=req("fua_area_km2"),
+        n_municipalities=int(req("n_municipalities")), pilot_size=int(req("pilot_size")), growth_rate=rate,
+        in_commuters=num("in_commuters"), core_jobs=num("core_jobs"), pt_share=num("pt_share"),
+        secondary_centre_name=text("secondary_centre_name") or None,
+        secondary_centre_population=num("secondary_centre_population"), facts=dict(f),
+    )
+
+
+SYNTHETIC_DEFAULT_SIZE = 1000
+
+
+def synthetic_facts(template: RegionFacts, n_municipalities: int) -> RegionFacts:
+    """A region of any size with a real region's core city, growth, PT share and pilot, whose surrounding
+    municipalities repeat the template's average one (population and area) n times.
+
+    Assumption (labelled): the totals scale with n; the result is a testbed with the model's mechanics and the
+    template's proportions, not a real country.
+    """
+    sec = template.secondary_centre_population or 0.0
+    mean_pop = (template.fua_population - template.core_population - sec) / template.n_municipalities
+    mean_area = (template.fua_area_km2 - template.core_area_km2) / (template.n_municipalities + (1 if sec else 0))
+    return dataclasses.replace(
+        template, name="synthetic", n_municipalities=n_municipalities,
+        fua_population=template.core_population + sec + n_municipalities * mean_pop,
+        fua_area_km2=template.core_area_km2 + (n_municipalities + (1 if sec else 0)) * mean_area,
+        in_commuters=None, pilot_title=f"synthetic region ({n_municipalities} municipalities, "
+                                       f"template {template.name})")
+
+
+def region_facts(rc: RegionConfig, name: str | None = None) -> RegionFacts:
+    """The facts of the configured region: a real one's, or the synthetic region's built from its template."""
+    name = name or rc.name
+    if name == "synthetic":
+        return synthetic_facts(load_region(rc.template), rc.n_municipalities or SYNTHETIC_DEFAULT_SIZE)
+    return load_region(name)
+
+
+@dataclass(frozen=True)
+class CaseLibrary:
+    """The good-practice cases phase 1 exchanges, and the brownfield figures derived from them."""
+
+    cases: tuple[dict[str, str], ...]
+
+    def count(self, theme: str) -> int:
+        """Number of cases on a theme (land or transport)."""
+        return sum(1 for c in self.cases if c["theme"] == theme)
+
+    def _brownfields(self) -> list[dict[str, str]]:
+        return [c for c in self.cases if c["kind"].startswith("brownfield") and c["hectares"]
+                and c["total_cost_eur_m"]]
+
+    def brownfield_cost_m_eur_per_ha(self) -> float:
+        """Median redevelopment cost per hectare over the brownfield cases (M EUR/ha)."""
+        return float(np.median([float(c["total_cost_eur_m"]) / float(c["hectares"]) for c in self._brownfields()]))
+
+    def brownfield_public_share(self) -> float:
+        """Median share of public funding in brownfield redevelopment costs."""
+        shares = [float(c["public_funding_eur_m"]) / float(c["total_cost_eur_m"]) for c in self._brownfields()
+                  if c["public_funding_eur_m"]]
+        return float(np.clip(np.median(shares), 0.0, 1.0))
+
+    def jobs_per_ha(self) -> float:
+        """Realised jobs per hectare of redeveloped commercial land (cases with realised job figures)."""
+        vals = [float(c["jobs"]) / float(c["hectares"]) for c in self.cases
+                if c["jobs"] and c["hectares"] and c.get("jobs_status", "") == "realised"]
+        if not vals:
+            raise ValueError("good_practice.csv holds no case with realised jobs")
+        return float(np.median(vals))
+
+
+@cache
+def load_case_library() -> CaseLibrary:
+    """The good-practice case library (good_practice.csv)."""
+    with data_path("good_practice.csv").open(encoding="utf-8", newline="") as fh:
+        return CaseLibrary(tuple({k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)))
+
+
+@cache
+def load_sourced_parameters() -> dict[str, Fact]:
+    """World figures used as parameters (emission factors, targets), with their sources."""
+    with data_path("parameters_sourced.csv").open(encoding="utf-8", newline="") as fh:
+        return {r["parameter"].strip(): Fact(r["value"].strip(), r["unit"].strip(), r["year"].strip(),
+                                             r["status"].strip(), r["source"].strip())
+                for r in csv.DictReader(fh)}
+
+
+MUNICIPALITY_COLUMNS = ("name", "population", "area_km2", "x_km", "y_km")
+# Plausibility limits of a user's table: a value beyond them is a unit or typing mistake, and the model's
+# arithmetic (hectares, gravity weights, the road network's triangulation) would overflow on it.
+MIN_POPULATION = 1.0  # residents: a municipality has at least one (a table in thousands is a unit mistake)
+MAX_POPULATION = 1e8  # residents: more than any municipality on Earth (the largest have about 3e7)
+MAX_AREA_KM2 = 1e6  # larger than any municipality on Earth (the largest, in Greenland, cover about 0.5 M km2)
+MAX_COORDINATE_KM = 1e5  # projected x/y in km: the Earth's circumference is 40,075 km
+# Two municipalities' centres are at least 10 m apart, and at least two millionths of the coordinates' magnitude:
+# the road network's Delaunay triangulation (Qhull) fails on points closer than its precision (all at one point,
+# or a cluster far from the origin)
+MIN_SEPARATION_KM = 0.01
+SEPARATION_PRECISION = 2e-6
+LIMITS = {"population": (MAX_POPULATION, "more residents than any municipality"),
+          "area_km2": (MAX_AREA_KM2, "larger than any municipality"),
+          "x_km": (MAX_COORDINATE_KM, "kilometres on a projected plane"),
+          "y_km": (MAX_COORDINATE_KM, "kilometres on a projected plane")}
+IS_CORE_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False, "": False}
+
+
+@dataclass(frozen=True)
+class MunicipalityTable:
+    """A user's table of real municipalities: the core row (or, if none is marked, the most populous) is the
+    core city."""
+
+    names: tuple[str, ...]
+    population: np.ndarray
+    area_km2: np.ndarray
+    x_km: np.ndarray
+    y_km: np.ndarray
+    core: int
+
+
+def min_separation_km(xy: np.ndarray) -> float:
+    """The least distance (km) between two municipalities' centres that a table with these positions may have."""
+    return max(MIN_SEPARATION_KM, SEPARATION_PRECISION * float(np.abs(xy).max(initial=0.0)))
+
+
+def _csv_records(path: Path) -> list[tuple[int, list[str]]]:
+    """The file's non-blank CSV records, each with the line it starts on; unreadable input is a ConfigError."""
+    key = f"region.municipalities_csv={str(path)!r}"
+    try:
+        if path.is_dir():
+            raise ConfigError(f"{key}: is a directory, not a file")
+        if not path.is_file():
+            raise ConfigError(f"{key}: file not found")
+        data = path.read_bytes()
+    except OSError as e:  # a name too long, no permission, ...
+        raise ConfigError(f"{key}: cannot be read ({e.strerror or e})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        hint = "; save it as UTF-8" + (" (it looks like UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "")
+        raise ConfigError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}){hint}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records = []
+    try:
+        while True:
+            start = reader.line_num + 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            if fields:
+                records.append((start, fields))
+    except csv.Error as e:  # e.g. a field longer than the csv module's limit (131,072 characters)
+        raise ConfigError(f"{path}, row {reader.line_num}: not readable as CSV ({e})") from None
+    return records
+
+
+def read_municipalities_csv(path: str | Path) -> MunicipalityTable:
+    """Read and check a municipality CSV; errors name the file, the row and the column."""
+    path = Path(path)
+    records = _csv_records(path)
+    if not records:
+        raise ConfigError(f"{path}: the file is empty; expected a header row {','.join(MUNICIPALITY_COLUMNS)}"
+                          "[,is_core] and one row per municipality")
+    hline, raw = records[0]
+    header = [h.strip() for h in raw]
+    missing = [c for c in MUNICIPALITY_COLUMNS if c not in header]
+    if missing:
+        raise ConfigError(f"{path}, row {hline} (header): missing column(s) {', '.join(missing)}; "
+                          f"required: {', '.join(MUNICIPALITY_COLUMNS)} (optional: is_core)")
+    for c in (*MUNICIPALITY_COLUMNS, "is_core"):
+        if header.count(c) > 1:
+            raise ConfigError(f"{path}, row {hline} (header): column {c!r} appears {header.count(c)} times")
+    col = {c: header.index(c) for c in (*MUNICIPALITY_COLUMNS, "is_core") if c in header}
+    needed = max(col[c] for c in MUNICIPALITY_COLUMNS) + 1
+    names: list[str] = []
+    seen: set[str] = set()
+    cols: dict[str, list[float]] = {c: [] for c in MUNICIPALITY_COLUMNS[1:]}
+    core_rows: list[tuple[int, int]] = []  # (index, row)
+    rows: list[int] = []
+    for rownum, fields in records[1:]:
+        if any("\n" in f or "\r" in f for f in fields):
+            raise ConfigError(f"{path}, row {rownum}: a field runs over several lines (a quote left open?)")
+        if len(fields) < needed or len(fields) > len(header):
+            short = [c for c in MUNICIPALITY_COLUMNS if col[c] >= len(fields)]
+            raise ConfigError(f"{path}, row {rownum}: {len(fields)} fields but the header has {len(header)} columns "
+                              + (f"(no value for {', '.join(short)})" if short else
+                                 "(a comma inside a name or a number? quote such names, write decimals with a point)"))
+        row = {c: (fields[i].strip() if i < len(fields) else "") for c, i in col.items()}
+        name = row["name"]
+        if not name:
+            raise ConfigError(f"{path}, row {rownum}, column 'name': empty name")
+        if name in seen:
+            raise ConfigError(f"{path}, row {rownum}, column 'name': duplicate name {name[:40]!r}")
+        names.append(name)
+        seen.add(name)
+        rows.append(rownum)
+        for c in cols:
+            try:
+                v = float(row[c])
+            except ValueError:
+                raise ConfigError(f"{path}, row {rownum}, column {c!r}: {row[c][:40]!r} is not a number") from None
+            if not math.isfinite(v):
+                raise ConfigError(f"{path}, row {rownum}, column {c!r}: {v!r} is not a finite number")
+            if c in ("population", "area_km2") and v <= 0:
+                raise ConfigError(f"{path}, row {rownum}, column {c!r}: {v!r} must be > 0")
+            if c == "population" and v < MIN_POPULATION:
+                raise ConfigError(f"{path}, row {rownum}, column 'population': {v!r} is too small; allowed: at least "
+                                  f"{MIN_POPULATION:g} (residents, not thousands)")
+            limit, why = LIMITS[c]
+            if abs(v) > limit:
+                raise ConfigError(f"{path}, row {rownum}, column {c!r}: {v!r} is too large; allowed: at most "
+                                  f"{limit:g} in absolute value ({why})")
+            cols[c].append(v)
+        flag = row.get("is_core", "")
+        if flag.lower() not in IS_CORE_VALUES:
+            raise ConfigError(f"{path}, row {rownum}, column 'is_core': {flag[:40]!r} is not allowed; allowed: "
+                              "1, yes or true for the core city; 0, no, false or empty for the others")
+        if IS_CORE_VALUES[flag.lower()]:
+            core_rows.append((len(names) - 1, rownum))
+    if len(names) < 2:
+        raise ConfigError(f"{path}: needs a core city and at least one other municipality (found {len(names)} rows)")
+    if len(core_rows) > 1:
+        raise ConfigError(f"{path}, column 'is_core': rows {core_rows[0][1]} and {core_rows[1][1]} are both marked "
+                          "as the core city; mark one (or none: the most populous is the core)")
+    xy = np.column_stack([cols["x_km"], cols["y_km"]])
+    need = min_separation_km(xy)
+    close = cKDTree(xy).query_pairs(np.nextafter(need, 0), output_type="ndarray")  # closer than `need`
+    if len(close):
+        i, j = close[np.lexsort((close[:, 1], close[:, 0]))[0]]
+        far = f", {SEPARATION_PRECISION:g} of the coordinates' magnitude" if need > MIN_SEPARATION_KM else ""
+        raise ConfigError(f"{path}, rows {rows[i]} and {rows[j]}, columns 'x_km', 'y_km': the two municipalities are "
+                          f"{float(np.hypot(*(xy[i] - xy[j]))):.3g} km apart; allowed: at least {need:.3g} km "
+                          f"({MIN_SEPARATION_KM * 1000:g} m{far}; x_km and y_km are kilometres on a projected plane)")
+    pop = np.array(cols["population"])
+    core = core_rows[0][0] if core_rows else int(np.argmax(pop))
+    return MunicipalityTable(tuple(names), pop, np.array(cols["area_km2"]), np.array(cols["x_km"]),
+                             np.array(cols["y_km"]), core)
