@@ -1,4 +1,4 @@
-"""Validation (issue 6): the five regions' observed patterns against their simulated counterparts.
+"""Validation: the five regions' observed patterns against their simulated counterparts.
 
 `data/observed.csv` holds one row per region and pattern with its source and its `use`: *calibration* patterns
 are figures the model takes as inputs or targets (or will be fitted to: commuting, growth, PT share, the pilot

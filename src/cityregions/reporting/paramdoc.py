@@ -44,7 +44,7 @@ def render() -> str:
            "a test keeps this file in step with the code. Every key can be set in `conf/` or on the command "
            "line (`cityregions params.land.optimism=1.2`). **Source** says where a value comes from; "
            "`assumption` means no source was found and the value is the modellers' choice, to be calibrated "
-           "(issue 6) or swept.", "",
+           "(`cityregions calibrate`) or swept.", "",
            "| key | default | unit | allowed | source | meaning |", "|---|---|---|---|---|---|"]
     out += ["| " + " | ".join(r).replace("\n", " ") + " |" for r in _rows(RunConfig(), "")]
     facts = read_facts()

@@ -35,7 +35,7 @@ STATES = ("ok", "skipped", "failed")
 
 def job_key(overrides: Sequence[Any], exclude_keys: Sequence[str], item_sep: str = ",", kv_sep: str = "=") -> str:
     """The job's identity: its parsed overrides as Hydra's override_dirname (sorted, excluded keys left out)."""
-    from hydra._internal.config_loader_impl import get_overrides_dirname
+    from cityregions.runs.hydra_internals import get_overrides_dirname
 
     return get_overrides_dirname(list(overrides), list(exclude_keys), item_sep, kv_sep)
 

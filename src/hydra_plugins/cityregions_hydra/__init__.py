@@ -16,7 +16,6 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Dict, Optional  # noqa: UP035 (OmegaConf reads these annotations at runtime)
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_search_path import ConfigSearchPath
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -24,6 +23,8 @@ from hydra.core.utils import JobStatus
 from hydra.errors import HydraException
 from hydra.plugins.search_path_plugin import SearchPathPlugin
 from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from cityregions.runs.hydra_internals import BasicSweeper
 
 log = logging.getLogger(__name__)
 
