@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any, Optional
 
 REGIONS = ("leipzig", "graz", "wroclaw", "prague", "turin")
+EXTENTS = ("partner", "fua", "district", "rank_size")
 SCENARIOS = ("no_cooperation", "city_regions", "land_compact", "transport_alliance", "integrated")
 
 
@@ -54,8 +55,15 @@ def p(default: Any, lo: float | None = None, hi: float | None = None, unit: str 
 class RegionConfig:
     """Which region to simulate, and how its synthetic detail is drawn."""
 
-    name: str = p("leipzig", choices=(*REGIONS, "all", "synthetic"),
-                  doc="region to simulate; 'all' runs the five; 'synthetic' a region of any size")
+    name: str = p("leipzig", choices=(*REGIONS, "all", "synthetic", "fua"),
+                  doc="region to simulate; 'all' runs the five; 'synthetic' a region of any size; 'fua' any "
+                      "functional urban area of DE, AT, PL, CZ, IT (region.fua_id)")
+    extent: str = p("rank_size", choices=EXTENTS,
+                    doc="which municipalities of a CITY REGIONS region: partner (the partnership's area), fua "
+                        "(the core's functional urban area), district (the districts around the core), rank_size "
+                        "(invented municipalities from the region's sourced totals)")
+    fua_id: Optional[str] = p(None, doc="region=fua only: the Eurostat FUA code, e.g. DE008L2 (Leipzig); "
+                                        "`cityregions fuas` lists them")
     n_municipalities: Optional[int] = p(None, 1, 1_000_000, "municipalities",
                                         doc="region=synthetic only: surrounding municipalities (default 1000)")
     template: str = p("leipzig", choices=REGIONS, doc="region=synthetic only: the real region whose core city, "
@@ -316,6 +324,9 @@ def validate(cfg: RunConfig) -> RunConfig:
     if cfg.region.n_municipalities is not None and cfg.region.name != "synthetic":
         raise ConfigError(f"region.n_municipalities={cfg.region.n_municipalities!r} applies to region=synthetic "
                           f"only (region={cfg.region.name!r} has its real number of municipalities)")
+    if (cfg.region.fua_id is None) == (cfg.region.name == "fua"):
+        raise ConfigError(f"region.fua_id={cfg.region.fua_id!r} with region={cfg.region.name!r}: region=fua needs "
+                          "region.fua_id=<code> (`cityregions fuas` lists them), and fua_id applies to it only")
     if len(set(cfg.scenario.themes)) != len(cfg.scenario.themes):
         raise ConfigError(f"scenario.themes={cfg.scenario.themes!r} lists a theme twice")
     return cfg

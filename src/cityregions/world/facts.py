@@ -153,6 +153,10 @@ def synthetic_facts(template: RegionFacts, n_municipalities: int) -> RegionFacts
 def region_facts(rc: RegionConfig, name: str | None = None) -> RegionFacts:
     """The facts of the configured region: a real one's, or the synthetic region's built from its template."""
     name = name or rc.name
+    if name == "fua":
+        from cityregions.world.places import fua_facts  # places reads the data files through this module
+
+        return fua_facts(rc.fua_id)
     if name == "synthetic":
         return synthetic_facts(load_region(rc.template), rc.n_municipalities or SYNTHETIC_DEFAULT_SIZE)
     return load_region(name)
@@ -237,6 +241,7 @@ class MunicipalityTable:
     x_km: np.ndarray
     y_km: np.ndarray
     core: int
+    codes: tuple[str, ...] = ()  # official codes (AGS, GKZ, TERYT, kód obce, ISTAT), where known
 
 
 def min_separation_km(xy: np.ndarray) -> float:

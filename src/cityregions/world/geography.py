@@ -17,9 +17,9 @@ import numpy as np
 from scipy import sparse
 from scipy.spatial import Delaunay
 
-from cityregions.config import RegionConfig, RunConfig, TransportParams
+from cityregions.config import REGIONS, RegionConfig, RunConfig, TransportParams
 from cityregions.config.seeds import geography_rng, run_seed
-from cityregions.world import catchment
+from cityregions.world import catchment, places
 from cityregions.world.catchment import Catchment
 from cityregions.world.facts import MunicipalityTable, RegionFacts, read_municipalities_csv, region_facts
 
@@ -123,6 +123,23 @@ def _synthetic_table(facts: RegionFacts, cfg: RegionConfig, rng: np.random.Gener
         core=0)
 
 
+def municipality_table(facts: RegionFacts, cfg: RegionConfig, rng: np.random.Generator) -> MunicipalityTable:
+    """The region's municipalities: a user's table, a functional urban area's or a CITY REGIONS region's real
+    places (positions in km about the core city), or invented ones from the region's totals (rank_size, and the
+    synthetic region)."""
+    if cfg.municipalities_csv:
+        return read_municipalities_csv(cfg.municipalities_csv)
+    if cfg.name == "fua":
+        chosen = places.fua_places(cfg.fua_id)
+    elif facts.name in REGIONS and cfg.extent != "rank_size":
+        chosen = places.region_places(facts.name, cfg.extent)
+    else:
+        return _synthetic_table(facts, cfg, rng)
+    c = chosen.core
+    return MunicipalityTable(chosen.names, chosen.population, chosen.area_km2, chosen.x_km - chosen.x_km[c],
+                             chosen.y_km - chosen.y_km[c], c, chosen.codes)
+
+
 def _road_edges(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Undirected edges (i < j) of the Delaunay triangulation, or a star for tiny regions."""
     n = len(x)
@@ -155,8 +172,7 @@ def _corridors(x: np.ndarray, y: np.ndarray, core: int, n_corr: int, rng: np.ran
 def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams,
                     rng: np.random.Generator) -> Geography:
     """Build one region's municipalities and network, deterministically from rng."""
-    table = read_municipalities_csv(cfg.municipalities_csv) if cfg.municipalities_csv else \
-        _synthetic_table(facts, cfg, rng)
+    table = municipality_table(facts, cfg, rng)
     n = len(table.names)
     x, y, core = table.x_km, table.y_km, table.core
     is_core = np.zeros(n, dtype=bool)
