@@ -3,6 +3,7 @@ conf/ with Hydra, as the command line composes it."""
 
 from cityregions.config.compose import config_dir, load_config, override_error, to_run_config
 from cityregions.config.schema import (
+    COUNTRIES,
     EXTENTS,
     REGIONS,
     SCENARIOS,
@@ -25,7 +26,7 @@ from cityregions.config.schema import (
 )
 
 __all__ = [
-    "EXTENTS", "REGIONS", "SCENARIOS", "THEMES", "ConfigError", "CooperationParams", "FiscalParams", "LandParams",
-    "ModelParams", "RegionConfig", "RunConfig", "ScenarioConfig", "Theme", "TimelineConfig", "TransportParams",
-    "config_dir", "fingerprint", "load_config", "override_error", "parse_quarter", "register_configs",
-    "to_run_config", "validate"]
+    "COUNTRIES", "EXTENTS", "REGIONS", "SCENARIOS", "THEMES", "ConfigError", "CooperationParams", "FiscalParams",
+    "LandParams", "ModelParams", "RegionConfig", "RunConfig", "ScenarioConfig", "Theme", "TimelineConfig",
+    "TransportParams", "config_dir", "fingerprint", "load_config", "override_error", "parse_quarter",
+    "register_configs", "to_run_config", "validate"]

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any, Optional
 
 REGIONS = ("leipzig", "graz", "wroclaw", "prague", "turin")
+COUNTRIES = ("DE", "AT", "PL", "CZ", "IT")  # the countries of the five regions, whose FUAs region=fua runs
 EXTENTS = ("partner", "fua", "district", "rank_size")
 SCENARIOS = ("no_cooperation", "city_regions", "land_compact", "transport_alliance", "integrated")
 

@@ -123,6 +123,9 @@ def _synthetic_table(facts: RegionFacts, cfg: RegionConfig, rng: np.random.Gener
         core=0)
 
 
+PROJECT_START = 2012.5  # July 2012: CITY REGIONS began and the model's first quarter (2012 Q3) starts
+
+
 def municipality_table(facts: RegionFacts, cfg: RegionConfig, rng: np.random.Generator) -> MunicipalityTable:
     """The region's municipalities: a user's table, a functional urban area's or a CITY REGIONS region's real
     places (positions in km about the core city), or invented ones from the region's totals (rank_size, and the
@@ -136,8 +139,16 @@ def municipality_table(facts: RegionFacts, cfg: RegionConfig, rng: np.random.Gen
     else:
         return _synthetic_table(facts, cfg, rng)
     c = chosen.core
-    return MunicipalityTable(chosen.names, chosen.population, chosen.area_km2, chosen.x_km - chosen.x_km[c],
-                             chosen.y_km - chosen.y_km[c], c, chosen.codes)
+    return MunicipalityTable(chosen.names, backcast(chosen.population, facts.growth_rate), chosen.area_km2,
+                             chosen.x_km - chosen.x_km[c], chosen.y_km - chosen.y_km[c], c, chosen.codes)
+
+
+def backcast(population: np.ndarray, growth_rate: float, year: float = places.POPULATION_YEAR,
+             start: float = PROJECT_START) -> np.ndarray:
+    """Residents at the project's start from the LAU count of 1 January 2019, every municipality at the region's
+    sourced annual growth rate (assumption: the region's growth applies to each of its municipalities alike; the
+    sourced rates are regional or, where no regional pair exists, the core city's)."""
+    return population * (1.0 + growth_rate) ** -(year - start)
 
 
 def _road_edges(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -28,10 +28,8 @@ from functools import cache
 
 import numpy as np
 
-from cityregions.config import EXTENTS, REGIONS, ConfigError
+from cityregions.config import COUNTRIES, EXTENTS, REGIONS, ConfigError
 from cityregions.world.facts import RegionFacts, data_path, load_region
-
-COUNTRIES = ("DE", "AT", "PL", "CZ", "IT")
 
 
 @dataclass(frozen=True)
@@ -144,12 +142,14 @@ def _to_laea():
 
 def _places(records: list[dict[str, str]], country: str, label: str, code_key: str = "national_code") -> Places:
     """Places from table rows (sorted by population, largest first: the core is row 0)."""
-    records = sorted(records, key=lambda r: (-float(r["population"]), r["lau_code"]))
     for r in records:
         for col in ("lat", "lon", "population", "area_km2"):
-            if not r.get(col, "").strip():
-                raise ConfigError(f"{label}: municipality {r.get('name', '?')!r} ({r.get('lau_code', '?')}), "
-                                  f"column {col!r}: missing value")
+            try:
+                float(r[col])
+            except (KeyError, ValueError):
+                raise ConfigError(f"{r['_file']}, row {r['_line']}, column {col!r}: {r.get(col)!r} is not a number "
+                                  f"(municipality {r.get('name', '?')!r}, {r.get('lau_code', '?')})") from None
+    records = sorted(records, key=lambda r: (-float(r["population"]), r["lau_code"]))
     lat = np.array([float(r["lat"]) for r in records])
     lon = np.array([float(r["lon"]) for r in records])
     x, y = project_km(lat, lon)
@@ -163,8 +163,15 @@ def _places(records: list[dict[str, str]], country: str, label: str, code_key: s
 
 @cache
 def _region_rows(region: str) -> tuple[dict[str, str], ...]:
-    with data_path(f"places/{region}.csv").open(encoding="utf-8", newline="") as fh:
-        return tuple(csv.DictReader(fh))
+    return _read(f"places/{region}.csv")
+
+
+def _read(name: str) -> tuple[dict[str, str], ...]:
+    """A packaged table's rows, each with its file and line (for error messages); .gz files are decompressed."""
+    data = data_path(name).read_bytes()
+    text = (gzip.decompress(data) if name.endswith(".gz") else data).decode("utf-8")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    return tuple({**row, "_file": name, "_line": str(reader.line_num)} for row in reader)
 
 
 def region_places(region: str, extent: str = "partner") -> Places:
@@ -221,17 +228,20 @@ def find_fua(fua_id: str) -> dict[str, str]:
 def _country_rows(country: str) -> tuple[dict[str, str], ...]:
     if country not in COUNTRIES:
         raise ConfigError(f"country={country!r} is not allowed; allowed: {', '.join(COUNTRIES)}")
-    raw = gzip.decompress(data_path(f"places/lau/{country}.csv.gz").read_bytes()).decode("utf-8")
-    return tuple(csv.DictReader(io.StringIO(raw, newline="")))
+    return _read(f"places/lau/{country}.csv.gz")
 
 
 def fua_places(fua_id: str) -> Places:
     """The municipalities of one functional urban area."""
     fua = find_fua(fua_id)
+    if int(fua["municipalities"]) < 2:
+        raise ConfigError(f"region.fua_id={fua_id!r} ({fua['fua_name']}) is one municipality: no neighbour to "
+                          "cooperate with; allowed: a functional urban area of two or more (`cityregions fuas`)")
     rows = [r for r in _country_rows(fua["country"]) if r["fua_id"] == fua_id]
     return _places(rows, fua["country"], f"FUA {fua_id} {fua['fua_name']} ({fua['country']})")
 
 
+POPULATION_YEAR = 2019.0  # the LAU 2019 populations are counts of 1 January 2019
 TEMPLATE = {"DE": "leipzig", "AT": "graz", "PL": "wroclaw", "CZ": "prague", "IT": "turin"}
 
 

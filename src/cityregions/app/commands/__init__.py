@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cityregions.app.args import Option
-from cityregions.config import REGIONS, SCENARIOS
+from cityregions.config import COUNTRIES, REGIONS, SCENARIOS
 from cityregions.reporting.labels import LANGUAGES
 
 
@@ -99,6 +99,9 @@ COMMANDS: tuple[Command, ...] = (
             "cityregions collect <sweep-dir> [out=DIR]", (_out("<sweep-dir>/dataset"),), dirs=(1, 1)),
     Command("rerun", "run a finished run again from its saved configuration; say whether it is identical",
             "cityregions rerun <run-dir>", dirs=(1, 1)),
+    Command("fuas", "list the functional urban areas of DE, AT, PL, CZ and IT that region=fua can run",
+            "cityregions fuas [country=DE|AT|PL|CZ|IT]",
+            (Option("country", "only this country's", choices=COUNTRIES),)),
     Command("app", "serve the classroom page (Solara); options go to `solara run`",
             "cityregions app [--port N] [--host H]", passthrough=True),
 )
