@@ -145,3 +145,17 @@ def test_a_row_without_a_position_is_named_by_file_row_and_column():
     rows[5]["lat"] = ""
     with pytest.raises(ConfigError, match=r"^places/graz.csv, row 7, column 'lat': '' is not a number"):
         places._places(rows, "AT", "graz")
+
+
+def test_every_real_name_has_its_own_readable_file_name():
+    from cityregions.reporting.brief import file_stem
+
+    assert file_stem("Halle (Saale)") == "halle_saale" and file_stem("Moncalieri") == "moncalieri"
+    assert file_stem("Říčany").startswith("ricany_") and file_stem("Řež").startswith("rez_")
+    assert file_stem("Gratwein-Straßengel").startswith("gratwein_strassengel_")
+    assert file_stem("Łódź").startswith("lodz_") and file_stem("Žďár nad Sázavou").startswith("zdar_nad_sazavou_")
+    assert file_stem("Świdnica (miasto)") != file_stem("Świdnica (gmina wiejska)")
+    assert file_stem("Nová Ves") != file_stem("Nova Ves")
+    for region in REGIONS:
+        names = places.region_places(region, "district").names
+        assert len({file_stem(n) for n in names}) == len(names)

@@ -4,7 +4,9 @@ or left each agreement (the payoff breakdown every decision rests on)."""
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +42,21 @@ MAX_BARS = 24
 
 class UnknownMunicipality(ConfigError):
     """A municipality name that is not in the region; the message lists the closest names."""
+
+
+UNDECOMPOSED = str.maketrans({"ł": "l", "ß": "ss", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe", "ı": "i"})
+
+
+def file_stem(name: str) -> str:
+    """A readable file name for a municipality, in ASCII letters, digits and underscores ("Halle (Saale)" ->
+    halle_saale). Names whose letters are not all ASCII ("Říčany", "Řež") take a short hash of the exact name
+    after it (ricany_1b5c0e), so that names that read alike in ASCII never share a file."""
+    folded = unicodedata.normalize("NFKD", name.casefold().translate(UNDECOMPOSED))
+    ascii_text = "".join(c for c in folded if not unicodedata.combining(c))
+    stem = re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_") or "municipality"
+    if any(c.isalpha() and not c.isascii() for c in name):
+        stem += "_" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:6]
+    return stem
 
 
 def find_municipality(name: str, names: list[str], region: str) -> str:
@@ -95,7 +112,7 @@ def make_brief(source: str | Path, municipality: str, baseline: str | None = Non
     shown = shown.assign(arm_name=shown["arm"].map(L.scenario),
                          action_name=shown["action"].map(lambda a: L(f"act_{a}")))
     out = Path(out_dir) if out_dir else ds.source / OUT
-    slug = re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_") or "municipality"
+    slug = file_stem(name)
     fig_path = out / f"{slug}_payoffs.png"
     bars = shown.head(MAX_BARS)
     title = L("title_brief", municipality=name, region=L.region(region))
