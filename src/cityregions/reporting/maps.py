@@ -24,6 +24,16 @@ STATES = (  # (land, transport) -> marker, face colour, legend key
 )
 
 
+LABELLED = 6  # places named on each panel: the core and the largest others
+
+
+def largest(munis: pd.DataFrame, n: int) -> list[int]:
+    """Row positions of the core city and the n - 1 most populous other municipalities."""
+    core = munis["is_core"].to_numpy(bool)
+    order = np.argsort(-munis["population_start"].to_numpy(), kind="stable")
+    return [*np.flatnonzero(core).tolist(), *[int(i) for i in order if not core[i]][: n - 1]]
+
+
 def road_network(run_dir: Path | None, region: str) -> nx.Graph | None:
     """The region's municipality network as the run built it (None if its configuration cannot be read)."""
     if run_dir is None or not (Path(run_dir) / "config.yaml").is_file():
@@ -59,10 +69,9 @@ def membership_map(munis: pd.DataFrame, panels: list[tuple[str, pd.DataFrame]], 
             sel = (land == lnd) & (transport == trn)
             ax.scatter(x[sel], y[sel], s=size[sel], marker=marker, facecolors=face, edgecolors="black",
                        linewidths=0.5, zorder=2)
-        core = munis["is_core"].to_numpy(bool)
-        for i in np.flatnonzero(core):
-            ax.annotate(str(munis["municipality"].iloc[i]), (x[i], y[i]), fontsize=7, xytext=(4, 4),
-                        textcoords="offset points")
+        for i in largest(munis, LABELLED):
+            ax.annotate(str(munis["municipality"].iloc[i]), (x[i], y[i]), fontsize=7 if munis["is_core"].iloc[i] else 6, xytext=(4, 4),
+                        textcoords="offset points", zorder=3)
         ax.set_title(name, fontsize=8)
         ax.set_aspect("equal")
         ax.set_xlabel("km", fontsize=7)
