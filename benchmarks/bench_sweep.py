@@ -1,7 +1,7 @@
 """Benchmark: wall time of the scenario_comparison experiment (5 scenarios x 5 regions x 4 replicates = 100 jobs)
 through Hydra's basic launcher (one job after another) and through the joblib launcher on 2 cores.
 
-Not a test: it prints the two wall times and their ratio. Target (issue 3): joblib at least 1.7x faster.
+Not a test: it prints the two wall times and their ratio. Target: joblib at least 1.7x faster.
 Each sweep is one `cityregions` command in a fresh sweep directory, timed from start to exit, so Hydra's
 start-up, the up-front check of every swept value and writing every job's files are all included.
 Usage: python benchmarks/bench_sweep.py [replicates]

@@ -133,3 +133,12 @@ def test_collect_takes_out_as_a_key_and_as_the_flag_it_had(tmp_path, capsys):
 def test_an_unknown_key_of_a_command_that_runs_nothing_is_refused(capsys):
     assert cli.invoke(BY_NAME["sensitivity"], ["somewhere", "seeds=3"]) == 2
     assert capsys.readouterr().err == "cityregions sensitivity: unknown key 'seeds'; allowed: out\n"
+
+
+def test_a_sweep_jobs_directory_named_by_its_overrides_is_a_directory_not_a_key(tmp_path):
+    job = tmp_path / "region=graz,replicate=1"
+    job.mkdir()
+    assert parse([str(job), "out=x"], [Option("out", "where", "raw")]).dirs == [job]
+    assert parse(["multirun/s/region=graz,replicate=1"]).dirs == [Path("multirun/s/region=graz,replicate=1")]
+    with pytest.raises(UsageError, match="unknown key 'region'"):
+        parse(["region=graz"])  # in the working directory, with no such directory: a key

@@ -1,4 +1,4 @@
-"""Fuzzed inputs (issue "Hardening", part 2): generated configurations and municipality tables.
+"""Fuzzed inputs: generated configurations and municipality tables.
 
 Every input is either ACCEPTED, and then the model runs (a short horizon) with finite numbers in all its
 tables, or REJECTED with cityregions.config.ConfigError whose one-line message names the field: the config key

@@ -109,16 +109,35 @@ def fua_sample() -> list[str]:
     return chosen
 
 
-@pytest.mark.parametrize("fua_id", fua_sample())
+@pytest.mark.parametrize("fua_id", [*fua_sample(), "DE003L1", "DE064L1"])
 def test_a_functional_urban_area_builds_its_geography(fua_id):
     fua = places.find_fua(fua_id)
     cfg = load_config(["region=fua", f"region.fua_id={fua_id}"])
     geo = region_geography(cfg)
-    assert geo.n == int(fua["municipalities"])
-    assert places.fua_places(fua_id).population.sum() == int(fua["population"])
+    chosen = places.fua_places(fua_id)
+    assert geo.n == len(chosen) == int(fua["municipalities_with_coordinates"]) - unpopulated(fua_id)
+    assert chosen.population.sum() == int(fua["population"]) - left_out(chosen.label)
     assert geo.population[geo.core] == pytest.approx(backcast(np.array([float(fua["core_population"])]),
                                                               places.fua_facts(fua_id).growth_rate)[0])
     assert geo.pairs.orig.size >= geo.n  # every municipality reaches at least itself
+
+
+def unpopulated(fua_id: str) -> int:
+    """Rows of the FUA with a position but no residents (areas outside any municipality)."""
+    return sum(1 for r in places._country_rows(fua_id[:2])
+               if r["fua_id"] == fua_id and float(r["population"]) == 0 and r["lat"])
+
+
+def left_out(label: str) -> int:
+    return int(label.split(" municipalities, ")[1].split(" residents")[0].replace(",", "")) if "left out" in label \
+        else 0
+
+
+def test_municipalities_without_a_position_are_left_out_and_named():
+    """Neubrandenburg's FUA: 156 municipalities in the LAU table, 147 with a position (fua.csv)."""
+    chosen = places.fua_places("DE064L1")
+    assert len(chosen) == 147 and "left out for want of a position: 9 municipalities" in chosen.label
+    assert "Duckow" in chosen.label and "Duckow" not in chosen.names
 
 
 def test_an_unknown_fua_names_the_closest_codes_and_names():

@@ -261,8 +261,8 @@ def test_the_slurm_launcher_config_composes():
 
 
 def readme_questions() -> dict[str, str]:
-    """The README's three example questions on a collected sweep, as code chunks by their number."""
-    text = (Path(config_dir()).parent / "README.md").read_text(encoding="utf-8")
+    """The sweeps page's three example questions on a collected sweep, as code chunks by their number."""
+    text = (Path(config_dir()).parent / "docs" / "SWEEPS.md").read_text(encoding="utf-8")
     block = text.split("Three questions", 1)[1].split("```python", 1)[1].split("```", 1)[0]
     chunks = [c.strip() for c in block.split("\n\n") if c.strip()]
     return {"setup": chunks[0], **{c[2]: c for c in chunks[1:] if c.startswith("# ")}}

@@ -1,4 +1,4 @@
-"""Validation (issue 6): the observed patterns, their simulated counterparts on hand-made tables, the comparison
+"""Validation: the observed patterns, their simulated counterparts on hand-made tables, the comparison
 (failures reported, never dropped) and the `cityregions validate` command on one small region."""
 
 from __future__ import annotations

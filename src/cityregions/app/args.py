@@ -98,6 +98,12 @@ class Args:
         return key in self.own
 
 
+def is_path(arg: str) -> bool:
+    """Whether an argument names a directory rather than a key: it has no "=", or it exists, or a "/" comes before
+    its first "=" (a sweep job's directory is named by its overrides: multirun/x/region=graz,replicate=1)."""
+    return "=" not in arg or "/" in arg.split("=", 1)[0] or Path(arg).exists()
+
+
 def parse(argv: Sequence[str], options: Sequence[Option] = (), overrides: bool = False) -> Args:
     """Split arguments into directories, the command's own options and (if the command passes them on to runs)
     Hydra overrides; without overrides, a key that is not an option is refused, naming the options allowed."""
@@ -107,7 +113,7 @@ def parse(argv: Sequence[str], options: Sequence[Option] = (), overrides: bool =
     out = Args(options=by_key, raw=list(argv))
     parser = None
     for a in argv:
-        if "=" not in a:
+        if is_path(a):
             out.dirs.append(Path(a))
             continue
         key, raw = a.split("=", 1)

@@ -70,8 +70,8 @@ def membership_map(munis: pd.DataFrame, panels: list[tuple[str, pd.DataFrame]], 
             ax.scatter(x[sel], y[sel], s=size[sel], marker=marker, facecolors=face, edgecolors="black",
                        linewidths=0.5, zorder=2)
         for i in largest(munis, LABELLED):
-            ax.annotate(str(munis["municipality"].iloc[i]), (x[i], y[i]), fontsize=7 if munis["is_core"].iloc[i] else 6, xytext=(4, 4),
-                        textcoords="offset points", zorder=3)
+            ax.annotate(str(munis["municipality"].iloc[i]), (x[i], y[i]), xytext=(4, 4), textcoords="offset points",
+                        fontsize=7 if munis["is_core"].iloc[i] else 6, zorder=3)
         ax.set_title(name, fontsize=8)
         ax.set_aspect("equal")
         ax.set_xlabel("km", fontsize=7)

@@ -232,13 +232,21 @@ def _country_rows(country: str) -> tuple[dict[str, str], ...]:
 
 
 def fua_places(fua_id: str) -> Places:
-    """The municipalities of one functional urban area."""
+    """The municipalities of one functional urban area: those with residents (the unpopulated areas outside any
+    municipality, such as Bavaria's gemeindefreie Gebiete, are left out), and of those, the ones whose position
+    is known (the others are left out and named in the label: mostly German municipalities merged in 2019-20)."""
     fua = find_fua(fua_id)
     if int(fua["municipalities"]) < 2:
         raise ConfigError(f"region.fua_id={fua_id!r} ({fua['fua_name']}) is one municipality: no neighbour to "
                           "cooperate with; allowed: a functional urban area of two or more (`cityregions fuas`)")
-    rows = [r for r in _country_rows(fua["country"]) if r["fua_id"] == fua_id]
-    return _places(rows, fua["country"], f"FUA {fua_id} {fua['fua_name']} ({fua['country']})")
+    rows = [r for r in _country_rows(fua["country"]) if r["fua_id"] == fua_id and float(r["population"]) > 0]
+    placed = [r for r in rows if r["lat"].strip() and r["lon"].strip()]
+    label = f"FUA {fua_id} {fua['fua_name']} ({fua['country']})"
+    if len(placed) < len(rows):
+        lost = sum(float(r["population"]) for r in rows if r not in placed)
+        label += (f"; left out for want of a position: {len(rows) - len(placed)} municipalities, {lost:,.0f} "
+                  f"residents ({', '.join(r['name'] for r in rows if r not in placed)})")
+    return _places(placed, fua["country"], label)
 
 
 POPULATION_YEAR = 2019.0  # the LAU 2019 populations are counts of 1 January 2019
