@@ -56,7 +56,7 @@ def test_the_page_waits_for_the_council_vote_and_then_applies_it(at_vote: Classr
         c.answer(q.name, q.theme, True)
     c.step()
     assert c.quarter == before + 1
-    applied = {(d["municipality"], d["question"], d["answer"]) for d in c.run.student_choices}
+    applied = {(d["municipality"], d["question"], d["answer"]) for d in c.run.students.choices}
     assert applied == {(c.names[0], "vote", True), (c.names[5], "vote", True)}
     assert c.membership().set_index("municipality").loc[c.names[5], "land"]
 
@@ -72,7 +72,7 @@ def test_a_forced_leave_shows_in_the_membership_and_in_the_effect(at_vote: Class
     c.step()
     assert not c.membership().set_index("municipality").loc[suburb, "land"]
     assert any(d["municipality"] == suburb and d["action"] == "leave" and d["step"] == c.quarter - 1
-               for d in c.run.decisions)
+               for d in c.run.coop.decisions)
     effect = c.effect()
     row = effect.municipalities.set_index("municipality").loc[suburb]
     assert row["member now"] == "none" and row["member under the rule"] == "land"
@@ -88,7 +88,7 @@ def test_a_core_city_voting_no_blocks_the_agreement():
             c.step()
         c.answer(c.names[0], "land", choice)
         c.step()
-        statuses[choice] = {a.status for a in c.run.agreements[Theme.LAND]}
+        statuses[choice] = {a.status for a in c.run.coop.agreements[Theme.LAND]}
     assert Status.INSTITUTIONALISED in statuses[True]
     assert Status.INSTITUTIONALISED not in statuses[False]
 

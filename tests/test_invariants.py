@@ -26,7 +26,7 @@ def test_land_is_conserved_in_every_municipality_at_every_step(region, scenario)
     area = None
     for m in _stepwise(region, scenario):
         if area is None:
-            area = m.area_ha
+            area = m.land_use.area_ha
         np.testing.assert_allclose(m.land.total(), area, rtol=1e-9, atol=1e-6)
         for c in land.CLASSES:
             assert getattr(m.land, c).min() >= -1e-9, (m.timeline.label(m.step_index), c)
@@ -36,27 +36,25 @@ def test_land_is_conserved_in_every_municipality_at_every_step(region, scenario)
 def test_population_and_jobs_follow_the_growth_inputs(region):
     for m in _stepwise(region, "city_regions"):
         years = (m.step_index + 1) / 4
-        assert m.population.sum() == pytest.approx(m.population0 * (1 + m.growth_rate) ** years, rel=1e-9)
-        assert m.jobs.sum() == pytest.approx(m.jobs0 * (1 + m.job_growth_rate) ** years, rel=1e-9)
-        assert (m.population > 0).all() and (m.jobs >= 0).all()
+        p, c = m.people, m.const
+        assert p.population.sum() == pytest.approx(p.population0 * (1 + c.growth_rate) ** years, rel=1e-9)
+        assert p.jobs.sum() == pytest.approx(p.jobs0 * (1 + c.job_growth_rate) ** years, rel=1e-9)
+        assert (p.population > 0).all() and (p.jobs >= 0).all()
 
 
 @pytest.mark.parametrize("region", ["graz", "turin"])
 def test_shares_bounded_and_memberships_consistent(region):
     for m in _stepwise(region, "integrated"):
-        assert 0.0 <= m.commute.pt_share <= 1.0
-        assert ((m.p_pt >= 0) & (m.p_pt <= 1)).all()
-        assert (m.trust >= 0).all() and (m.trust <= 1).all()
+        assert 0.0 <= m.commuting.outcome.pt_share <= 1.0
+        assert ((m.commuting.p_pt >= 0) & (m.commuting.p_pt <= 1)).all()
+        assert (m.coop.trust >= 0).all() and (m.coop.trust <= 1).all()
         for theme in Theme:
-            active = [a for a in m.agreements[theme] if a.active]
-            for a in active:
+            count = np.zeros(m.geo.n, dtype=int)  # the active agreements each municipality is in
+            for a in (a for a in m.coop.agreements[theme] if a.active):
                 assert a.members.sum() >= 2
-            union = np.zeros(m.geo.n, dtype=bool)
-            for a in active:
-                union |= a.members
-            assert (m.members(theme) == union).all()
-            # a municipality is in at most one active agreement per theme
-            assert (sum(a.members.astype(int) for a in active) <= 1).all() if active else True
+                count += a.members
+            assert (m.members(theme) == (count > 0)).all()
+            assert count.max() <= 1  # a municipality is in at most one active agreement per theme
         for agent in m.municipalities:
             for theme_name in agent.memberships:
                 assert m.members(Theme(theme_name))[agent.index]

@@ -186,7 +186,7 @@ def _composed(*groups: str) -> DictConfig:
 def config(*overrides: str) -> RunConfig:
     """conftest.make_config, faster: Hydra composes each choice of config groups (region=, scenario=) once, and
     the other overrides are parsed by Hydra's override parser and applied as Hydra applies them (its compose
-    costs about 0.15 s, more than a short run; test_the_fast_composition_equals_hydras checks the two agree)."""
+    costs more than a short run; test_the_fast_composition_equals_hydras checks the two agree)."""
     is_group = [o.split("=", 1)[0] in ("region", "scenario") for o in overrides]
     cfg = copy.deepcopy(_composed(*(o for o, g in zip(overrides, is_group, strict=True) if g)))
     leaves = [o for o, g in zip(overrides, is_group, strict=True) if not g]
@@ -221,7 +221,7 @@ def test_land_is_conserved_in_every_municipality_for_any_valid_levers(overrides)
     area = None
     for m in quarters(overrides):
         if area is None:
-            area = m.area_ha.copy()
+            area = m.land_use.area_ha.copy()
             np.testing.assert_allclose(area, m.geo.area_km2 * 100.0, rtol=1e-12)
         where = m.timeline.label(m.step_index)
         np.testing.assert_allclose(m.land.total(), area, rtol=1e-9, atol=0, err_msg=where)
@@ -234,13 +234,14 @@ def test_land_is_conserved_in_every_municipality_for_any_valid_levers(overrides)
 def test_population_and_jobs_follow_the_growth_input_and_stay_positive_for_any_valid_levers(overrides):
     for m in quarters(overrides):
         years = (m.step_index + 1) / 4
-        assert m.population.sum() == pytest.approx(m.population0 * (1 + m.growth_rate) ** years, rel=1e-9)
-        assert m.jobs.sum() == pytest.approx(m.jobs0 * (1 + m.job_growth_rate) ** years, rel=1e-9)
-        assert (m.population > 0).all(), m.population.min()
-        assert (m.jobs >= 0).all(), m.jobs.min()
+        p, c = m.people, m.const
+        assert p.population.sum() == pytest.approx(p.population0 * (1 + c.growth_rate) ** years, rel=1e-9)
+        assert p.jobs.sum() == pytest.approx(p.jobs0 * (1 + c.job_growth_rate) ** years, rel=1e-9)
+        assert (p.population > 0).all(), p.population.min()
+        assert (p.jobs >= 0).all(), p.jobs.min()
         row = last_row(m)
-        assert row["population"] == pytest.approx(m.population.sum(), rel=1e-12)
-        assert row["jobs"] == pytest.approx(m.jobs.sum(), rel=1e-12)
+        assert row["population"] == pytest.approx(p.population.sum(), rel=1e-12)
+        assert row["jobs"] == pytest.approx(p.jobs.sum(), rel=1e-12)
 
 
 @given(any_run())
@@ -254,11 +255,11 @@ def test_shares_stay_between_zero_and_one_for_any_valid_levers(overrides):
         for name in ("pt_share", "member_population_share", "mean_trust", "mean_knowledge", "fiscal_inequality",
                      "pt_access_small"):
             unit(row[name], name)
-        unit(m.p_pt, "p_pt (every pair)")
-        unit(m.trust, "trust")
-        unit(m.capacity, "planning capacity")
+        unit(m.commuting.p_pt, "p_pt (every pair)")
+        unit(m.coop.trust, "trust")
+        unit(m.councils.capacity, "planning capacity")
         for theme in Theme:
-            unit(m.knowledge[theme], f"knowledge {theme}")
+            unit(m.coop.knowledge[theme], f"knowledge {theme}")
 
 
 def at_most_one_agreement_per_theme(m: CityRegionModel, where: str, min_members: int = 2) -> dict[Theme, np.ndarray]:
@@ -268,7 +269,7 @@ def at_most_one_agreement_per_theme(m: CityRegionModel, where: str, min_members:
     per_theme = {}
     for theme in Theme:
         count = np.zeros(m.geo.n, dtype=int)
-        for a in (a for a in m.agreements[theme] if a.status.name != "DISSOLVED" and a.members.any()):
+        for a in (a for a in m.coop.agreements[theme] if a.status.name != "DISSOLVED" and a.members.any()):
             assert a.members.sum() >= min_members, (where, theme.value, a.status.name, "an agreement of one",
                                           [m.geo.names[i] for i in np.flatnonzero(a.members)])
             count += a.members
@@ -290,7 +291,7 @@ def test_membership_indicators_count_the_active_agreements_for_any_valid_levers(
 
     def spy(m, t):
         at_most_one_agreement_per_theme(m, f"{m.timeline.label(t)}, at settlement", min_members=1)
-        settle(m, t)
+        return settle(m, t)
 
     with mock.patch.object(governance, "settle", spy):
         for m in quarters(overrides):
@@ -308,8 +309,8 @@ def check_membership_indicators(m: CityRegionModel) -> None:
     assert row["members_transport"] == per_theme[Theme.TRANSPORT].sum(), where
     assert row["members"] == either.sum(), where
     assert row["member_population_share"] == pytest.approx(
-        m.population[either].sum() / m.population.sum(), rel=1e-12, abs=1e-15), where
-    every = [a for t in Theme for a in m.agreements[t] if a.status.name != "DISSOLVED" and a.members.any()]
+        m.people.population[either].sum() / m.people.population.sum(), rel=1e-12, abs=1e-15), where
+    every = [a for t in Theme for a in m.coop.agreements[t] if a.status.name != "DISSOLVED" and a.members.any()]
     assert row["agreements"] == len(every), where
     assert row["institutionalised"] == sum(a.status.name == "INSTITUTIONALISED" for a in every), where
     for agent in m.municipalities:
@@ -353,27 +354,28 @@ def test_budget_margin_is_revenue_less_debt_service_costs_and_contributions_for_
     settle = governance.settle
 
     def spy(m, t):
-        settled.append(m._compact())
-        settle(m, t)
+        settled.append(m.land_compact())
+        return settle(m, t)
 
     with mock.patch.object(governance, "settle", spy):
         for m in quarters(overrides):
             fp, lp = m.cfg.params.fiscal, m.cfg.params.land
             where = m.timeline.label(m.step_index)
-            margin = m.revenue - m.debt_service - m.tc_paid - m.contributions
-            assert (m.fiscal_capacity == margin).all(), where  # exactly: the margin is an account, not an estimate
-            assert (m.tc_paid >= 0).all() and (m.contributions >= 0).all(), where
-            assert last_row(m)["fiscal_capacity_eur_pc"] == pytest.approx(margin.sum() / m.population.sum(),
+            money, population = m.money, m.people.population
+            margin = money.revenue - money.debt_service - money.tc_paid - money.contributions
+            assert (money.fiscal_capacity == margin).all(), where  # exactly: the margin is an account, not an estimate
+            assert (money.tc_paid >= 0).all() and (money.contributions >= 0).all(), where
+            assert last_row(m)["fiscal_capacity_eur_pc"] == pytest.approx(margin.sum() / population.sum(),
                                                                            rel=1e-12, abs=1e-9), where
             # pooling redistributes business tax among compact members: the region's revenue is what it collects
             compact, coverage = settled[-1]
-            own = fiscal.business_tax(m.jobs, fp.business_tax_eur_per_job,
+            own = fiscal.business_tax(m.people.jobs, fp.business_tax_eur_per_job,
                                       fiscal.tax_discount(compact, coverage, lp.tax_discount_competing))
-            assert (m.revenue >= fp.revenue_eur_per_capita * m.population * (1 - 1e-12)).all(), where
-            assert m.revenue.sum() == pytest.approx(own.sum() + fp.revenue_eur_per_capita * m.population.sum(),
-                                                    rel=1e-12), where
-            if not any(m.agreements.values()):  # no agreement has ever existed: nothing was paid
-                assert not m.tc_paid.any() and not m.contributions.any(), where
+            assert (money.revenue >= fp.revenue_eur_per_capita * population * (1 - 1e-12)).all(), where
+            assert money.revenue.sum() == pytest.approx(own.sum() + fp.revenue_eur_per_capita * population.sum(),
+                                                        rel=1e-12), where
+            if not any(m.coop.agreements.values()):  # no agreement has ever existed: nothing was paid
+                assert not money.tc_paid.any() and not money.contributions.any(), where
     table = indicators.municipality_table(m)
     accounted = (table.revenue_eur - table.debt_service_eur - table.transaction_costs_eur
                  - table.contributions_eur)
@@ -385,11 +387,11 @@ def test_debt_service_is_non_negative_and_never_decreases_for_any_valid_levers(o
     debt, funds = None, None
     for m in quarters(overrides):
         where = m.timeline.label(m.step_index)
-        assert (m.debt_service >= 0).all(), where
+        assert (m.money.debt_service >= 0).all(), where
         if debt is not None:
-            assert (m.debt_service >= debt).all(), (where, float((m.debt_service - debt).min()))
+            assert (m.money.debt_service >= debt).all(), (where, float((m.money.debt_service - debt).min()))
             assert 0.0 <= m.partner.project_funds_eur <= funds, where
-        debt, funds = m.debt_service.copy(), m.partner.project_funds_eur
+        debt, funds = m.money.debt_service.copy(), m.partner.project_funds_eur
 
 
 # ------------------------------------------------------------------------- user tables: metamorphic tests
@@ -496,7 +498,7 @@ def test_scaling_population_and_area_leaves_a_land_compacts_per_resident_indicat
     measured over 900 examples in brackets: greenfield taken per resident 15 % (7.4 %: when a municipality
     runs out of greenfield, the date it does so turns the 0.1 % residual differences into a few per cent of
     the region's take), developed and vacant land per resident 1 % (0.35 %), budget margin per resident 1 %
-    (0.34 %), PT access of the smaller half 10 % (0.57 % over those 900; the long run of 2026-12-01 found 8.4 %:
+    (0.34 %), PT access of the smaller half 10 % (0.57 % over those 900; the long profile found 8.4 %:
     Wroclaw, k = 2, seed 0, a 1.4-million core; access is a kernel of absolute travel minutes, and a trip within a
     municipality grows with the square root of its area), PT share 5 % (1.5 %), fiscal Gini 0.01 absolute (0.0034)."""
     runs = [f"region={region}", "scenario=land_compact", f"seed={seed}", "timeline.horizon=2017Q4",

@@ -114,14 +114,6 @@ def test_transport_payoff_of_joining_is_the_commuters_gain():
     assert together[2] > alone[2]  # more members: more destinations under one tariff
 
 
-def test_association_cost_is_fully_shared_among_members():
-    members = np.array([True, False, True])
-    shares = transport.association_cost_shares(members, np.array([100.0, 50, 300]), np.array([10.0, 5, 10]),
-                                               1000.0, 0.5)
-    assert shares.sum() == pytest.approx(1000.0)
-    assert shares[1] == 0
-
-
 def test_supply_prefers_brownfield_and_respects_the_greenfield_cap():
     s = land.LandStock(*(np.array([10.0, 10.0]) for _ in land.CLASSES))
     conv = land.supply(np.array([15.0, 15.0]), s, np.array([1.0, 0.0]), np.array([np.inf, 2.0]))

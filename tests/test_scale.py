@@ -23,15 +23,16 @@ def test_a_2000_municipality_synthetic_region_runs_end_to_end():
     m = CityRegionModel(make_config("region=synthetic", "region.n_municipalities=2000", "scenario=integrated"))
     assert m.geo.n == 2002  # 2,000 surrounding municipalities, the core and the template's secondary centre
     assert not m.geo.pairs.complete and m.geo.pairs.nnz < 0.5 * m.geo.n**2  # pairs within reach only
-    area = m.area_ha.copy()
-    workers = m.cfg.params.transport.employment_rate * m.population
-    assert m.geo.pairs.row_sums(m.flows) == pytest.approx(workers, rel=1e-6)  # the gravity model is balanced
+    area = m.land_use.area_ha.copy()
+    workers = m.cfg.params.transport.employment_rate * m.people.population
+    assert m.geo.pairs.row_sums(m.commuting.flows) == pytest.approx(workers, rel=1e-6)  # the gravity model is balanced
     for _ in range(m.timeline.n_steps):
         m.step()
     np.testing.assert_allclose(m.land.total(), area, rtol=1e-9, atol=1e-6)
     assert min(getattr(m.land, c).min() for c in land.CLASSES) >= -1e-9
     years = m.timeline.n_steps / 4
-    assert m.population.sum() == pytest.approx(m.population0 * (1 + m.growth_rate) ** years, rel=1e-9)
+    assert m.people.population.sum() == pytest.approx(m.people.population0 * (1 + m.const.growth_rate) ** years,
+                                                      rel=1e-9)
     q = m.datacollector.get_model_vars_dataframe()
     assert len(q) == m.timeline.n_steps and np.isfinite(q.to_numpy(dtype=float)).all()
     assert 0 < q["pt_share"].iloc[-1] < 1 and q["members"].iloc[-1] > 0
@@ -55,9 +56,10 @@ def test_pairs_within_the_cutoff_are_exactly_the_shortest_paths_within_it():
 
 def test_accelerated_balancing_reaches_the_plain_fixed_point():
     m = CityRegionModel(make_config("region=synthetic", "region.n_municipalities=300"))
-    workers = m.cfg.params.transport.employment_rate * m.population
-    plain, _ = gravity.gravity_flows(workers, m.jobs, m.deterrence, plain=20_000, tol=1e-12)
-    fast, _ = gravity.gravity_flows(workers, m.jobs, m.deterrence, plain=0, tol=1e-12)
+    workers = m.cfg.params.transport.employment_rate * m.people.population
+    deterrence = m.commuting.tables.deterrence
+    plain, _ = gravity.gravity_flows(workers, m.people.jobs, deterrence, plain=20_000, tol=1e-12)
+    fast, _ = gravity.gravity_flows(workers, m.people.jobs, deterrence, plain=0, tol=1e-12)
     np.testing.assert_allclose(fast, plain, rtol=1e-8, atol=1e-9 * plain.max())
 
 
@@ -207,15 +209,15 @@ def test_a_whole_run_sets_blas_to_one_thread_once_and_back_once(monkeypatch):
 def test_pt_probabilities_updated_where_members_changed_equal_those_chosen_afresh(integration):
     from cityregions.rules import transport
     m = CityRegionModel(make_config("region=graz"))
-    pairs, rng = m.geo.pairs, np.random.default_rng(5)
+    pairs, rng, modes = m.geo.pairs, np.random.default_rng(5), m.commuting.tables.modes
     members = np.zeros(m.geo.n, dtype=bool)
-    p = transport.pt_probability_now(m.modes, pairs, members, integration)
+    p = transport.pt_probability_now(modes, pairs, members, integration)
     for k in (1, 3, 9, 30, 2):  # joins and leaves, a few at a time and (30) more than the update handles
         before = members.copy()
         members[rng.choice(m.geo.n, k, replace=False)] ^= True
-        p = transport.pt_probability_update(p, m.modes, pairs, members, before, integration)
-        np.testing.assert_array_equal(p, transport.pt_probability_now(m.modes, pairs, members, integration))
-    assert not np.shares_memory(p, m.modes.p_out)  # the tables it chooses from are never overwritten
+        p = transport.pt_probability_update(p, modes, pairs, members, before, integration)
+        np.testing.assert_array_equal(p, transport.pt_probability_now(modes, pairs, members, integration))
+    assert not np.shares_memory(p, modes.p_out)  # the tables it chooses from are never overwritten
 
 
 @pytest.mark.parametrize("integration", [True, False])
@@ -227,20 +229,22 @@ def test_sums_over_the_factored_flows_equal_those_over_the_flows(integration):
     m = CityRegionModel(make_config("region=graz"))
     for _ in range(6):
         m.step()
-    assert m.factors is not None and m.weighted is not None  # a dense region: the factored path is the one taken
-    f = m.factors
+    c, tables, co2_car, co2_pt = m.commuting, m.commuting.tables, m.const.co2_car, m.const.co2_pt
+    assert c.factors is not None and tables.weighted is not None  # a dense region: the factored path is taken
+    f = c.factors
     n = m.geo.n
-    np.testing.assert_allclose((f.origin[:, None] * m.deterrence * f.dest[None, :]).ravel(), m.flows, rtol=1e-14)
+    np.testing.assert_allclose((f.origin[:, None] * tables.deterrence * f.dest[None, :]).ravel(), c.flows,
+                               rtol=1e-14)
     x = dataclasses.replace(governance.transport_inputs(m), integration=integration)
     tp = m.cfg.params.transport
     for members in (np.zeros(n, dtype=bool), np.random.default_rng(2).random(n) < 0.4, np.ones(n, dtype=bool)):
-        p_pt = transport.pt_probability_now(m.modes, m.geo.pairs, members, integration)
-        slow = transport.commute_outcome(m.flows, p_pt, m.geo.pairs, tp, m.co2_car, m.co2_pt)
-        fast = transport.commute_outcome_factored(f, m.weighted, members, integration, tp, m.co2_car, m.co2_pt)
+        p_pt = transport.pt_probability_now(tables.modes, m.geo.pairs, members, integration)
+        slow = transport.commute_outcome(c.flows, p_pt, m.geo.pairs, tp, co2_car, co2_pt)
+        fast = transport.commute_outcome_factored(f, tables.weighted, members, integration, tp, co2_car, co2_pt)
         for field in ("pt_share", "car_pkm_year", "pt_pkm_year", "co2_t_year", "pt_trips_by_origin"):
             np.testing.assert_allclose(getattr(fast, field), getattr(slow, field), rtol=1e-12, err_msg=field)
         by_flows = payoffs.transport_association(members, dataclasses.replace(x, factors=None, weighted=None,
-                                                                              flows=m.flows))
+                                                                              flows=c.flows))
         for a, b in zip(payoffs.transport_association(members, x), by_flows, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
 
@@ -275,9 +279,9 @@ def test_a_dense_region_is_symmetric_and_its_sweeps_read_one_triangle_to_the_sam
     n, pairs = m.geo.n, m.geo.pairs
     for x in (pairs.car_min, pairs.pt_min, pairs.road_km):
         np.testing.assert_array_equal(x.reshape(n, n), x.reshape(n, n).T)  # i to j as long as j to i, to the bit
-    assert m._symmetric
-    workers = m.cfg.params.transport.employment_rate * m.population
-    both, b_both = gravity.gravity_flows(workers, m.jobs, m.deterrence)
-    one, b_one = gravity.gravity_flows(workers, m.jobs, m.deterrence, symmetric=True)
+    assert m.commuting.tables.symmetric
+    workers, deterrence = m.cfg.params.transport.employment_rate * m.people.population, m.commuting.tables.deterrence
+    both, b_both = gravity.gravity_flows(workers, m.people.jobs, deterrence)
+    one, b_one = gravity.gravity_flows(workers, m.people.jobs, deterrence, symmetric=True)
     np.testing.assert_allclose(one, both, rtol=1e-12)
     np.testing.assert_allclose(b_one, b_both, rtol=1e-12)

@@ -48,8 +48,8 @@ def test_transport_alliance_raises_public_transport_share_in_every_region():
 def test_no_cooperation_forms_no_pilots_and_no_agreements():
     res = cached_run("region=all", "scenario=no_cooperation", "seed=0")
     for m in res.models.values():
-        assert m.pilots_formed == 0
-        assert all(len(v) == 0 for v in m.agreements.values())
+        assert m.coop.pilots_formed == 0
+        assert all(len(v) == 0 for v in m.coop.agreements.values())
     assert res.quarterly["agreements"].max() == 0
     assert res.decisions.empty
 
@@ -57,10 +57,10 @@ def test_no_cooperation_forms_no_pilots_and_no_agreements():
 def test_the_project_runs_each_regions_real_pilot():
     res = cached_run("region=all", "scenario=city_regions", "seed=0")
     for name, m in res.models.items():
-        piloted = {a.theme.value for t in m.agreements for a in m.agreements[t]
+        piloted = {a.theme.value for t in m.coop.agreements for a in m.coop.agreements[t]
                    if a.formed_step == m.timeline.first_of(Phase.PILOTS)}
         assert piloted == set(m.facts.pilot_themes), name
-        assert m.pilots_formed == len(m.facts.pilot_themes)
+        assert m.coop.pilots_formed == len(m.facts.pilot_themes)
 
 
 def test_pilots_happen_in_phase_two_and_votes_at_the_end_of_phase_three():

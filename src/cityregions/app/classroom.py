@@ -18,6 +18,7 @@ import pandas as pd
 from cityregions.config import REGIONS, SCENARIOS, ScenarioConfig
 from cityregions.model import indicators, mayors
 from cityregions.model.model import CityRegionModel
+from cityregions.rules import cooperation
 from cityregions.rules.cooperation import Theme
 from cityregions.world.phases import Phase
 
@@ -29,8 +30,7 @@ CHARTS = (("greenfield_take_cum_ha", "Greenfield taken since 2012 (ha)"),
           ("fiscal_inequality", "Fiscal inequality (Gini of budget margin per resident)"),
           ("members", "Municipalities in an agreement"))
 LEVERS = ("revenue_sharing_key", "greenfield_cap", "transaction_cost_scale", "cofinancing_rate", "pilots_per_theme")
-BREAKDOWN = ("benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "contribution", "net",
-             "trust")
+BREAKDOWN = (*(k for k in cooperation.BREAKDOWN if k != "trust"), "trust")  # the payoff's EUR terms, then trust
 
 
 def overrides(region: str, scenario: str, seed: int, levers: dict[str, object]) -> list[str]:
@@ -83,9 +83,9 @@ class Classroom(mesa.Model):
         unknown = [n for n in names if n not in self.names]
         if unknown:
             raise ValueError(f"mayors: unknown municipality {unknown[0]!r} in {self.run.region}")
-        self.run.mayors = {self.names.index(n) for n in names}
+        self.run.students.mayors = {self.names.index(n) for n in names}
         if self.shadow is not None:
-            self.shadow.mayors = set(self.run.mayors)
+            self.shadow.students.mayors = set(self.run.students.mayors)
 
     def questions(self) -> list[mayors.Question]:
         """Questions the students must answer before the next quarter can be simulated."""
@@ -93,23 +93,23 @@ class Classroom(mesa.Model):
 
     def unanswered(self) -> list[mayors.Question]:
         """The questions still waiting for an answer."""
-        return [q for q in self.questions() if q.key not in self.run.answers]
+        return [q for q in self.questions() if q.key not in self.run.students.answers]
 
     def answer(self, name: str, theme: Theme | str, choice: bool) -> None:
         """A student-mayor's answer for the coming quarter (True: yes / stay / join)."""
         key = (self.names.index(name), Theme(theme))
         if key not in {q.key for q in self.questions()}:
             raise ValueError(f"{name} faces no decision on {Theme(theme).value} in the coming quarter")
-        self.run.answers[key] = bool(choice)
+        self.run.students.answers[key] = bool(choice)
 
     # ------------------------------------------------------------------ time
     def step(self) -> None:
         """One quarter of the run and its counterfactual; waits (does nothing) while a mayor has not answered."""
         if self.unanswered() or not self.run.running:
             return
-        if self.run.answers and self.shadow is None:
+        if self.run.students.answers and self.shadow is None:
             self.shadow = copy.deepcopy(self.run)
-            self.shadow.answers = {}
+            self.shadow.students.answers = {}
         for m in (self.run, self.counterfactual, self.shadow):
             if m is not None:
                 m.step()
@@ -148,7 +148,7 @@ class Classroom(mesa.Model):
         """Per municipality: position, residents and current membership on each theme."""
         m = self.run
         return pd.DataFrame({"municipality": m.geo.names, "x_km": m.geo.x_km, "y_km": m.geo.y_km,
-                             "population": m.population, "is_core": m.geo.is_core,
+                             "population": m.people.population, "is_core": m.geo.is_core,
                              **{t.value: m.members(t) for t in Theme}})
 
     def why(self, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -156,13 +156,13 @@ class Classroom(mesa.Model):
         i = self.names.index(name)
         rows = []
         for theme in Theme:
-            p = self.run.last_payoff.get(theme)
+            p = self.run.coop.last_payoff.get(theme)
             if p is None:
                 continue
-            status = next((a.status.name.lower() for a in self.run.agreements[theme] if a.active and a.members[i]),
+            status = next((a.status.name.lower() for a in self.run.coop.agreements[theme] if a.active and a.members[i]),
                           "not a member")
             rows.append({"theme": theme.value, "status": status, **{k: p.row(i)[k] for k in BREAKDOWN}})
-        decisions = pd.DataFrame([d for d in self.run.decisions if d["municipality"] == name])
+        decisions = pd.DataFrame([d for d in self.run.coop.decisions if d["municipality"] == name])
         return pd.DataFrame(rows, columns=["theme", "status", *BREAKDOWN]), decisions
 
     def effect(self) -> Effect | None:
@@ -172,10 +172,10 @@ class Classroom(mesa.Model):
             return None
         a, b = self.run, self.shadow
         rows = []
-        for i in sorted(a.mayors):
+        for i in sorted(a.students.mayors):
             rows.append({"municipality": a.geo.names[i],
-                         "budget margin, your choices (EUR/yr)": float(a.fiscal_capacity[i]),
-                         "budget margin, rule's choices (EUR/yr)": float(b.fiscal_capacity[i]),
+                         "budget margin, your choices (EUR/yr)": float(a.money.fiscal_capacity[i]),
+                         "budget margin, rule's choices (EUR/yr)": float(b.money.fiscal_capacity[i]),
                          "member now": ", ".join(t.value for t in Theme if a.members(t)[i]) or "none",
                          "member under the rule": ", ".join(t.value for t in Theme if b.members(t)[i]) or "none"})
         keys = [k for k, _ in CHARTS]

@@ -64,7 +64,7 @@ def Banner(model: Classroom) -> None:
     update_counter.get()
     c = model.run
     counts = ", ".join(f"{t}: {int(np.count_nonzero(c.members(th)))}" for t, th in
-                       ((th.value, th) for th in c.agreements))
+                       ((th.value, th) for th in c.coop.agreements))
     with solara.Column(style="padding: 4px 12px"):
         _html("h3", model.banner())
         solara.Text(f"{c.region.capitalize()} · scenario {c.cfg.scenario.name} · members now: {counts}")
@@ -102,10 +102,10 @@ class NetworkView:
         """Sizes, colours and the students' rings of the current quarter."""
         m = model.run
         land, transport = m.members(Theme.LAND), m.members(Theme.TRANSPORT)
-        size = 8 + 400 * np.sqrt(m.population / m.population.max())
+        size = 8 + 400 * np.sqrt(m.people.population / m.people.population.max())
         self.dots.set_sizes(size)
         self.dots.set_facecolors([COLOURS[(bool(a), bool(b))][0] for a, b in zip(land, transport, strict=True)])
-        mayors = sorted(m.mayors)
+        mayors = sorted(m.students.mayors)
         self.rings.set_offsets(np.column_stack([m.geo.x_km[mayors], m.geo.y_km[mayors]]) if mayors
                                else np.empty((0, 2)))
         self.rings.set_sizes(size[mayors] * 2.2)
@@ -151,7 +151,7 @@ class ChartsView:
 def _figure(view: NetworkView | ChartsView, model: Classroom) -> None:
     """Redraw only when the quarter or the mayors changed: while the page waits for the students, Play keeps
     calling step, which then simulates nothing."""
-    state = [model, model.quarter, tuple(sorted(model.run.mayors))]
+    state = [model, model.quarter, tuple(sorted(model.run.students.mayors))]
     fig = solara.use_memo(lambda: view.update(model), state)
     solara.FigureMatplotlib(fig, dependencies=state, format="png", dpi=DPI)
 
@@ -198,7 +198,7 @@ def Why(model: Classroom) -> None:
 def Mayors(model: Classroom) -> None:
     """Mayor mode: students take municipalities; the page waits for their votes and join/leave choices."""
     update_counter.get()
-    names = [model.names[i] for i in sorted(model.run.mayors)]
+    names = [model.names[i] for i in sorted(model.run.students.mayors)]
 
     def on_mayors(value: list[str]) -> None:
         model.set_mayors(value)
@@ -215,7 +215,7 @@ def Mayors(model: Classroom) -> None:
         open_questions = model.unanswered()
         for q in model.questions():
             text, yes, no = QUESTION[q.kind]
-            given = model.run.answers.get(q.key)
+            given = model.run.students.answers.get(q.key)
             with solara.Row(style="align-items: center"):
                 solara.Text(f"{q.quarter} · {q.name}: {text.format(theme=q.theme.value)}")
                 if q in open_questions:

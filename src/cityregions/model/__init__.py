@@ -1,2 +1,3 @@
-"""The Mesa model of one city region: the quarter loop, the agents, the project phases' procedures (exchange,
-pilots, council votes, joining and leaving), mayor mode, and the indicators it records."""
+"""The Mesa model of one city region: the quarter loop and its build stages (model), its state (state), the
+agents, growth's stages (growth), the project phases' procedures (governance: exchange, pilots, council votes,
+joining and leaving, settlement), mayor mode, and the indicators it records."""

@@ -1,7 +1,8 @@
 """Mesa agents: municipalities (core city or suburb) and the regional partner body.
 
-Agents are thin: their state lives in the model's arrays (one entry per municipality), so that the
-arithmetic runs over all municipalities at once in numpy; an agent reads and explains its own entries.
+Agents are thin: their state lives in the model's state dataclasses (state.py: one entry per municipality in
+each array), so that the arithmetic runs over all municipalities at once in numpy; an agent reads and explains
+its own entries by index.
 """
 
 from __future__ import annotations
@@ -31,17 +32,17 @@ class Municipality(mesa.Agent):
     @property
     def population(self) -> float:
         """Residents."""
-        return float(self.model.population[self.index])
+        return float(self.model.people.population[self.index])
 
     @property
     def households(self) -> float:
         """Households (residents / mean household size)."""
-        return self.population / self.model.household_size
+        return self.population / self.model.people.household_size
 
     @property
     def jobs(self) -> float:
         """Jobs located here."""
-        return float(self.model.jobs[self.index])
+        return float(self.model.people.jobs[self.index])
 
     @property
     def land(self) -> dict[str, float]:
@@ -51,25 +52,25 @@ class Municipality(mesa.Agent):
     @property
     def fiscal_capacity(self) -> float:
         """Annual budget margin (EUR/yr): revenue less debt service, transaction costs and contributions."""
-        return float(self.model.fiscal_capacity[self.index])
+        return float(self.model.money.fiscal_capacity[self.index])
 
     @property
     def planning_capacity(self) -> float:
         """Administrative capacity 0-1."""
-        return float(self.model.capacity[self.index])
+        return float(self.model.councils.capacity[self.index])
 
     @property
     def trust(self) -> dict[str, float]:
         """Trust towards each other municipality, by name."""
         m = self.model
-        row = m.geo.pairs.row(self.index, m.trust, m.cfg.params.cooperation.trust_initial)
+        row = m.geo.pairs.row(self.index, m.coop.trust, m.cfg.params.cooperation.trust_initial)
         return {self.model.geo.names[j]: float(row[j]) for j in range(len(row)) if j != self.index}
 
     @property
     def memberships(self) -> dict[str, str]:
         """Theme -> status name of the agreement this municipality belongs to."""
         out = {}
-        for theme, agreements in self.model.agreements.items():
+        for theme, agreements in self.model.coop.agreements.items():
             for a in agreements:
                 if a.active and a.members[self.index]:
                     out[theme.value] = a.status.name.lower()
@@ -77,12 +78,12 @@ class Municipality(mesa.Agent):
 
     def payoff(self, theme: Theme | str) -> dict[str, float] | None:
         """Latest payoff breakdown of the theme's agreement: benefit, four transaction costs, autonomy, trust."""
-        p = self.model.last_payoff.get(Theme(theme))
+        p = self.model.coop.last_payoff.get(Theme(theme))
         return None if p is None else p.row(self.index)
 
     def why(self) -> list[dict]:
         """Every decision this municipality took, with the payoff breakdown it rested on."""
-        return [d for d in self.model.decisions if d["municipality"] == self.name]
+        return [d for d in self.model.coop.decisions if d["municipality"] == self.name]
 
 
 class RegionalPartner(mesa.Agent):
@@ -95,9 +96,3 @@ class RegionalPartner(mesa.Agent):
         self.name = name
         self.project_funds_eur = project_funds_eur
         self.facilitation = facilitation
-
-    def fund(self, request_eur: float) -> float:
-        """Pay up to the remaining project funds; returns what was paid."""
-        paid = min(max(request_eur, 0.0), self.project_funds_eur)
-        self.project_funds_eur -= paid
-        return paid

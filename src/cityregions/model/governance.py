@@ -1,11 +1,16 @@
-"""The cooperation procedures of the project and after: exchange, pilots, council votes, joining and leaving.
+"""The cooperation procedures of the project and after: exchange, pilots, council votes, joining and leaving,
+and the quarter's settlement of every agreement.
 
-Each procedure reads the model's arrays, decides for all municipalities at once with the model's seeded
-generator, and records every decision with the payoff breakdown it rested on (model.decisions).
+Each procedure reads the model's state, decides for all municipalities at once with the generator it is given
+(the model's, drawn in a fixed order), and returns what it decided: knowledge, agreements (new ones, and new
+copies of those that changed), the decision rows with the payoff breakdown each rested on, the student-mayors'
+answers it applied, and what trust must lose or becomes. The model's quarter applies it (CityRegionModel._apply,
+_settle); nothing here assigns into the model.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,31 +25,55 @@ if TYPE_CHECKING:
     from cityregions.model.model import CityRegionModel
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a procedure decided, for the quarter to apply (a part left at its default changes nothing)."""
+
+    knowledge: dict[Theme, np.ndarray] | None = None  # knowledge after it, by theme
+    agreements: dict[Theme, list[Agreement]] | None = None  # every agreement after it, by theme
+    decisions: tuple[dict, ...] = ()  # rows for the decision record, in the order taken
+    choices: tuple[dict, ...] = ()  # the student-mayors' answers it applied, beside the rule's choice
+    betrayals: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # (leavers, the members they left): trust falls
+    pilots_formed: int = 0
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The quarter's settlement: agreements after their results, what cooperation cost, trust after it."""
+
+    agreements: dict[Theme, list[Agreement]]
+    last_payoff: dict[Theme, Payoff]  # the realised payoff of the last agreement settled on each theme
+    tc_paid: np.ndarray  # transaction costs each municipality pays (EUR/yr)
+    contributions: np.ndarray  # its financial contributions (EUR/yr)
+    trust: np.ndarray
+    project_funds_eur: float  # the project's funds left after co-financing the pilots
+
+
 def land_inputs(m: CityRegionModel) -> payoffs.LandInputs:
     """The land-compact payoff's inputs from the model's current state."""
     lp, sc = m.cfg.params.land, m.cfg.scenario
-    annual = m.expected_comm_ha
+    annual = m.land_use.expected_commercial_ha
     return payoffs.LandInputs(
-        jobs=m.jobs, population=m.population, tax_per_job=m.cfg.params.fiscal.business_tax_eur_per_job,
+        jobs=m.people.jobs, population=m.people.population, tax_per_job=m.cfg.params.fiscal.business_tax_eur_per_job,
         competing_discount=lp.tax_discount_competing, key=sc.revenue_sharing_key,
         autonomy_weight=m.cfg.params.cooperation.autonomy_weight_land, expected_dev_ha=annual,
         brownfield_ha=m.land.brownfield, reserve_saving_ha=lp.reserve_years * (lp.optimism - 1.0) * annual,
         greenfield_cost=lp.greenfield_cost_m_eur_per_ha,
-        brownfield_cost_member=m.brownfield_cost * (1.0 - m.brownfield_subsidy_compact),
+        brownfield_cost_member=m.const.brownfield_cost * (1.0 - m.const.brownfield_subsidy_compact),
         brownfield_first=sc.brownfield_first, annuity=lp.annuity_rate)
 
 
 def transport_inputs(m: CityRegionModel) -> payoffs.TransportInputs:
     """The transport-association payoff's inputs from the model's current state."""
-    tp, sc = m.cfg.params.transport, m.cfg.scenario
+    tp, sc, c = m.cfg.params.transport, m.cfg.scenario, m.commuting
     return payoffs.TransportInputs(
-        pairs=m.geo.pairs, flows=None if m.factored else m.flows,
-        modes=m.modes, population=m.population,
-        pt_trips=m.commute.pt_trips_by_origin, integration=sc.tariff_integration, service=sc.service_cofinancing,
+        pairs=m.geo.pairs, flows=None if c.factored else c.flows,
+        modes=c.tables.modes, population=m.people.population,
+        pt_trips=c.outcome.pt_trips_by_origin, integration=sc.tariff_integration, service=sc.service_cofinancing,
         cost_per_capita=tp.service_cost_eur_per_capita, key=sc.cost_sharing_key,
         autonomy_weight=m.cfg.params.cooperation.autonomy_weight_transport,
-        congestion_eur=tp.congestion_eur_per_car_trip, trips_per_worker=2 * tp.workdays, factors=m.factors,
-        weighted=m.weighted)
+        congestion_eur=tp.congestion_eur_per_car_trip, trips_per_worker=2 * tp.workdays, factors=c.factors,
+        weighted=c.tables.weighted)
 
 
 def payoff(m: CityRegionModel, theme: Theme, members: np.ndarray, institutional: bool,
@@ -56,193 +85,191 @@ def payoff(m: CityRegionModel, theme: Theme, members: np.ndarray, institutional:
     else:
         benefit, autonomy, contribution = payoffs.transport_association(members, transport_inputs(m))
     size_after = members.sum() + (~members).astype(int)
-    trust = co.group_trust(m.trust, m.geo.pairs, members, cp.trust_initial)
+    trust = co.group_trust(m.coop.trust, m.geo.pairs, members, cp.trust_initial)
     info, neg, enf, agency = co.transaction_costs(
-        cp, m.cfg.scenario.transaction_cost_scale, m.capacity, m.knowledge[theme], trust, size_after, m.log_pop,
-        members, institutional)
+        cp, m.cfg.scenario.transaction_cost_scale, m.councils.capacity, m.coop.knowledge[theme], trust, size_after,
+        m.councils.log_pop, members, institutional)
     keep = 1.0 - funded
     return Payoff(benefit, info * keep, neg * keep, enf * keep, agency * keep, autonomy, contribution * keep, trust)
 
 
 def perceived_net(m: CityRegionModel, theme: Theme, p: Payoff) -> np.ndarray:
     """Net payoff as councils see it: benefits misjudged until knowledge corrects them."""
-    return p.net - p.benefit + co.perceived(p.benefit, m.bias[theme], m.knowledge[theme])
+    return p.net - p.benefit + co.perceived(p.benefit, m.councils.bias[theme], m.coop.knowledge[theme])
 
 
-def _log(m: CityRegionModel, t: int, theme: Theme, action: Action, who: np.ndarray, p: Payoff,
-         seen: np.ndarray) -> None:
+def _rows(m: CityRegionModel, t: int, theme: Theme, action: Action, who: np.ndarray, p: Payoff,
+          seen: np.ndarray) -> list[dict]:
+    """Decision rows of the municipalities in who: the payoff breakdown and the net payoff as they saw it."""
     idx = np.flatnonzero(who)
-    head = {"step": t, "quarter": m.timeline.label(t), "theme": theme.value, "action": action.name.lower()}
-    for i, row, perceived in zip(idx, p.rows(idx), seen[idx].tolist(), strict=True):
-        m.decisions.append({"step": t, "quarter": head["quarter"], "municipality": m.geo.names[i],
-                            "theme": head["theme"], "action": head["action"], **row, "perceived_net": perceived})
+    quarter, name = m.timeline.label(t), action.name.lower()
+    return [{"step": t, "quarter": quarter, "municipality": m.geo.names[i], "theme": theme.value, "action": name,
+             **row, "perceived_net": perceived}
+            for i, row, perceived in zip(idx, p.rows(idx), seen[idx].tolist(), strict=True)]
 
 
-def exchange(m: CityRegionModel) -> None:
+def exchange(m: CityRegionModel, rng: np.random.Generator) -> Outcome:
     """Phase 1: the partners and external networks exchange good practice; participants learn."""
-    cp = m.cfg.params.cooperation
-    joins = m.rng.random(m.geo.n) < cp.exchange_participation * m.capacity * m.partner.facilitation
+    cp, knowledge = m.cfg.params.cooperation, m.coop.knowledge
+    joins = rng.random(m.geo.n) < cp.exchange_participation * m.councils.capacity * m.partner.facilitation
     joins[m.geo.core] = True
-    for theme in Theme:
-        m.knowledge[theme] = co.learn(m.knowledge[theme], joins, cp.learning_rate, m.case_relevance[theme])
+    return Outcome(knowledge={theme: co.learn(knowledge[theme], joins, cp.learning_rate,
+                                              m.const.case_relevance[theme]) for theme in Theme})
 
 
-def form_pilots(m: CityRegionModel, t: int) -> None:
+def form_pilots(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outcome:
     """Phase 2: pilot coalitions form among willing neighbours of a lead municipality, with project funds."""
     cp, sc = m.cfg.params.cooperation, m.cfg.scenario
     noise = cp.decision_noise_keur * 1000.0
-    for theme in m.pilot_themes:
+    agreements = {theme: list(current) for theme, current in m.coop.agreements.items()}
+    decisions, formed = [], 0
+    for theme in m.const.pilot_themes:
         taken = np.zeros(m.geo.n, dtype=bool)
         for k in range(sc.pilots_per_theme):
             if taken.all():  # every municipality is in a pilot of this theme: no lead is left for another
                 break
-            lead = m.geo.core if k == 0 else int(np.argmax(np.where(taken, -1.0, m.population)))
+            lead = m.geo.core if k == 0 else int(np.argmax(np.where(taken, -1.0, m.people.population)))
             group = np.zeros(m.geo.n, dtype=bool)
             group[lead] = True
             p = payoff(m, theme, group, institutional=False, funded=sc.cofinancing_rate)
             seen = perceived_net(m, theme, p)
-            willing = co.choose(seen, noise, m.rng) & ~taken & ~group
+            willing = co.choose(seen, noise, rng) & ~taken & ~group
             car_min = m.geo.pairs.row(lead, m.geo.pairs.car_min, np.inf)  # out of reach: last
             order = [int(j) for j in np.argsort(car_min, kind="stable") if willing[j]]
             group[order[: max(m.facts.pilot_size - 1, 0)]] = True
             taken |= group
-            m.agreements[theme].append(Agreement(theme, group, Status.PILOT, t))
-            m.pilots_formed += 1
-            _log(m, t, theme, Action.JOIN_PILOT, group, p, seen)
+            agreements[theme].append(Agreement(theme, group, Status.PILOT, t))
+            formed += 1
+            decisions += _rows(m, t, theme, Action.JOIN_PILOT, group, p, seen)
+    return Outcome(agreements=agreements, decisions=tuple(decisions), pilots_formed=formed)
 
 
-def pilot_learning(m: CityRegionModel) -> None:
+def pilot_learning(m: CityRegionModel) -> Outcome:
     """Phase 2: working in a pilot reveals the real benefits to its members."""
-    for theme, agreements in m.agreements.items():
+    knowledge = dict(m.coop.knowledge)
+    for theme, agreements in m.coop.agreements.items():
         for a in agreements:
             if a.status == Status.PILOT and a.active:
-                m.knowledge[theme] = co.learn(m.knowledge[theme], a.members, 0.5, 1.0)
+                knowledge[theme] = co.learn(knowledge[theme], a.members, 0.5, 1.0)
+    return Outcome(knowledge=knowledge)
 
 
-def council_vote(m: CityRegionModel, t: int) -> None:
+def council_vote(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outcome:
     """Phase 3: every council votes; ratified by the core and a quorum of the suburban population, it lasts."""
     sc, cp = m.cfg.scenario, m.cfg.params.cooperation
-    core = m.geo.core
+    core, population = m.geo.core, m.people.population
     suburbs = ~m.geo.is_core
-    for theme in m.vote_themes:
-        pilots = [a for a in m.agreements[theme] if a.status == Status.PILOT and a.active]
+    agreements = {theme: list(current) for theme, current in m.coop.agreements.items()}
+    decisions, choices = [], []
+    for theme in m.const.vote_themes:
+        pilots = {id(a) for a in agreements[theme] if a.status == Status.PILOT and a.active}
         base = np.zeros(m.geo.n, dtype=bool)
         base[core] = True
-        for a in pilots:
-            base |= a.members
+        for a in agreements[theme]:
+            if id(a) in pilots:
+                base |= a.members
         p = payoff(m, theme, base, institutional=True)
         seen = perceived_net(m, theme, p)
-        yes = co.choose(seen, cp.decision_noise_keur * 1000.0, m.rng)
-        if m.mayors:
-            yes = mayors.vote(m, theme, yes)
-        _log(m, t, theme, Action.VOTE_YES, yes, p, seen)
-        _log(m, t, theme, Action.VOTE_NO, ~yes, p, seen)
-        share = m.population[yes & suburbs].sum() / max(m.population[suburbs].sum(), 1.0)
+        yes = co.choose(seen, cp.decision_noise_keur * 1000.0, rng)
+        if m.students.mayors:
+            yes = mayors.vote(m, theme, yes, choices)
+        decisions += _rows(m, t, theme, Action.VOTE_YES, yes, p, seen)
+        decisions += _rows(m, t, theme, Action.VOTE_NO, ~yes, p, seen)
+        share = population[yes & suburbs].sum() / max(population[suburbs].sum(), 1.0)
         ratified = bool(yes[core]) and share >= sc.quorum
-        for a in pilots:
-            a.status = Status.DISSOLVED if ratified else Status.INFORMAL
+        status = Status.DISSOLVED if ratified else Status.INFORMAL  # the pilots end in the agreement or carry on
+        agreements[theme] = [replace(a, status=status) if id(a) in pilots else a for a in agreements[theme]]
         if ratified:
-            m.agreements[theme].append(Agreement(theme, yes.copy(), Status.INSTITUTIONALISED, t))
-    for agreements in m.agreements.values():  # pilots on themes not put to a vote carry on informally
-        for a in agreements:
-            if a.status == Status.PILOT:
-                a.status = Status.INFORMAL
+            agreements[theme].append(Agreement(theme, yes.copy(), Status.INSTITUTIONALISED, t))
+    # pilots on themes not put to a vote carry on informally
+    agreements = {theme: [replace(a, status=Status.INFORMAL) if a.status == Status.PILOT else a for a in current]
+                  for theme, current in agreements.items()}
+    return Outcome(agreements=agreements, decisions=tuple(decisions), choices=tuple(choices))
 
 
-def join_or_leave(m: CityRegionModel, t: int) -> None:
-    """After the project: members leave after sustained losses; others join by imitating successful neighbours."""
-    cp = m.cfg.params.cooperation
+def join_or_leave(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outcome:
+    """After the project: members leave after sustained losses; others join by imitating successful neighbours.
+
+    Councils judge by each agreement's realised payoff of the last quarter (every agreement is settled in the
+    quarter it forms). Members lose trust in those who left them (Outcome.betrayals, applied by the quarter).
+    """
+    cp, n = m.cfg.params.cooperation, m.geo.n
     noise = cp.decision_noise_keur * 1000.0
-    for theme, agreements in m.agreements.items():
-        for a in agreements:
+    students = bool(m.students.mayors)
+    adj, degree = m.councils.adjacency, m.councils.degree
+    agreements, decisions, choices, betrayals = {}, [], [], []
+    for theme, current in m.coop.agreements.items():
+        after = []
+        for a in current:
             if not a.active:
+                after.append(a)
                 continue
             institutional = a.status == Status.INSTITUTIONALISED
             p = a.last_payoff if a.last_payoff is not None else payoff(m, theme, a.members, institutional)
-            leavers = a.members & (a.loss_streak >= cp.exit_patience)
-            if m.mayors:
-                stayers = leavers.copy()
-                leavers = mayors.leavers(m, theme, a.members, leavers)
-                a.loss_streak[stayers & ~leavers] = 0  # a mayor who stays despite losses is asked again later
+            members, streak = a.members, a.loss_streak
+            leavers = members & (streak >= cp.exit_patience)
+            if students:
+                stayers = leavers
+                leavers = mayors.leavers(m, theme, members, leavers, choices)
+                streak = np.where(stayers & ~leavers, 0, streak)  # a mayor who stays despite losses is asked again
             if leavers.any():
-                _log(m, t, theme, Action.LEAVE, leavers, p, p.net)
-                a.members = a.members & ~leavers
-                a.loss_streak[leavers] = 0
-                m.trust = co.betrayal(m.trust, m.geo.pairs, leavers, a.members, cp.betrayal_penalty, out=m.trust)
-            if not institutional:
-                continue
-            successful = a.members & (p.net > 0)
-            adj = m.adjacency  # its row sums over the successful members: the share of neighbours that succeed
-            share = csr_row_sums(adj.indptr, successful[adj.indices] * adj.data) / m.degree
-            look = ~a.members & (m.rng.random(m.geo.n) < cp.imitation_rate * share)
-            if look.any() or m.mayors:
-                seen = perceived_net(m, theme, p)
-                joiners = look & co.choose(seen, noise, m.rng) if look.any() else look
-                if m.mayors:
-                    joiners = mayors.joiners(m, theme, a.members, joiners)
-                if joiners.any():
-                    _log(m, t, theme, Action.JOIN, joiners, p, seen)
-                    a.members = a.members | joiners
+                decisions += _rows(m, t, theme, Action.LEAVE, leavers, p, p.net)
+                members = members & ~leavers
+                streak = np.where(leavers, 0, streak)
+                betrayals.append((leavers, members))
+            if institutional:
+                successful = members & (p.net > 0)
+                share = csr_row_sums(adj.indptr, successful[adj.indices] * adj.data) / degree  # neighbours succeeding
+                look = ~members & (rng.random(n) < cp.imitation_rate * share)
+                if look.any() or students:
+                    seen = perceived_net(m, theme, p)
+                    joiners = look & co.choose(seen, noise, rng) if look.any() else look
+                    if students:
+                        joiners = mayors.joiners(m, theme, members, joiners, choices)
+                    if joiners.any():
+                        decisions += _rows(m, t, theme, Action.JOIN, joiners, p, seen)
+                        members = members | joiners
+            changed = members is not a.members or streak is not a.loss_streak
+            after.append(replace(a, members=members, loss_streak=streak) if changed else a)
+        agreements[theme] = after
+    return Outcome(agreements=agreements, decisions=tuple(decisions), choices=tuple(choices),
+                   betrayals=tuple(betrayals))
 
 
-def settle(m: CityRegionModel, t: int) -> None:
+def settle(m: CityRegionModel, t: int) -> Settlement:
     """End of quarter: agreements' realised payoffs, their costs, trust, loss streaks and fading."""
     cp, sc = m.cfg.params.cooperation, m.cfg.scenario
     tc = np.zeros(m.geo.n)
     contrib = np.zeros(m.geo.n)
+    funds = m.partner.project_funds_eur
+    last_payoff = dict(m.coop.last_payoff)
     successes = []  # members of each agreement that succeeded: they gain trust in each other
-    for theme, agreements in m.agreements.items():
-        for a in agreements:
+    agreements = {}
+    for theme, current in m.coop.agreements.items():
+        after = []
+        for a in current:
             if not a.active:
+                after.append(a)
                 continue
             p = payoff(m, theme, a.members, a.status == Status.INSTITUTIONALISED)
             own = 1.0
             if a.status == Status.PILOT:  # the project co-finances pilot costs while its funds last
                 due = float(np.where(a.members, p.transaction + p.contribution, 0.0).sum()) / 4
-                paid = m.partner.fund(sc.cofinancing_rate * due)
+                paid = co.cofinanced(sc.cofinancing_rate * due, funds)
+                funds -= paid
                 own = 1.0 - paid / max(due, 1e-9)
             tc += np.where(a.members, p.transaction, 0.0) * own
             contrib += np.where(a.members, p.contribution, 0.0) * own
             successful = a.members & (p.net > 0)
             if successful.sum() >= 2:
                 successes.append(successful)
-            a.loss_streak = np.where(a.members & (p.net < 0), a.loss_streak + 1, 0)
-            m.last_payoff[theme] = a.last_payoff = p
-            if a.status == Status.INFORMAL:
-                a.strength *= 1.0 - cp.fade_rate
-            if a.members.sum() < 2 or a.strength < 0.5:
-                a.status = Status.DISSOLVED
-    m.tc_paid, m.contributions = tc, contrib
-    m.trust = co.update_trust(m.trust, m.geo.pairs, successes, sc.trust_learning_rate, cp.trust_decay,
-                              cp.trust_initial)
-
-
-def _staged(amount: float, pools: list[np.ndarray], fallback: np.ndarray) -> np.ndarray:
-    """Spread an amount over municipalities, filling each pool in turn in proportion to what it holds.
-
-    What no pool can hold is spread by the fallback weights (it will be met by denser use of existing land).
-    """
-    out = np.zeros(len(fallback))
-    for pool in pools:
-        cap = float(pool.sum())
-        if amount <= 0 or cap <= 0:
-            continue
-        take = min(amount, cap)
-        out += take * pool / cap
-        amount -= take
-    if amount > 0 and fallback.sum() > 0:
-        out += amount * fallback / fallback.sum()
-    return out
-
-
-def distribute_pool(m: CityRegionModel, hectares: float, compact: np.ndarray) -> np.ndarray:
-    """The compact places its firms on members' sites: vacant first, then brownfield, then greenfield."""
-    z = np.where(compact, 1.0, 0.0)
-    return _staged(hectares, [m.land.commercial_vacant * z, m.land.brownfield * z, m.land.greenfield * z],
-                   m.population * z)
-
-
-def distribute_reserve(m: CityRegionModel, hectares: float, compact: np.ndarray) -> np.ndarray:
-    """The compact zones its joint reserve on members' land: brownfield first, then greenfield."""
-    z = np.where(compact, 1.0, 0.0)
-    return _staged(hectares, [m.land.brownfield * z, m.land.greenfield * z], m.population * z)
+            last_payoff[theme] = p
+            strength = a.strength * (1.0 - cp.fade_rate) if a.status == Status.INFORMAL else a.strength
+            status = Status.DISSOLVED if a.members.sum() < 2 or strength < 0.5 else a.status
+            after.append(replace(a, status=status, strength=strength, last_payoff=p,
+                                 loss_streak=np.where(a.members & (p.net < 0), a.loss_streak + 1, 0)))
+        agreements[theme] = after
+    trust = co.update_trust(m.coop.trust, m.geo.pairs, successes, sc.trust_learning_rate, cp.trust_decay,
+                            cp.trust_initial)
+    return Settlement(agreements=agreements, last_payoff=last_payoff, tc_paid=tc, contributions=contrib, trust=trust,
+                      project_funds_eur=funds)

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cityregions.rules.cooperation import Status, Theme
+from cityregions.rules.cooperation import BREAKDOWN, Status, Theme
 from cityregions.rules.fiscal import gini
+from cityregions.rules.land import CLASSES
 
 if TYPE_CHECKING:
     from cityregions.model.model import CityRegionModel
@@ -21,17 +22,17 @@ if TYPE_CHECKING:
 # green
 def greenfield_take_ha(m: CityRegionModel) -> float:
     """Greenfield land taken this quarter (ha)."""
-    return m.greenfield_take_q
+    return m.land_use.greenfield_q
 
 
 def greenfield_take_cum_ha(m: CityRegionModel) -> float:
     """Greenfield land taken since the start (ha)."""
-    return m.greenfield_take_cum
+    return m.land_use.greenfield_cum
 
 
 def brownfield_reuse_ha(m: CityRegionModel) -> float:
     """Brownfield land brought back into use this quarter (ha)."""
-    return m.brownfield_reuse_q
+    return m.land_use.brownfield_q
 
 
 def developed_ha(m: CityRegionModel) -> float:
@@ -41,28 +42,28 @@ def developed_ha(m: CityRegionModel) -> float:
 
 def commuting_co2_t(m: CityRegionModel) -> float:
     """CO2 from commuting at this quarter's flows and modes (tonnes per year)."""
-    return m.commute.co2_t_year
+    return m.commuting.outcome.co2_t_year
 
 
 def pt_share(m: CityRegionModel) -> float:
     """Public-transport share of commuting trips (0-1)."""
-    return m.commute.pt_share
+    return m.commuting.outcome.pt_share
 
 
 # productive
 def population(m: CityRegionModel) -> float:
     """Residents of the region."""
-    return float(m.population.sum())
+    return float(m.people.population.sum())
 
 
 def jobs(m: CityRegionModel) -> float:
     """Jobs in the region."""
-    return float(m.jobs.sum())
+    return float(m.people.jobs.sum())
 
 
 def fiscal_capacity_eur_pc(m: CityRegionModel) -> float:
     """Regional budget margin per resident (EUR/yr)."""
-    return float(m.fiscal_capacity.sum() / m.population.sum())
+    return float(m.money.fiscal_capacity.sum() / m.people.population.sum())
 
 
 def vacant_commercial_ha(m: CityRegionModel) -> float:
@@ -72,19 +73,19 @@ def vacant_commercial_ha(m: CityRegionModel) -> float:
 
 # just
 def _per_capita(m: CityRegionModel) -> np.ndarray:
-    return m.fiscal_capacity / m.population
+    return m.money.fiscal_capacity / m.people.population
 
 
 def fiscal_inequality(m: CityRegionModel) -> float:
     """Population-weighted Gini of budget margin per resident across municipalities (0-1)."""
-    return gini(np.maximum(_per_capita(m), 0.0), m.population)
+    return gini(np.maximum(_per_capita(m), 0.0), m.people.population)
 
 
 def fiscal_gap_core_suburb(m: CityRegionModel) -> float:
     """Core city's budget margin per resident relative to the suburbs' (ratio; 1 = equal)."""
-    margin, core, sub = m.fiscal_capacity, m.geo.core, ~m.geo.is_core
-    suburbs = float(margin[sub].sum() / m.population[sub].sum())
-    return float(margin[core] / m.population[core] / suburbs) if suburbs > 0 else float("nan")
+    margin, population, core, sub = m.money.fiscal_capacity, m.people.population, m.geo.core, ~m.geo.is_core
+    suburbs = float(margin[sub].sum() / population[sub].sum())
+    return float(margin[core] / population[core] / suburbs) if suburbs > 0 else float("nan")
 
 
 def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
@@ -95,13 +96,14 @@ def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
 def pt_access_gap_core_suburb(m: CityRegionModel) -> float:
     """Core's public-transport job access relative to the population-weighted suburban mean (ratio)."""
     core = m.geo.core
-    suburban = m.population.copy()
+    suburban = m.people.population.copy()
     suburban[core] = 0.0
-    return float(m.pt_access[core] / _weighted_mean(m.pt_access, suburban))
+    access = m.commuting.pt_access
+    return float(access[core] / _weighted_mean(access, suburban))
 
 
 def _median(x: np.ndarray) -> float:
-    """np.median of a vector, by partition alone (a quarter of np.median's cost on a few hundred values)."""
+    """np.median of a vector, by partition alone (without np.median's general-purpose overhead)."""
     lo, hi = (len(x) - 1) // 2, len(x) // 2
     part = np.partition(x, (lo, hi))
     return (part[lo] + part[hi]) / 2
@@ -109,19 +111,20 @@ def _median(x: np.ndarray) -> float:
 
 def pt_access_small(m: CityRegionModel) -> float:
     """Jobs reachable by public transport relative to by car, for the smaller half of municipalities (0-1)."""
-    small = m.population <= _median(m.population)
-    return _weighted_mean(m.pt_access, np.where(small, m.population, 0.0))
+    population = m.people.population
+    small = population <= _median(population)
+    return _weighted_mean(m.commuting.pt_access, np.where(small, population, 0.0))
 
 
 # cooperation
 def agreements(m: CityRegionModel) -> int:
     """Active agreements (pilots, informal and institutionalised)."""
-    return sum(a.active for t in Theme for a in m.agreements[t])
+    return sum(a.active for t in Theme for a in m.coop.agreements[t])
 
 
 def institutionalised(m: CityRegionModel) -> int:
     """Active institutionalised agreements."""
-    return sum(a.active and a.status == Status.INSTITUTIONALISED for t in Theme for a in m.agreements[t])
+    return sum(a.active and a.status == Status.INSTITUTIONALISED for t in Theme for a in m.coop.agreements[t])
 
 
 def members(m: CityRegionModel) -> int:
@@ -142,20 +145,21 @@ def members_transport(m: CityRegionModel) -> int:
 def member_population_share(m: CityRegionModel) -> float:
     """Share of the region's residents living in a municipality with at least one agreement (0-1)."""
     mem = m.members(Theme.LAND) | m.members(Theme.TRANSPORT)
-    return float(m.population[mem].sum() / m.population.sum())
+    return float(m.people.population[mem].sum() / m.people.population.sum())
 
 
 def mean_trust(m: CityRegionModel) -> float:
     """Mean trust between neighbouring municipalities (0-1)."""
-    pos = m.neighbour_pairs
-    if m.neighbours_in_reach:
-        return float(m.trust[pos].mean())
-    return float(np.where(pos >= 0, m.trust[pos], m.cfg.params.cooperation.trust_initial).mean())
+    pos, trust = m.councils.neighbour_pairs, m.coop.trust
+    if m.councils.neighbours_in_reach:
+        return float(trust[pos].mean())
+    return float(np.where(pos >= 0, trust[pos], m.cfg.params.cooperation.trust_initial).mean())
 
 
 def mean_knowledge(m: CityRegionModel) -> float:
     """Mean knowledge of cooperation practice over municipalities and themes (0-1)."""
-    return float(sum(k.sum() for k in m.knowledge.values()) / (len(m.knowledge) * m.geo.n))
+    knowledge = m.coop.knowledge
+    return float(sum(k.sum() for k in knowledge.values()) / (len(knowledge) * m.geo.n))
 
 
 REPORTERS = {f.__name__: f for f in (
@@ -190,27 +194,26 @@ def quarterly_table(m: CityRegionModel) -> pd.DataFrame:
 
 def municipality_table(m: CityRegionModel) -> pd.DataFrame:
     """End state per municipality: people, jobs, land by class, money, capacity and memberships."""
-    land_cols = {f"{c}_ha": getattr(m.land, c) for c in ("residential", "commercial_occupied", "commercial_vacant",
-                                                          "brownfield", "greenfield", "protected")}
+    land_cols = {f"{c}_ha": getattr(m.land, c) for c in CLASSES}
     names = m.municipalities.get("name")  # AgentSet keeps creation order, i.e. the array index
+    people, money, knowledge = m.people, m.money, m.coop.knowledge
     return pd.DataFrame({
         "region": m.region, "scenario": m.cfg.scenario.name, "seed": m.cfg.seed,
         "municipality": names, "is_core": m.geo.is_core, "x_km": m.geo.x_km, "y_km": m.geo.y_km,
-        "population_start": m.geo.population, "population": m.population, "jobs": m.jobs,
-        **land_cols, "greenfield_taken_ha": m.greenfield_by_muni, "fiscal_capacity_eur": m.fiscal_capacity,
-        "revenue_eur": m.revenue, "debt_service_eur": m.debt_service, "transaction_costs_eur": m.tc_paid,
-        "contributions_eur": m.contributions,
-        "fiscal_capacity_eur_pc": m.fiscal_capacity / m.population, "planning_capacity": m.capacity,
-        "pt_access": m.pt_access, "knowledge_land": m.knowledge[Theme.LAND],
-        "knowledge_transport": m.knowledge[Theme.TRANSPORT],
+        "population_start": m.geo.population, "population": people.population, "jobs": people.jobs,
+        **land_cols, "greenfield_taken_ha": m.land_use.greenfield_by_muni, "fiscal_capacity_eur": money.fiscal_capacity,
+        "revenue_eur": money.revenue, "debt_service_eur": money.debt_service, "transaction_costs_eur": money.tc_paid,
+        "contributions_eur": money.contributions,
+        "fiscal_capacity_eur_pc": money.fiscal_capacity / people.population,
+        "planning_capacity": m.councils.capacity, "pt_access": m.commuting.pt_access,
+        "knowledge_land": knowledge[Theme.LAND], "knowledge_transport": knowledge[Theme.TRANSPORT],
         "member_land": m.members(Theme.LAND), "member_transport": m.members(Theme.TRANSPORT)})
 
 
 def decision_table(m: CityRegionModel) -> pd.DataFrame:
     """Every decision with its payoff breakdown (EUR/yr): why each municipality joined, voted or left."""
-    cols = ["step", "quarter", "municipality", "theme", "action", "benefit", "information", "negotiation",
-            "enforcement", "agency", "autonomy", "contribution", "trust", "net", "perceived_net"]
-    df = pd.DataFrame(m.decisions, columns=cols)
+    cols = ["step", "quarter", "municipality", "theme", "action", *BREAKDOWN, "perceived_net"]
+    df = pd.DataFrame(m.coop.decisions, columns=cols)
     df.insert(0, "region", m.region)
     df.insert(1, "scenario", m.cfg.scenario.name)
     df.insert(2, "seed", m.cfg.seed)
@@ -221,7 +224,7 @@ def membership_table(m: CityRegionModel) -> pd.DataFrame:
     """Every change of membership in an active agreement, by quarter: membership at any date is the last change
     before it (none: not a member)."""
     rows = [(t, m.timeline.label(t), m.geo.names[i], theme, bool(b))
-            for t, theme, who, member in m.membership_log for i, b in zip(who, member, strict=True)]
+            for t, theme, who, member in m.coop.membership_log for i, b in zip(who, member, strict=True)]
     df = pd.DataFrame(rows, columns=["step", "quarter", "municipality", "theme", "member"]).astype(
         {"step": "int64", "quarter": "object", "municipality": "object", "theme": "object", "member": "bool"})
     df.insert(0, "region", m.region)

@@ -35,25 +35,26 @@ class Question:
 
     @property
     def key(self) -> tuple[int, Theme]:
-        """Where its answer is kept (model.answers)."""
+        """Where its answer is kept (model.students.answers)."""
         return self.municipality, self.theme
 
 
 def due(m: CityRegionModel) -> list[Question]:
     """The questions the student-mayors face in the quarter about to be simulated."""
     t = m.steps  # index of the next quarter (Mesa's step counter is the number of quarters done)
-    if not m.mayors or t >= m.timeline.n_steps:
+    if not m.students.mayors or t >= m.timeline.n_steps:
         return []
     label = m.timeline.label(t)
     out = []
     if m.cfg.scenario.project and t == m.timeline.last_of(Phase.AGREEMENTS):
-        out += [Question(i, m.geo.names[i], theme, "vote", label) for i in sorted(m.mayors) for theme in m.vote_themes]
+        out += [Question(i, m.geo.names[i], theme, "vote", label) for i in sorted(m.students.mayors)
+                for theme in m.const.vote_themes]
     if m.timeline.phase(t) != Phase.IMPLEMENTATION:
         return out
     session = m.timeline.quarter(t)[1] == 1  # the council's yearly session on cooperation
     patience = m.cfg.params.cooperation.exit_patience
-    for i in sorted(m.mayors):
-        for theme, agreements in m.agreements.items():
+    for i in sorted(m.students.mayors):
+        for theme, agreements in m.coop.agreements.items():
             active = [a for a in agreements if a.active]
             mine = [a for a in active if a.members[i]]
             if mine:
@@ -64,28 +65,32 @@ def due(m: CityRegionModel) -> list[Question]:
     return out
 
 
-def vote(m: CityRegionModel, theme: Theme, yes: np.ndarray) -> np.ndarray:
-    """The councils' votes with the student-mayors' answers in place of the rule's."""
-    return _override(m, theme, yes, np.ones_like(yes), "vote")
+def vote(m: CityRegionModel, theme: Theme, yes: np.ndarray, choices: list[dict]) -> np.ndarray:
+    """The councils' votes with the student-mayors' answers in place of the rule's (each answer applied is added
+    to choices, beside what the rule would have done)."""
+    return _override(m, theme, yes, np.ones_like(yes), "vote", choices)
 
 
-def leavers(m: CityRegionModel, theme: Theme, members: np.ndarray, rule: np.ndarray) -> np.ndarray:
+def leavers(m: CityRegionModel, theme: Theme, members: np.ndarray, rule: np.ndarray,
+            choices: list[dict]) -> np.ndarray:
     """Who leaves: the rule's leavers, except student-mayors who stay; plus those who chose to leave."""
-    return members & ~_override(m, theme, ~rule, members, "stay")
+    return members & ~_override(m, theme, ~rule, members, "stay", choices)
 
 
-def joiners(m: CityRegionModel, theme: Theme, members: np.ndarray, rule: np.ndarray) -> np.ndarray:
+def joiners(m: CityRegionModel, theme: Theme, members: np.ndarray, rule: np.ndarray,
+            choices: list[dict]) -> np.ndarray:
     """Who joins: the rule's joiners, except student-mayors who stay out; plus those who chose to join."""
-    return ~members & _override(m, theme, rule, ~members, "join")
+    return ~members & _override(m, theme, rule, ~members, "join", choices)
 
 
-def _override(m: CityRegionModel, theme: Theme, rule: np.ndarray, eligible: np.ndarray, kind: str) -> np.ndarray:
+def _override(m: CityRegionModel, theme: Theme, rule: np.ndarray, eligible: np.ndarray, kind: str,
+              choices: list[dict]) -> np.ndarray:
     out = rule.copy()
-    for i in sorted(m.mayors):
-        answer = m.answers.get((i, theme))
+    for i in sorted(m.students.mayors):
+        answer = m.students.answers.get((i, theme))
         if answer is not None and eligible[i]:
             out[i] = answer
-            m.student_choices.append({"step": m.step_index, "quarter": m.timeline.label(m.step_index),
+            choices.append({"step": m.step_index, "quarter": m.timeline.label(m.step_index),
                                       "municipality": m.geo.names[i], "theme": theme.value, "question": kind,
                                       "answer": bool(answer), "rule": bool(rule[i])})
     return out

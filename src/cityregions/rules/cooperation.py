@@ -9,7 +9,7 @@ decays; knowledge comes from the exchange of good practice (phase 1) and from ta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
 from functools import cached_property
 
@@ -38,9 +38,10 @@ class Action(IntEnum):
     LEAVE = 5
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Agreement:
-    """One agreement on one theme: its members, status and history."""
+    """One agreement on one theme: its members, status and history. Frozen: a procedure that changes it returns a
+    new one (dataclasses.replace); two agreements are the same only if they are one object."""
 
     theme: Theme
     members: np.ndarray  # bool, one entry per municipality
@@ -52,7 +53,7 @@ class Agreement:
 
     def __post_init__(self) -> None:
         if self.loss_streak is None:
-            self.loss_streak = np.zeros(len(self.members), dtype=int)
+            object.__setattr__(self, "loss_streak", np.zeros(len(self.members), dtype=int))
 
     @property
     def active(self) -> bool:
@@ -89,10 +90,11 @@ class Payoff:
 
     def rows(self, idx: np.ndarray) -> list[dict[str, float]]:
         """The breakdown for each of several municipalities."""
-        names = ("benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "contribution",
-                 "trust", "net")
-        columns = [getattr(self, k)[idx].tolist() for k in names]
-        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+        columns = [getattr(self, k)[idx].tolist() for k in BREAKDOWN]
+        return [dict(zip(BREAKDOWN, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+BREAKDOWN = (*(f.name for f in fields(Payoff)), "net")  # the payoff breakdown's columns, as decisions record them
 
 
 def planning_capacity(population: np.ndarray, core_population: float) -> np.ndarray:
@@ -205,6 +207,11 @@ def learn(knowledge: np.ndarray, participants: np.ndarray, rate: float, relevanc
 def perceived(benefit: np.ndarray, bias: np.ndarray, knowledge: np.ndarray) -> np.ndarray:
     """The benefit a council expects: the true one distorted by a bias that knowledge removes."""
     return benefit * (1.0 + bias * (1.0 - knowledge))
+
+
+def cofinanced(request_eur: float, funds_eur: float) -> float:
+    """What the project pays of a request (EUR): all of it while its funds last, never more than is left."""
+    return min(max(request_eur, 0.0), funds_eur)
 
 
 def choose(net: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:

@@ -7,13 +7,11 @@ moves hectares between classes, so land is conserved by construction; tests chec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from cityregions.config import LandParams
-
-CLASSES = ("residential", "commercial_occupied", "commercial_vacant", "brownfield", "greenfield", "protected")
 
 
 @dataclass
@@ -38,6 +36,9 @@ class LandStock:
     def copy(self) -> LandStock:
         """An independent copy."""
         return LandStock(*(getattr(self, c).copy() for c in CLASSES))
+
+
+CLASSES = tuple(f.name for f in fields(LandStock))  # the six land classes, in the stock's order
 
 
 def initial_stock(area_km2: np.ndarray, is_core: np.ndarray, lp: LandParams) -> LandStock:
@@ -127,3 +128,33 @@ def occupy(stock: LandStock, need_ha: np.ndarray) -> np.ndarray:
 def reserve_gap(stock: LandStock, target_ha: np.ndarray, speed: float = 0.25) -> np.ndarray:
     """Commercial land a municipality zones this quarter to move its vacant reserve towards its target."""
     return np.maximum(target_ha - stock.commercial_vacant, 0.0) * speed
+
+
+def _staged(amount: float, pools: list[np.ndarray], fallback: np.ndarray) -> np.ndarray:
+    """Spread an amount over municipalities, filling each pool in turn in proportion to what it holds.
+
+    What no pool can hold is spread by the fallback weights (it will be met by denser use of existing land).
+    """
+    out = np.zeros(len(fallback))
+    for pool in pools:
+        cap = float(pool.sum())
+        if amount <= 0 or cap <= 0:
+            continue
+        take = min(amount, cap)
+        out += take * pool / cap
+        amount -= take
+    if amount > 0 and fallback.sum() > 0:
+        out += amount * fallback / fallback.sum()
+    return out
+
+
+def distribute_pool(stock: LandStock, population: np.ndarray, hectares: float, compact: np.ndarray) -> np.ndarray:
+    """The land compact places its firms on members' sites: vacant first, then brownfield, then greenfield."""
+    z = np.where(compact, 1.0, 0.0)
+    return _staged(hectares, [stock.commercial_vacant * z, stock.brownfield * z, stock.greenfield * z], population * z)
+
+
+def distribute_reserve(stock: LandStock, population: np.ndarray, hectares: float, compact: np.ndarray) -> np.ndarray:
+    """The land compact zones its joint reserve on members' land: brownfield first, then greenfield."""
+    z = np.where(compact, 1.0, 0.0)
+    return _staged(hectares, [stock.brownfield * z, stock.greenfield * z], population * z)

@@ -47,8 +47,8 @@ def pt_probability(car: np.ndarray, pt: np.ndarray, scale: float, asc: float) ->
 
 
 def logistic(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-z), in place of z: numpy's vectorised exp, about three times faster than scipy's expit on the
-    arrays of every pair (equal to rounding); e^-z may overflow to inf, which gives the right 0."""
+    """1 / (1 + e^-z), in place of z: numpy's vectorised exp, cheaper than scipy's expit on the arrays of every
+    pair (equal to rounding); e^-z may overflow to inf, which gives the right 0."""
     with np.errstate(over="ignore"):
         np.negative(z, out=z)
         np.exp(z, out=z)
@@ -58,7 +58,7 @@ def logistic(z: np.ndarray) -> np.ndarray:
 
 def softplus(z: np.ndarray) -> np.ndarray:
     """ln(1 + e^z) as max(z, 0) + ln(1 + e^-|z|), which cannot overflow: numpy's vectorised exp and log1p,
-    about five times faster than np.logaddexp(0, z) on the arrays of every pair (equal to rounding)."""
+    cheaper than np.logaddexp(0, z) on the arrays of every pair (equal to rounding)."""
     out = np.abs(z)
     np.negative(out, out=out)
     np.exp(out, out=out)
@@ -291,13 +291,3 @@ def pt_wait_factor(t: ModeTables, members: np.ndarray) -> np.ndarray:
     one product of exp(-beta minutes) (ModeTables.kernel) with the jobs, for members and the others alike."""
     return np.where(members, t.wait_in, t.wait_out)
 
-
-def association_cost_shares(members: np.ndarray, population: np.ndarray, pt_trips: np.ndarray,
-                            total_cost: float, key: float) -> np.ndarray:
-    """Each member's contribution (EUR/yr): key by population, the rest by its residents' PT trips."""
-    if not members.any() or total_cost <= 0:
-        return np.zeros_like(population)
-    pop = np.where(members, population, 0.0)
-    use = np.where(members, pt_trips, 0.0)
-    use_share = use / use.sum() if use.sum() > 0 else pop / pop.sum()
-    return total_cost * (key * pop / pop.sum() + (1 - key) * use_share)

@@ -27,13 +27,13 @@ class Tables(NamedTuple):
 
 
 def _status(m: CityRegionModel, theme: Theme) -> str:
-    active = [a.status for a in m.agreements[theme] if a.active]
+    active = [a.status for a in m.coop.agreements[theme] if a.active]
     return max(active).name.lower() if active else STATUS_NONE
 
 
 def trace_row(m: CityRegionModel, step: int) -> dict[str, float | int | str]:
     """The quantities patterns need that the result tables do not hold, from the model's state after a step."""
-    pairs, core, flows = m.geo.pairs, m.geo.core, m.flows
+    pairs, core, flows, p_pt, area = m.geo.pairs, m.geo.core, m.commuting.flows, m.commuting.p_pt, m.land_use.area_ha
     sub = ~m.geo.is_core
     to_core = pairs.dest == core
     by_origin = pairs.row_sums(flows)
@@ -42,13 +42,13 @@ def trace_row(m: CityRegionModel, step: int) -> dict[str, float | int | str]:
     developed = m.land.developed()
     year = m.timeline.decimal_year(step) if step >= 0 else m.timeline.decimal_year(0) - 0.25
     return {
-        "step": step, "year": year, "core_population": float(m.population[core]),
+        "step": step, "year": year, "core_population": float(m.people.population[core]),
         "core_workplace": float(to_core_by_origin.sum()), "core_in_commuters": float(to_core_by_origin[sub].sum()),
         "suburban_workers": float(by_origin[sub].sum()), "suburban_to_core": float(to_core_by_origin[sub].sum()),
         "over_half_to_core": int((sub & (to_core_by_origin > 0.5 * by_origin)).sum()),
-        "pt_inbound_share": float((flows[inbound] * m.p_pt[inbound]).sum() / max(flows[inbound].sum(), 1e-12)),
-        "developed_ha": float(developed.sum()), "area_ha": float(m.area_ha.sum()),
-        "core_developed_ha": float(developed[core]), "core_area_ha": float(m.area_ha[core]),
+        "pt_inbound_share": float((flows[inbound] * p_pt[inbound]).sum() / max(flows[inbound].sum(), 1e-12)),
+        "developed_ha": float(developed.sum()), "area_ha": float(area.sum()),
+        "core_developed_ha": float(developed[core]), "core_area_ha": float(area[core]),
         **{f"status_{t.value}": _status(m, t) for t in Theme}}
 
 

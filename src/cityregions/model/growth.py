@@ -1,0 +1,158 @@
+"""A quarter's regional growth, stage by stage: residents and the residential land they need, jobs and where
+firms locate, the commercial land firms take, the reserves councils zone ahead, and the capital cost of it all.
+
+CityRegionModel._grow calls the stages in this order; each changes the model's people, land stock and land use
+and returns what the later stages need. Land comes from greenfield or brownfield (rules.land.supply); the land
+compact pools its members' firms and reserves and may cap their greenfield take.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cityregions.rules import fiscal, land
+
+if TYPE_CHECKING:
+    from cityregions.model.model import CityRegionModel
+
+
+@dataclass
+class Setting:
+    """What the stages of one quarter's growth share, fixed before anything grows."""
+
+    t: int  # quarters simulated at the end of this one
+    compact: np.ndarray  # members of the land compact
+    coverage: float  # their share of the region's residents
+    access: np.ndarray  # each municipality's job accessibility by car, centred
+    brown_share: np.ndarray  # share of development each municipality puts on brownfield
+    allowance: np.ndarray | None = None  # greenfield the compact's members may still take (ha); None: no cap
+
+
+def setting(m: CityRegionModel) -> Setting:
+    """The quarter's land compact, accessibility and brownfield shares, before anything grows."""
+    compact, coverage = m.land_compact()
+    acc = np.log(m.commuting.tables.by_car(m.people.jobs) + 1.0)
+    return Setting(t=m.step_index + 1, compact=compact, coverage=coverage, access=acc - acc.mean(),
+                   brown_share=brown_share(m, compact))
+
+
+def brown_share(m: CityRegionModel, compact: np.ndarray) -> np.ndarray:
+    """Share of development on brownfield: the developer's choice alone or in the compact, chosen by membership
+    (compact members all brownfield under brownfield-first)."""
+    c = m.const
+    return np.where(compact, 1.0 if m.cfg.scenario.brownfield_first else c.brown_share_member, c.brown_share_solo)
+
+
+def residents(m: CityRegionModel, s: Setting) -> np.ndarray:
+    """The regional total follows the growth input exactly; newcomers settle by size, access and available land.
+    Returns the residential land the new households need (ha)."""
+    lp, p = m.cfg.params.land, m.people
+    target = p.population0 * (1.0 + m.const.growth_rate) ** (s.t / 4)
+    d_pop = target - p.population.sum()
+    avail = m.land.greenfield + m.land.brownfield
+    w = land.location_weights(p.population, s.access, avail, lp.access_weight) if d_pop > 0 else p.population
+    households_before = p.population / p.household_size
+    p.population = p.population + land.allocate(d_pop, w)
+    p.household_size = m.const.household_size0 * (1.0 + lp.household_size_trend) ** (s.t / 4)
+    new_households = np.maximum(p.population / p.household_size - households_before, 0.0)
+    density = np.where(m.geo.is_core, lp.persons_per_ha_core, lp.persons_per_ha_suburb)
+    return new_households * p.household_size / density
+
+
+def residential_land(m: CityRegionModel, s: Setting, need_ha: np.ndarray) -> land.Conversion:
+    """Residential land from brownfield and greenfield; the compact's greenfield cap (per resident) starts here."""
+    if s.compact.any() and m.cfg.scenario.greenfield_cap is not None:
+        cap_ha = m.cfg.scenario.greenfield_cap * m.people.population / 1e4 / 4
+        s.allowance = np.where(s.compact, cap_ha, np.inf)
+    res = land.supply(need_ha, m.land, s.brown_share, s.allowance)
+    land.apply(m.land, res, "residential")
+    if s.allowance is not None:
+        s.allowance = s.allowance - res.greenfield
+    return res
+
+
+def jobs(m: CityRegionModel, s: Setting) -> float:
+    """Jobs displaced by obsolete commercial land, and the regional total following its growth input: jobs that
+    need no new land grow where jobs are. Returns the jobs that need land this quarter."""
+    lp, p = m.cfg.params.land, m.people
+    derelict = land.obsolescence(m.land, 1.0 - (1.0 - lp.obsolescence_rate) ** 0.25)
+    displaced = np.minimum(derelict * m.const.jobs_per_ha, p.jobs)
+    p.jobs = p.jobs - displaced
+    job_target = p.jobs0 * (1.0 + m.const.job_growth_rate) ** (s.t / 4)
+    growth = job_target - p.jobs.sum() - displaced.sum()
+    land_jobs = displaced.sum() + lp.land_using_job_share * max(growth, 0.0)
+    other_jobs = job_target - p.jobs.sum() - land_jobs
+    p.jobs = p.jobs + land.allocate(other_jobs, p.jobs)
+    return land_jobs
+
+
+def firms_location(m: CityRegionModel, s: Setting, land_jobs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where firms that need land would go (by jobs, access, land and tax), the hectares they need there, and the
+    region's smoothed demand. Returns (each municipality's share, hectares needed)."""
+    lp = m.cfg.params.land
+    discount = fiscal.tax_discount(s.compact, s.coverage, lp.tax_discount_competing)
+    comm_avail = m.land.commercial_vacant + m.land.greenfield + m.land.brownfield
+    w = land.location_weights(m.people.jobs + 1.0, s.access, comm_avail, lp.access_weight,
+                              lp.firm_tax_sensitivity * discount)
+    share = land.allocate(1.0, w)
+    need_ha = land_jobs * share / m.const.jobs_per_ha
+    q_demand = float(need_ha.sum())
+    u = m.land_use
+    u.demand_ema = q_demand if u.demand_ema is None else 0.8 * u.demand_ema + 0.2 * q_demand
+    return share, need_ha
+
+
+def commercial_land(m: CityRegionModel, s: Setting, land_jobs: float, share: np.ndarray,
+                    need_ha: np.ndarray) -> land.Conversion:
+    """Firms take vacant commercial land first, then land converted for them (the compact places its members'
+    firms jointly); the jobs follow the land they got."""
+    if s.compact.any():
+        pooled = float(need_ha[s.compact].sum())
+        need_ha = np.where(s.compact, 0.0, need_ha)
+        need_ha = need_ha + land.distribute_pool(m.land, m.people.population, pooled, s.compact)
+    remaining = land.occupy(m.land, need_ha)
+    conv = land.supply(remaining, m.land, s.brown_share, s.allowance)
+    land.apply(m.land, conv, "commercial_vacant")
+    land.occupy(m.land, conv.greenfield + conv.brownfield)
+    if s.allowance is not None:
+        s.allowance = s.allowance - conv.greenfield
+    placed = need_ha * m.const.jobs_per_ha
+    m.people.jobs = m.people.jobs + land.allocate(land_jobs, np.where(placed.sum() > 0, placed, share))
+    return conv
+
+
+def reserves(m: CityRegionModel, s: Setting, share: np.ndarray) -> land.Conversion:
+    """Alone every municipality zones ahead of its optimistic share of demand; the compact zones once, jointly."""
+    lp = m.cfg.params.land
+    annual = 4.0 * m.land_use.demand_ema * share
+    m.land_use.expected_commercial_ha = annual
+    target_res = lp.reserve_years * annual * np.where(s.compact, 1.0, lp.optimism)
+    gap = land.reserve_gap(m.land, target_res)
+    if s.compact.any():
+        pool_gap = max(float(target_res[s.compact].sum() - m.land.commercial_vacant[s.compact].sum()), 0.0) * 0.25
+        gap = np.where(s.compact, 0.0, gap) + land.distribute_reserve(m.land, m.people.population, pool_gap,
+                                                                      s.compact)
+    zoned = land.supply(gap, m.land, s.brown_share, s.allowance)
+    land.apply(m.land, zoned, "commercial_vacant")
+    return zoned
+
+
+def capital_costs(m: CityRegionModel, s: Setting, taken: tuple[land.Conversion, ...]) -> None:
+    """The land developed this quarter: its capital cost as debt service (brownfield net of subsidy), and the
+    greenfield taken and brownfield reused."""
+    lp, c, u = m.cfg.params.land, m.const, m.land_use
+    first, *rest = taken
+    g_used, b_used = first.greenfield, first.brownfield
+    for conv in rest:
+        g_used = g_used + conv.greenfield
+        b_used = b_used + conv.brownfield
+    subsidy = np.where(s.compact, c.brownfield_subsidy_compact, lp.brownfield_subsidy_solo)
+    capital = (g_used * lp.greenfield_cost_m_eur_per_ha + b_used * c.brownfield_cost * (1.0 - subsidy)) * 1e6
+    m.money.debt_service = m.money.debt_service + capital * lp.annuity_rate
+    u.greenfield_q = float(g_used.sum())
+    u.brownfield_q = float(b_used.sum())
+    u.greenfield_cum += u.greenfield_q
+    u.greenfield_by_muni += g_used

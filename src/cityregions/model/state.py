@@ -1,0 +1,192 @@
+"""The model's state in a few dataclasses, one entry per municipality in each array.
+
+What changes quarter by quarter: people and jobs (`People`), land taken and expected (`LandUse`, beside the land
+classes themselves in `rules.land.LandStock`), budgets (`Money`), commuting (`Commuting`), cooperation
+(`Cooperation`) and the student-mayors' answers (`Students`). What is made once at build and never changes:
+figures derived from data and the scenario (`Constants`), the transport tables commuting reads
+(`TransportTables`) and what each council brings to cooperation (`Councils`). CityRegionModel holds one of each;
+the agents read them by index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from cityregions.rules import gravity, transport
+from cityregions.rules.cooperation import Agreement, Payoff, Theme
+from cityregions.world.catchment import Catchment
+
+
+# ---------------------------------------------------------------------------------------- made once at build
+@dataclass(frozen=True)
+class Constants:
+    """Figures derived once from the case library, the sourced parameters, the region's facts and the scenario."""
+
+    jobs_per_ha: float  # jobs per hectare of commercial land (case library, realised jobs)
+    brownfield_cost: float  # cost of bringing brownfield back into use (M EUR/ha, case library)
+    brownfield_subsidy_compact: float  # public share of that cost in the land compact (case library)
+    brown_share_solo: float  # share of development a developer puts on brownfield, alone ...
+    brown_share_member: float  # ... and in the land compact (binary logit on the net costs)
+    case_relevance: dict[Theme, float]  # what the good-practice cases can teach on each theme (0-1)
+    co2_car: float  # kg CO2 per commuter-km by car, at the commuting occupancy
+    co2_pt: float  # kg CO2 per passenger-km by public transport
+    growth_rate: float  # regional population growth (1/yr)
+    job_growth_rate: float  # regional job growth (1/yr)
+    household_size0: float  # persons per household at the start
+    project_funds_eur: float  # the project's funds for this region's pilots
+    pilot_themes: tuple[Theme, ...]  # themes the project pilots in phase 2
+    vote_themes: tuple[Theme, ...]  # themes the councils vote on at the end of phase 3
+
+
+@dataclass(frozen=True, eq=False)
+class TransportTables:
+    """What commuting reads every quarter and never changes."""
+
+    headway_base: np.ndarray  # PT headway at each municipality's stations without the association (min)
+    deterrence: np.ndarray | sparse.csr_array  # exp(-decay car minutes) of every pair within reach, as a matrix
+    symmetric: bool  # the deterrence is symmetric: its products read one triangle
+    pt_target: float  # the observed PT share of commuting that the PT constant reproduces
+    asc: float  # the PT constant (EUR/trip)
+    modes: transport.ModeTables  # mode choice of every pair in each situation it can be in
+    pt_kernel: np.ndarray | sparse.csr_array  # exp(-decay PT minutes) of every pair within reach, as a matrix
+    symmetric_kernel: bool  # the PT kernel is symmetric
+    weighted: transport.WeightedTables | None  # the mode tables times the deterrence (dense regions only)
+
+    def by_car(self, x: np.ndarray) -> np.ndarray:
+        """The deterrence times x, reading one triangle of it where it is symmetric."""
+        return gravity.products(self.deterrence, self.symmetric)[0](x)
+
+
+@dataclass(frozen=True, eq=False)
+class Councils:
+    """What each council brings to cooperation and keeps: planning capacity, size, bias and neighbours."""
+
+    capacity: np.ndarray  # administrative capacity 0-1, from the start population
+    log_pop: np.ndarray  # log10 of the start population
+    bias: dict[Theme, np.ndarray]  # how far a council misjudges an agreement's benefit until knowledge corrects it
+    adjacency: sparse.csr_array  # 1 between neighbours (road or rail edge), indices sorted
+    degree: np.ndarray  # neighbours of each municipality (at least 1)
+    neighbour_pairs: np.ndarray  # each neighbour pair's position among the pairs within reach (-1: out of reach)
+    neighbours_in_reach: bool  # every neighbour pair is within reach
+
+
+# ------------------------------------------------------------------------------------- changes each quarter
+@dataclass
+class People:
+    """Residents, jobs and the mean household size, with the region's totals at the start."""
+
+    population: np.ndarray
+    jobs: np.ndarray
+    household_size: float  # persons per household
+    population0: float  # the region's residents at the start
+    jobs0: float  # the region's jobs at the start
+
+
+@dataclass
+class LandUse:
+    """Each municipality's area, the land taken (greenfield) and reused (brownfield), and expected demand."""
+
+    area_ha: np.ndarray  # constant: the land classes always sum to it
+    greenfield_by_muni: np.ndarray  # greenfield taken since the start (ha)
+    expected_commercial_ha: np.ndarray  # expected annual commercial demand (ha/yr)
+    greenfield_q: float = 0.0  # greenfield taken this quarter (ha)
+    brownfield_q: float = 0.0  # brownfield brought back into use this quarter (ha)
+    greenfield_cum: float = 0.0  # greenfield taken since the start (ha)
+    demand_ema: float | None = None  # smoothed regional commercial demand (ha/quarter); None before any
+
+
+@dataclass
+class Money:
+    """Each municipality's budget (EUR/yr): revenue, debt service on the land it developed, and cooperation's costs."""
+
+    revenue: np.ndarray
+    debt_service: np.ndarray
+    tc_paid: np.ndarray  # transaction costs paid this quarter (annualised)
+    contributions: np.ndarray  # financial contributions to agreements (annualised)
+
+    @property
+    def fiscal_capacity(self) -> np.ndarray:
+        """Annual budget margin per municipality (EUR/yr): revenue less debt service, costs and contributions."""
+        return self.revenue - self.debt_service - self.tc_paid - self.contributions
+
+
+@dataclass
+class Commuting:
+    """This quarter's commuting: the gravity model's balancing, mode choice with the association's members, what
+    it amounts to and PT job access. The flows and PT probabilities of every pair are made only when asked for
+    (the flow-weighted sums of a dense region read the balancing's factors and the weighted tables instead)."""
+
+    tables: TransportTables
+    pairs: Catchment
+    integration: bool  # the association integrates tariffs
+    warm_start: np.ndarray | gravity.Shortfall | None  # the last balancing's factors, or proof it had none
+    factors: gravity.Factors | None = None  # this quarter's balancing factors (None: the flows were made directly)
+    association: np.ndarray | None = None  # the association's members at this quarter's commute
+    outcome: transport.CommuteResult | None = None  # mode shares, passenger-km and CO2
+    pt_access: np.ndarray | None = None  # jobs reachable by PT relative to by car
+    _flows: np.ndarray | None = field(default=None, init=False, repr=False)
+    _p_pt: np.ndarray | None = field(default=None, init=False, repr=False)
+
+    def balance(self, workers: np.ndarray, jobs: np.ndarray) -> None:
+        """This quarter's balancing: its factors, or the flows themselves where it has none (singly constrained or
+        balanced in log space)."""
+        self._flows, self.warm_start, self.factors = gravity.gravity_flows(
+            workers, jobs, self.tables.deterrence, self.warm_start, factored=True, symmetric=self.tables.symmetric)
+
+    def associate(self, members: np.ndarray) -> None:
+        """The association's members for this quarter: PT probabilities, where already made, change only in the
+        rows (and columns) of those who joined or left."""
+        if self._p_pt is not None and (members != self.association).any():
+            self._p_pt = transport.pt_probability_update(self._p_pt, self.tables.modes, self.pairs, members,
+                                                         self.association, self.integration)
+        self.association = members
+
+    @property
+    def factored(self) -> bool:
+        """Whether this quarter's flow-weighted sums read the balancing's factors and the weighted tables."""
+        return self.factors is not None and self.tables.weighted is not None
+
+    @property
+    def flows(self) -> np.ndarray:
+        """Commuters per pair within reach this quarter, made from the balancing's factors when first asked for."""
+        if self._flows is None:
+            self._flows = self.factors.flows(self.tables.deterrence)
+        return self._flows
+
+    @property
+    def p_pt(self) -> np.ndarray:
+        """PT probability of every pair within reach with the association's current members: chosen when first
+        asked for, then kept up to date as members change."""
+        if self._p_pt is None:
+            self._p_pt = transport.pt_probability_now(self.tables.modes, self.pairs, self.association,
+                                                      self.integration)
+        return self._p_pt
+
+
+@dataclass
+class Cooperation:
+    """Where cooperation stands: knowledge and trust, the agreements, and the record of every decision and every
+    membership change."""
+
+    knowledge: dict[Theme, np.ndarray]  # knowledge of cooperation practice per theme (0-1)
+    trust: np.ndarray  # one value per pair within reach (0-1)
+    agreements: dict[Theme, list[Agreement]]
+    members_before: dict[Theme, np.ndarray]  # active members at the last membership record
+    last_payoff: dict[Theme, Payoff] = field(default_factory=dict)  # the last realised payoff on each theme
+    decisions: list[dict] = field(default_factory=list)  # every decision with the payoff breakdown it rested on
+    membership_log: list[tuple[int, str, np.ndarray, np.ndarray]] = field(default_factory=list)  # step, theme,
+    # who changed, whether each is now a member
+    pilots_formed: int = 0
+
+
+@dataclass
+class Students:
+    """Mayor mode: the municipalities whose decisions students take, their answers for the coming quarter
+    (mayors.due), and every answer applied beside what the rule would have done."""
+
+    mayors: set[int] = field(default_factory=set)
+    answers: dict[tuple[int, Theme], bool] = field(default_factory=dict)
+    choices: list[dict] = field(default_factory=list)
