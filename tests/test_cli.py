@@ -44,7 +44,7 @@ def test_runs_from_another_working_directory(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["region=dresden"], "region=dresden: no such region; allowed: all, graz, leipzig, prague, synthetic, turin"),
+    (["region=dresden"], "region=dresden: no such region; allowed: all, fua, graz, leipzig, prague, synthetic, turin"),
     (["scenario=sprawl"], "scenario=sprawl: no such scenario; allowed: city_regions, integrated,"),
     (["scenario.cofinancing_rate=1.5"],
      "scenario.cofinancing_rate=1.5 is out of range; allowed: 0.0 <= value <= 1.0"),

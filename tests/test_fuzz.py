@@ -265,6 +265,8 @@ BY_KEY = {leaf.key: leaf for leaf in LEAVES}
 TIMELINE = ("timeline.start", "timeline.phase1_end", "timeline.phase2_end", "timeline.phase3_end", "timeline.horizon")
 DEFAULT_TIMELINE = ("2012Q3", "2013Q2", "2014Q2", "2014Q4", "2030Q4")
 PATHS = ("region.municipalities_csv", "output_dir")  # free strings
+CODES = ("region.fua_id",)  # a code from a list in the data (valid only with region=fua)
+SMALL_FUAS = ("AT006L3", "CZ018L2", "PL026L2")  # Klagenfurt, Chomutov-Jirkov, Płock: quick to run
 
 
 def hydra(v: object) -> str:
@@ -354,7 +356,7 @@ def bad_values(leaf: Leaf) -> st.SearchStrategy[tuple[str, bool, object]]:
         order = [q for q in qs if (i > 0 and q < DEFAULT_TIMELINE[i - 1]) or (i < 3 and q > DEFAULT_TIMELINE[i + 1])]
         return st.one_of(*free, cat("not a quarter", True, QUARTER_ISH.filter(
             lambda s: not re.fullmatch(r"[0-9]{4}Q[1-4]", str(s)))), cat("out of order", True, st.sampled_from(order)))
-    assert leaf.key in PATHS, leaf
+    assert leaf.key in PATHS + CODES, leaf
     return st.one_of(*free, cat("number", False, st.integers(-5, 5)))
 
 
@@ -379,7 +381,7 @@ def test_the_leaves_cover_the_whole_schema():
     assert {leaf.kind for leaf in LEAVES} <= {"int", "float", "bool", "str", "list[str]", "list[float]"}
     for leaf in LEAVES:  # every leaf has a strategy of bad values and one of valid values
         assert leaf.kind in ("bool", "str", "list[str]") or (leaf.lo is not None and leaf.hi is not None), leaf
-        assert leaf.kind not in ("str", "list[str]") or leaf.choices or leaf.key in TIMELINE + PATHS, leaf
+        assert leaf.kind not in ("str", "list[str]") or leaf.choices or leaf.key in TIMELINE + PATHS + CODES, leaf
 
 
 # ------------------------------------------------------------------------------------ configs: bad values
@@ -433,7 +435,7 @@ def valid_values(draw, table_dir: Path) -> dict[str, object]:
     """A valid value for every leaf key at once, within the declared ranges and the cross-field rules."""
     values: dict[str, object] = {}
     for leaf in LEAVES:
-        if leaf.key in TIMELINE + PATHS + ("region.n_municipalities",):
+        if leaf.key in TIMELINE + PATHS + CODES + ("region.n_municipalities",):
             continue
         if leaf.kind == "bool":
             v = draw(st.booleans())
@@ -452,6 +454,7 @@ def valid_values(draw, table_dir: Path) -> dict[str, object]:
         values[leaf.key] = v
     region = values["region.name"]
     values["region.n_municipalities"] = draw(st.integers(1, 40)) if region == "synthetic" else None
+    values["region.fua_id"] = draw(st.sampled_from(SMALL_FUAS)) if region == "fua" else None
     values.update(zip(TIMELINE, draw(ordered_quarters()), strict=True))
     values["output_dir"] = None  # in-process runs write nothing
     values["region.municipalities_csv"] = None
