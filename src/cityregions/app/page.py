@@ -45,7 +45,10 @@ def _grid(n: int) -> list[dict]:
     return out
 
 
-solara_viz.make_initial_grid_layout = _grid  # SolaraViz reads it when it first lays out a page
+# The one reach into Mesa's internals (mesa 3.5 is pinned in pyproject): SolaraViz has no public option for the
+# initial layout of its components and reads this module-level function when it first lays out a page; replacing
+# it is the only way to size the figures and panels for a projector. Checked by the page's browser test.
+solara_viz.make_initial_grid_layout = _grid
 
 
 def _html(tag: str, text: str, raw: bool = False) -> None:
