@@ -19,7 +19,7 @@ def test_one_agent_per_municipality_and_one_partner(turin):
     assert len(turin.agents_by_type[Municipality]) == turin.geo.n
     assert len(turin.agents_by_type[RegionalPartner]) == 1
     cores = turin.municipalities.select(lambda a: a.is_core)
-    assert len(cores) == 1 and cores.to_list()[0].name == "Turin"
+    assert len(cores) == 1 and cores.to_list()[0].name == "Torino"
 
 
 def test_agent_state_reads_the_model_arrays(turin):

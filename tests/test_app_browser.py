@@ -133,7 +133,12 @@ def test_the_page_steps_charts_and_explains_in_a_real_browser(server, browser):
         assert _chart_src(page) != chart, "the chart did not change after stepping"
         assert "Phase 2: pilot projects" in page.inner_text("body")
 
-        page.locator(".v-select").filter(has_text="Municipality").first.locator(".v-select__slot").click()
+        search = page.locator(".v-select").filter(has_text="Municipality").first
+        search.locator(".v-select__slot").click()
+        search.locator("input[type=text]").fill("Markk")  # a real suburb, found by typing part of its name
+        page.locator(".menuable__content__active .v-list-item").filter(has_text="Markkleeberg").first.wait_for()
+        assert page.locator(".menuable__content__active .v-list-item").count() == 1, "typing did not filter"
+        search.locator("input[type=text]").fill("")
         item = page.locator(".menuable__content__active .v-list-item").nth(3)
         name = item.inner_text().strip()
         item.click()

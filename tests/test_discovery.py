@@ -76,11 +76,11 @@ def test_an_outcome_that_never_or_always_happens_is_refused(conditions):
 
 def test_discover_on_a_sweep_names_the_lever_under_which_the_compact_stays_small(tmp_path):
     d = tmp_path / "sweep"
-    r = cli("--multirun", "hydra/launcher=basic", "region=graz,wroclaw", "scenario=city_regions",
+    r = cli("--multirun", "hydra/launcher=basic", "region=graz,leipzig", "scenario=city_regions",
             "scenario.transaction_cost_scale=0.25,1,2,4", "scenario.trust_learning_rate=0.02,0.16",
             "timeline.horizon=2016Q4", "plot=false", "progress=false", f"hydra.sweep.dir={d}")
     assert r.returncode == 0, r.stderr
-    r = cli("discover", str(d), "outcome=members<30")
+    r = cli("discover", str(d), "outcome=members<25")
     assert r.returncode == 0, r.stderr
     box = pd.read_csv(d / "discovery" / "box.csv")
     assert "scenario.transaction_cost_scale" in set(box["condition"])
@@ -88,7 +88,7 @@ def test_discover_on_a_sweep_names_the_lever_under_which_the_compact_stays_small
     assert (d / "discovery" / "discovery.png").read_bytes()[:4] == b"\x89PNG"
     trajectory = pd.read_csv(d / "discovery" / "trajectory.csv")
     assert {"coverage", "density", "mass", "res_dim"} <= set(trajectory.columns)
-    bad = cli("discover", str(d), "outcome=members<30", "at=2030Q1")
+    bad = cli("discover", str(d), "outcome=members<25", "at=2030Q1")
     assert bad.returncode == 2 and "at='2030Q1' is not a quarter of the sweep's runs" in bad.stderr
-    bad = cli("discover", str(d), "outcome=members<30", "dens=0.5")
+    bad = cli("discover", str(d), "outcome=members<25", "dens=0.5")
     assert bad.returncode == 2 and "unknown key 'dens'" in bad.stderr

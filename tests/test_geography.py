@@ -1,4 +1,5 @@
-"""Regions are built from their facts: real totals, deterministic synthetic detail, a connected network."""
+"""Regions are built from their facts: real municipalities (tests/test_places.py) or, with region.extent=rank_size,
+invented ones that keep the sourced totals; either way a deterministic, connected network."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ def _geo(region, seed=0, **kw):
 
 
 @pytest.mark.parametrize("region", REGIONS)
-def test_totals_match_the_facts(region):
+def test_invented_municipalities_keep_the_sourced_totals(region):
     f = load_region(region)
-    g = _geo(region)
+    g = _geo(region, extent="rank_size")
     assert g.n == f.n_municipalities + 1 + (1 if f.secondary_centre_population else 0)
     assert g.population.sum() == pytest.approx(f.fua_population)
     assert g.area_km2.sum() == pytest.approx(f.fua_area_km2)
@@ -46,9 +47,14 @@ def test_corridors_make_public_transport_faster_to_the_core():
 
 
 def test_same_seed_same_region_other_seed_other_detail():
-    a, b, c = _geo("graz", 1), _geo("graz", 1), _geo("graz", 2)
+    a, b, c = (_geo("graz", seed, extent="rank_size") for seed in (1, 1, 2))
     assert np.array_equal(a.x_km, b.x_km) and np.array_equal(a.pairs.car_min, b.pairs.car_min)
     assert not np.array_equal(a.x_km, c.x_km)
+
+
+def test_real_places_stay_where_they_are_whatever_the_seed():
+    a, c = _geo("graz", 1), _geo("graz", 2)
+    assert a.names == c.names and np.array_equal(a.x_km, c.x_km) and np.array_equal(a.population, c.population)
 
 
 def test_rank_size_rule():

@@ -183,7 +183,9 @@ def Why(model: Classroom) -> None:
     name = chosen.value if chosen.value in model.names else model.names[0]
     with solara.Column(style=PANEL):
         _html("h4", "Why? Choose a municipality")
-        solara.Select(label="Municipality", value=name, values=model.names, on_value=chosen.set)
+        # Vuetify's autocomplete: a region has up to hundreds of real names, so students type to find their town
+        solara.v.Autocomplete(label="Municipality (type to search)", v_model=name, items=model.names, dense=True,
+                              on_v_model=chosen.set)
         breakdown, decisions = model.why(name)
         if breakdown.empty:
             solara.Text("No agreement has been on the table yet: step into phase 2 (pilots).")
@@ -203,8 +205,8 @@ def Mayors(model: Classroom) -> None:
     update_counter.get()
     names = [model.names[i] for i in sorted(model.run.students.mayors)]
 
-    def on_mayors(value: list[str]) -> None:
-        model.set_mayors(value)
+    def on_mayors(value: list[str] | None) -> None:
+        model.set_mayors(value or [])
         force_update()
 
     def answer(name: str, theme: str, choice: bool) -> None:
@@ -213,8 +215,9 @@ def Mayors(model: Classroom) -> None:
 
     with solara.Column(style=PANEL):
         _html("h4", "Mayor mode")
-        solara.SelectMultiple("Municipalities played by students", values=names, all_values=model.names,
-                              on_value=on_mayors)
+        solara.v.Autocomplete(label="Municipalities played by students (type to search)", v_model=names,
+                              items=model.names, multiple=True, chips=True, small_chips=True, deletable_chips=True,
+                              dense=True, on_v_model=on_mayors)
         open_questions = model.unanswered()
         for q in model.questions():
             text, yes, no = QUESTION[q.kind]

@@ -59,7 +59,7 @@ class RegionConfig:
     name: str = p("leipzig", choices=(*REGIONS, "all", "synthetic", "fua"),
                   doc="region to simulate; 'all' runs the five; 'synthetic' a region of any size; 'fua' any "
                       "functional urban area of DE, AT, PL, CZ, IT (region.fua_id)")
-    extent: str = p("rank_size", choices=EXTENTS,
+    extent: str = p("partner", choices=EXTENTS,
                     doc="which municipalities of a CITY REGIONS region: partner (the partnership's area), fua "
                         "(the core's functional urban area), district (the districts around the core), rank_size "
                         "(invented municipalities from the region's sourced totals)")

@@ -3,6 +3,8 @@ so that a result depends on the configuration alone (not on run order, launcher 
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from cityregions.config.schema import REGIONS, RunConfig, fingerprint
@@ -11,7 +13,8 @@ from cityregions.config.schema import REGIONS, RunConfig, fingerprint
 def region_seed(base_seed: int, region: str, replicate: int = 0, levers: tuple[int, ...] = ()) -> int:
     """The region's own seed: a SeedSequence child of the base seed keyed by region, replicate and (optionally)
     the levers' fingerprint, so it depends on nothing else (not run order, launcher or process)."""
-    key = REGIONS.index(region) if region in REGIONS else sum(region.encode())
+    key = REGIONS.index(region) if region in REGIONS else int.from_bytes(hashlib.sha256(region.encode()).digest()[:4],
+                                                                         "little")
     spawn_key = (key, *((replicate,) if replicate or levers else ()), *levers)  # replicate 0: the plain run
     return int(np.random.SeedSequence(base_seed, spawn_key=spawn_key).generate_state(1, np.uint64)[0]
                >> np.uint64(1))

@@ -199,7 +199,7 @@ def municipality_table(m: CityRegionModel) -> pd.DataFrame:
     people, money, knowledge = m.people, m.money, m.coop.knowledge
     return pd.DataFrame({
         "region": m.region, "scenario": m.cfg.scenario.name, "seed": m.cfg.seed,
-        "municipality": names, "is_core": m.geo.is_core, "x_km": m.geo.x_km, "y_km": m.geo.y_km,
+        "municipality": names, "code": m.geo.codes, "is_core": m.geo.is_core, "x_km": m.geo.x_km, "y_km": m.geo.y_km,
         "population_start": m.geo.population, "population": people.population, "jobs": people.jobs,
         **land_cols, "greenfield_taken_ha": m.land_use.greenfield_by_muni, "fiscal_capacity_eur": money.fiscal_capacity,
         "revenue_eur": money.revenue, "debt_service_eur": money.debt_service, "transaction_costs_eur": money.tc_paid,

@@ -32,7 +32,7 @@ from cityregions.model.state import (
 from cityregions.rules import fiscal, gravity, land, transport
 from cityregions.rules.cooperation import Theme, betrayal, initial_trust, planning_capacity
 from cityregions.world.facts import RegionFacts, load_case_library, load_sourced_parameters, region_facts
-from cityregions.world.geography import region_geography
+from cityregions.world.geography import region_geography, region_label
 from cityregions.world.phases import Phase, Timeline
 
 HOUSEHOLD_SIZE0 = 2.0  # persons per household at the start (assumption; only its trend matters)
@@ -53,8 +53,8 @@ class CityRegionModel(Model):
         name = region or cfg.region.name
         if name == "all":
             raise ConfigError("region='all' runs five models; build one model per region (see run_scenario)")
-        self.region = name
-        self.seed = run_seed(cfg, name) if seed is None else int(seed)
+        self.region = region_label(cfg, name)
+        self.seed = run_seed(cfg, self.region) if seed is None else int(seed)
         super().__init__(rng=self.seed)
         self.cfg = cfg
         self.facts = facts if facts is not None else region_facts(cfg.region, name)

@@ -9,7 +9,7 @@ replace the synthetic detail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import networkx as nx
@@ -55,6 +55,7 @@ class Geography:
     corridor: np.ndarray  # corridor index, -1 if off the corridors
     network: Network
     pairs: Catchment  # origin-destination pairs within reach, with car and PT minutes and road km
+    codes: list[str] = field(default_factory=list)  # official codes of real places ("" where there is none)
 
     @cached_property
     def graph(self) -> nx.Graph:
@@ -230,14 +231,21 @@ def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams,
     pairs.car_min[own] = tp.intrazonal_min
     pairs.pt_min[own] = tp.intrazonal_min * 1.5
     return Geography(list(table.names), is_core, table.population.astype(float), table.area_km2.astype(float),
-                     x.astype(float), y.astype(float), corridor, net, pairs)
+                     x.astype(float), y.astype(float), corridor, net, pairs,
+                     list(table.codes) if table.codes else [""] * n)
 
 
 def region_geography(cfg: RunConfig, region: str | None = None, facts: RegionFacts | None = None,
                      seed: int | None = None) -> Geography:
     """The geography a run of the configuration builds for one region (its facts and its own seed's stream):
-    the model, the report's map and the brief's name check all see the same municipalities and network."""
-    name = region or cfg.region.name
+    the model, the report's map and the brief's name check all see the same municipalities and network. region
+    is a region's name, or a FUA's code as its results carry it."""
+    name = "fua" if cfg.region.name == "fua" else (region or cfg.region.name)
     facts = facts if facts is not None else region_facts(cfg.region, name)
-    seed = run_seed(cfg, name) if seed is None else int(seed)
+    seed = run_seed(cfg, region_label(cfg, name)) if seed is None else int(seed)
     return build_geography(facts, cfg.region, cfg.params.transport, geography_rng(seed))
+
+
+def region_label(cfg: RunConfig, region: str) -> str:
+    """The name a region's results carry: a functional urban area's code (region=fua), else the region's name."""
+    return cfg.region.fua_id if region == "fua" else region
