@@ -265,7 +265,7 @@ def is_symmetric(matrix: sparse.csr_array | np.ndarray) -> bool:
 def products(deterrence: sparse.csr_array | np.ndarray, symmetric: bool
               ) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
     """x -> D x and x -> D^T x. A dense symmetric D is handed to BLAS symv as its transpose, the same matrix in
-    Fortran order (no copy), which reads one triangle: the sweeps are memory-bound, so about a third faster."""
+    Fortran order (no copy), which reads one triangle: the sweeps are memory-bound, and this reads half as much."""
     if symmetric:
         fortran = deterrence.T
 
