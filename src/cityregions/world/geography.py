@@ -19,7 +19,7 @@ from scipy.spatial import Delaunay
 
 from cityregions.config import REGIONS, RegionConfig, RunConfig, TransportParams
 from cityregions.config.seeds import geography_rng, run_seed
-from cityregions.world import catchment, places
+from cityregions.world import catchment, places, size
 from cityregions.world.catchment import Catchment
 from cityregions.world.facts import MunicipalityTable, RegionFacts, read_municipalities_csv, region_facts
 
@@ -187,6 +187,8 @@ def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams,
     table = municipality_table(facts, cfg, rng)
     n = len(table.names)
     x, y, core = table.x_km, table.y_km, table.core
+    car_top_speed = tp.car_speed_kmh / 60 / tp.circuity  # straight-line km per car minute at best
+    size.check(size.estimate(x, y, catchment.reach_km(tp.catchment_min, car_top_speed)))
     is_core = np.zeros(n, dtype=bool)
     is_core[core] = True
     edges = _road_edges(x, y)
@@ -222,7 +224,7 @@ def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams,
                                                                                         tp.circuity))
     pairs = catchment.build(
         x, y, net.matrix(n, "car_min"), net.matrix(n, "pt_min"),
-        cutoff_min=tp.catchment_min, car_top_speed=1 / (car_per_km * tp.circuity),
+        cutoff_min=tp.catchment_min, car_top_speed=car_top_speed,
         pt_limit_min=tp.catchment_min * pt_ratio * 1.01,
         pt_top_speed=max(tp.pt_speed_local_kmh / tp.circuity, tp.pt_speed_corridor_kmh / 1.1) / 60,
         road_per_car_min=1 / car_per_km)
