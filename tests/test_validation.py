@@ -71,6 +71,7 @@ def _tables(n: int = 16) -> v.Tables:
     end = year + 0.125
     trace = pd.DataFrame({
         "step": steps, "year": year, "core_population": 100.0 * 1.1 ** (end - 2014.0),
+        "ring_population": 50.0 * 1.02 ** (end - 2014.0), "core_out_commuters": np.where(steps < 8, 10.0, 14.0),
         "core_workplace": 100.0, "core_in_commuters": 30.0, "suburban_workers": 80.0, "suburban_to_core": 20.0,
         "over_half_to_core": np.where(steps < 8, 4, 6), "pt_inbound_share": 0.4, "developed_ha": 50.0,
         "area_ha": 1000.0, "core_developed_ha": 30.0, "core_area_ha": 60.0,
@@ -94,10 +95,13 @@ def test_commuting_patterns_from_the_trace():
     assert sim("municipalities_over_half_to_core", "2014-2015") == pytest.approx(5.0)  # 4 in 2014, 6 in 2015
     assert sim("pt_share_inbound", "2016") == pytest.approx(0.4)
     assert sim("pt_share", "2013-2016") == pytest.approx(0.25)
+    assert sim("out_commuters", "2014") == pytest.approx(10.0)  # 2014's quarters are steps 4-7: 10 each
+    assert sim("out_commuters", "2014-2015") == pytest.approx(12.0)  # and 2015's steps 8-11: 14 each
 
 
 def test_population_growth_between_two_dates():
     assert sim("core_population_growth", "2013-12-31/2015-12-31") == pytest.approx(10.0)
+    assert sim("ring_population_growth", "2013-12-31/2015-12-31") == pytest.approx(2.0)  # the ring apart
     # a start before the simulation is clipped to its first state and said so
     value, note = v.simulated_value({"pattern": "core_population_growth", "period": "2011-12-31/2015-12-31"},
                                     _tables())

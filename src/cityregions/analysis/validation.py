@@ -143,14 +143,23 @@ def _mean(col: str, table: str = "trace") -> Callable:
     return f
 
 
-def core_population_growth(t: Tables, periods: list, theme: str) -> tuple[float, str]:
-    """The core's compound growth rate between two dates (%/yr), over the part of the span that was simulated."""
-    (a, _), (b, _) = periods
-    p0, t0, n0 = stock_at(t.trace, "core_population", a)
-    p1, t1, n1 = stock_at(t.trace, "core_population", b)
-    if t1 - t0 < 0.25:
-        raise Outside(f"{a:.2f}-{b:.2f} is not simulated (the run covers {t0:.2f}-{t1:.2f})")
-    return 100.0 * ((p1 / p0) ** (1.0 / (t1 - t0)) - 1.0), "; ".join(n for n in (n0, n1) if n)
+def _growth(col: str, doc: str) -> Callable:
+    def growth(t: Tables, periods: list, theme: str) -> tuple[float, str]:
+        (a, _), (b, _) = periods
+        p0, t0, n0 = stock_at(t.trace, col, a)
+        p1, t1, n1 = stock_at(t.trace, col, b)
+        if t1 - t0 < 0.25:
+            raise Outside(f"{a:.2f}-{b:.2f} is not simulated (the run covers {t0:.2f}-{t1:.2f})")
+        return 100.0 * ((p1 / p0) ** (1.0 / (t1 - t0)) - 1.0), "; ".join(n for n in (n0, n1) if n)
+
+    growth.__doc__ = doc
+    return growth
+
+
+core_population_growth = _growth("core_population", "The core's compound growth rate between two dates (%/yr), "
+                                 "over the part of the span that was simulated.")
+ring_population_growth = _growth("ring_population", "The surrounding municipalities' compound growth rate between "
+                                 "two dates (%/yr), over the part of the span that was simulated.")
 
 
 def land_take_rate(q: pd.DataFrame, lo: float, hi: float, per_days: float) -> tuple[float, str]:
@@ -220,6 +229,9 @@ PATTERNS: dict[str, Rule] = {
     "in_commuters": Rule(_mean("core_in_commuters"), doc="Commuters from the region's other municipalities into "
                          "the core (persons, mean over the period)"),
     "core_population_growth": Rule(core_population_growth, "absolute", 0.5),
+    "ring_population_growth": Rule(ring_population_growth, "absolute", 0.5),
+    "out_commuters": Rule(_mean("core_out_commuters"), doc="Commuters from the core to the region's other "
+                          "municipalities (persons, mean over the period)"),
     "pt_share": Rule(_mean("pt_share", "quarterly"), doc="PT share of all commuting trips in the region"),
     "pt_share_inbound": Rule(_mean("pt_inbound_share"), doc="PT share of commuting trips from the surrounding "
                              "municipalities into the core"),

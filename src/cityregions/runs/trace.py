@@ -39,10 +39,13 @@ def trace_row(m: CityRegionModel, step: int) -> dict[str, float | int | str]:
     by_origin = pairs.row_sums(flows)
     to_core_by_origin = np.bincount(pairs.orig[to_core], weights=flows[to_core], minlength=m.geo.n)
     inbound = to_core & sub[pairs.orig]
+    from_core = (pairs.orig == core) & (pairs.dest != core)
     developed = m.land.developed()
     year = m.timeline.decimal_year(step) if step >= 0 else m.timeline.decimal_year(0) - 0.25
     return {
         "step": step, "year": year, "core_population": float(m.people.population[core]),
+        "ring_population": float(m.people.population[sub].sum()),
+        "core_out_commuters": float(flows[from_core].sum()),
         "core_workplace": float(to_core_by_origin.sum()), "core_in_commuters": float(to_core_by_origin[sub].sum()),
         "suburban_workers": float(by_origin[sub].sum()), "suburban_to_core": float(to_core_by_origin[sub].sum()),
         "over_half_to_core": int((sub & (to_core_by_origin > 0.5 * by_origin)).sum()),
