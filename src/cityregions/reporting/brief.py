@@ -35,8 +35,7 @@ GAINS = (  # column of municipalities.parquet, label key, unit, digits
     ("member_land", "m_member_land", "share", 2),
     ("member_transport", "m_member_transport", "share", 2),
 )
-PAYOFF_COLUMNS = ("benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "contribution",
-                  "trust", "net", "perceived_net")
+PAYOFF_COLUMNS = results.DECISION_COLUMNS
 MAX_BARS = 24
 
 

@@ -25,12 +25,14 @@ import yaml
 from omegaconf import OmegaConf
 
 from cityregions.config import RunConfig, fingerprint, validate
+from cityregions.rules.cooperation import BREAKDOWN
 
 if TYPE_CHECKING:
     from cityregions.runs.runner import RunResult
 
 MANIFEST = "manifest.json"
 TABLES = ("quarterly", "municipalities", "decisions", "memberships")
+DECISION_COLUMNS = (*BREAKDOWN, "perceived_net")  # each decision's payoff breakdown (EUR/yr; trust 0-1)
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
