@@ -142,3 +142,13 @@ def test_a_sweep_jobs_directory_named_by_its_overrides_is_a_directory_not_a_key(
     assert parse(["multirun/s/region=graz,replicate=1"]).dirs == [Path("multirun/s/region=graz,replicate=1")]
     with pytest.raises(UsageError, match="unknown key 'region'"):
         parse(["region=graz"])  # in the working directory, with no such directory: a key
+
+
+def test_fuas_lists_a_countrys_runnable_areas_largest_first(capsys):
+    assert cli.invoke(BY_NAME["fuas"], ["country=AT"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("AT001L4   Wien") and lines[2].startswith("AT002L4   Graz")  # by population
+    assert lines[-1].startswith("6 functional urban areas of two or more municipalities (0 of one left out")
+    assert cli.invoke(BY_NAME["fuas"], ["country=DE"]) == 0
+    text = capsys.readouterr().out
+    assert "85 functional urban areas" in text and "(11 of one left out" in text and "DE017L0" not in text
