@@ -162,6 +162,10 @@ def test_national_targets_are_scaled_to_the_regions_residents():
     leipzig = load_region("leipzig")
     target, what = scorecard.national_target_ha_per_day(leipzig)
     assert target == pytest.approx(30 * leipzig.fua_population / 83_155_031) and what.startswith("Germany")
+    # scaled by the modelled region's own residents when a run gives them: 30 x 1,000,000 / 83,155,031 = 0.3608
+    assert scorecard.national_target_ha_per_day(leipzig, 1_000_000)[0] == pytest.approx(0.3608, abs=1e-4)
+    q = pd.DataFrame({"step": [0, 0, 1], "population": [1_000.0, 1_002.0, 5_000.0]})
+    assert scorecard.residents_at_start(q) == 1_001.0  # the first quarter, averaged over the runs
     assert scorecard.national_target_ha_per_day(load_region("turin")) is None  # Italy: only the EU's 2050 goal
 
 

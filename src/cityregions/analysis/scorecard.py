@@ -105,16 +105,23 @@ def judge(diff: float, lo: float, hi: float, better: int, base: float) -> str:
     return "better" if diff * better > 0 else "worse"
 
 
-def national_target_ha_per_day(facts: RegionFacts) -> tuple[float, str] | None:
+def national_target_ha_per_day(facts: RegionFacts, residents: float | None = None) -> tuple[float, str] | None:
     """The country's land-take target scaled to the region's residents (ha/day) and what it is, if the country
-    has a numeric one (Germany, Austria); the sources are in parameters_sourced.csv."""
+    has a numeric one (Germany, Austria); the sources are in parameters_sourced.csv. residents: the modelled
+    region's (a run's first quarter), else the region's sourced functional-area population."""
     code = {"Germany": "de", "Austria": "at"}.get(facts.country)
     if code is None:
         return None
     p = load_sourced_parameters()
     target = float(p[f"target_{code}_ha_per_day"].value)
     people = float(p[f"population_{code}"].value)
-    return target * facts.fua_population / people, f"{facts.country} {target:g} ha/day"
+    residents = facts.fua_population if residents is None else residents
+    return target * residents / people, f"{facts.country} {target:g} ha/day"
+
+
+def residents_at_start(quarterly: pd.DataFrame) -> float:
+    """The modelled region's residents in its first quarter (mean over the runs of the table)."""
+    return float(quarterly.loc[quarterly["step"] == quarterly["step"].min(), "population"].mean())
 
 
 def eu_net_zero_year() -> float:

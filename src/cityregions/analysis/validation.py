@@ -86,17 +86,19 @@ def parse_period(text: str) -> list[tuple[float, float]]:
     return parts
 
 
-def scale_factor(row: pd.Series | dict, facts: RegionFacts) -> tuple[float, str]:
-    """What the observed value is multiplied by to speak of the model region, and the assumption it rests on."""
+def scale_factor(row: pd.Series | dict, facts: RegionFacts, residents: float | None = None) -> tuple[float, str]:
+    """What the observed value is multiplied by to speak of the model region, and the assumption it rests on
+    (residents: the modelled region's at the start; else the region's sourced functional-area population)."""
     if row["scale"] == "none":
         return 1.0, ""
-    scaled = national_target_ha_per_day(facts)
+    residents = facts.fua_population if residents is None else residents
+    scaled = national_target_ha_per_day(facts, residents)
     if scaled is None or row["scope"] != facts.country:
         raise ValueError(f"{facts.name}.{row['pattern']}: no residents' scaling from {row['scope']!r}")
     value, label = scaled  # e.g. (0.393, "Germany 30 ha/day"): the target times the region's share of residents
     factor = value / float(label.split()[-2])
     return factor, (f"assumption: scaled by the region's share of {facts.country}'s residents ({factor:.4f}; "
-                    f"{facts.fua_population:,.0f} residents), as the scorecard scales the {label} target")
+                    f"{residents:,.0f} residents), as the scorecard scales the {label} target")
 
 
 # ------------------------------------------------------------------------------------------------ patterns
@@ -299,14 +301,16 @@ def judge(row: pd.Series | dict, values: list, factor: float = 1.0) -> dict[str,
                   "simulated": f"{_fmt(mean)} [{_fmt(float(v.min()))}–{_fmt(float(v.max()))}]"}
 
 
-def compare(observed: pd.DataFrame, sims: pd.DataFrame) -> pd.DataFrame:
+def compare(observed: pd.DataFrame, sims: pd.DataFrame, residents: dict[str, float] | None = None) -> pd.DataFrame:
     """The validation table: every observed row with its simulated counterpart over the runs (`sims`: one row
-    per observed row index `obs` and run, with `value` and `note`). Rows are never dropped: a pattern that could
-    not be simulated is 'not comparable' and says why."""
+    per observed row index `obs` and run, with `value` and `note`; `residents`: each modelled region's at the
+    start, which national figures are scaled by). Rows are never dropped: a pattern that could not be simulated
+    is 'not comparable' and says why."""
     rows = []
+    residents = residents or {}
     for i, r in observed.iterrows():
         mine = sims[sims["obs"] == i] if len(sims) else sims
-        factor, scaling = scale_factor(r, load_region(r["region"]))
+        factor, scaling = scale_factor(r, load_region(r["region"]), residents.get(r["region"]))
         notes = sorted({n for n in (mine["note"] if len(mine) else []) if n})
         res = judge(r, list(mine["value"]) if len(mine) else [], factor)
         observed_text = r["value"] if r["kind"] == "categorical" else _obs_text(r, factor)
@@ -337,14 +341,16 @@ def run(regions: list[str], seeds: int, overrides: list[str] | tuple[str, ...] =
 
     observed = load_observed() if observed is None else observed
     observed = observed[observed["region"].isin(regions)]
-    sims = []
+    sims, residents = [], {}
     for region in regions:
         rows = observed[observed["region"] == region]
         for k in range(seeds):
             cfg = load_config([f"region={region}", "scenario=city_regions", f"replicate={k}", "plot=false",
                                "progress=false", *overrides])
             tables = simulate(cfg, region)
+            start = tables.trace.iloc[0]  # the initial state (step -1); its total does not depend on the seed
+            residents[region] = float(start["core_population"] + start["ring_population"])
             for i, r in rows.iterrows():
                 value, note = simulated_value(r, tables)
                 sims.append({"obs": i, "replicate": k, "value": value, "note": note})
-    return compare(observed, pd.DataFrame(sims, columns=["obs", "replicate", "value", "note"]))
+    return compare(observed, pd.DataFrame(sims, columns=["obs", "replicate", "value", "note"]), residents)

@@ -91,7 +91,7 @@ def targets(region: str, q: pd.DataFrame, L: Labels) -> dict[str, str]:
     """The scorecard's target column: the national ha/day target scaled to the region, the EU path."""
     out = {}
     facts = facts_of(region)
-    nat = scorecard.national_target_ha_per_day(facts) if facts else None
+    nat = scorecard.national_target_ha_per_day(facts, scorecard.residents_at_start(q)) if facts else None
     if nat:
         out["greenfield_ha_per_day"] = f"≤ {L.num(nat[0], 3)} ({nat[1]})"
     allowed = scorecard.eu_path_allowed(q.sort_values("step"), scorecard.eu_net_zero_year())
@@ -100,11 +100,11 @@ def targets(region: str, q: pd.DataFrame, L: Labels) -> dict[str, str]:
 
 
 def summary_sentences(card: pd.DataFrame, region: str, baseline: str, horizon: str, n: int, crn: bool,
-                      L: Labels) -> list[str]:
+                      L: Labels, residents: float | None = None) -> list[str]:
     """The plain-language summary of one region, generated from the scorecard's numbers."""
     out = []
     facts = facts_of(region)
-    nat = scorecard.national_target_ha_per_day(facts) if facts else None
+    nat = scorecard.national_target_ha_per_day(facts, residents) if facts else None
     c = card[card["region"] == region].set_index(["arm", "metric"])
     base = L.scenario(baseline)
     for arm in dict.fromkeys(card.loc[card["region"] == region, "arm"]):
@@ -227,7 +227,8 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
                 better = {1: L("higher"), -1: L("lower"), 0: L("closer_to_1")}[m.better]
                 rows.append({"dimension": L(f"dim_{dim}"), "label": L(f"m_{m.key}"), "unit": m.unit,
                              "better": better, "target": tgt.get(m.key, ""), "cells": cells})
-        summaries[region] = (summary_sentences(card, region, baseline, horizon, n, crn, L)
+        summaries[region] = (summary_sentences(card, region, baseline, horizon, n, crn, L,
+                                               scorecard.residents_at_start(q))
                              if baseline is not None else [])
         sections.append({"region": region, "title": title, "horizon": horizon, "rows": rows,
                          "summary": summaries[region],

@@ -50,7 +50,8 @@ ASSUMPTIONS = (
     "Periods: a year or years are calendar years (the quarters whose middle falls in them); a date is the state "
     "at the end of the nearest simulated quarter; stocks between quarter ends are interpolated. A period only "
     "partly simulated is compared over its simulated part, and said so in the note column of validation.csv.",
-    "Germany's and Austria's ha/day are scaled to the model region by its share of the country's residents, as "
+    "Germany's and Austria's ha/day are scaled to the model region by its residents' share of the country's "
+    "(the modelled municipalities' residents at the start), as "
     "scorecard.national_target_ha_per_day scales the national targets: an assumption (a growing region's share "
     "of land take need not equal its share of residents). Styria and Piedmont are used unscaled, as upper bounds "
     "(the region lies inside them).",
