@@ -174,6 +174,7 @@ def _read(name: str) -> tuple[dict[str, str], ...]:
     return tuple({**row, "_file": name, "_line": str(reader.line_num)} for row in reader)
 
 
+@cache
 def region_places(region: str, extent: str = "partner") -> Places:
     """A CITY REGIONS region's municipalities for the extent (partner, fua or district)."""
     if region not in REGIONS:
@@ -231,8 +232,10 @@ def _country_rows(country: str) -> tuple[dict[str, str], ...]:
     return _read(f"places/lau/{country}.csv.gz")
 
 
+@cache
 def fua_places(fua_id: str) -> Places:
-    """The municipalities of one functional urban area: those with residents (the unpopulated areas outside any
+    """The municipalities of one functional urban area (made once per process: a FUA's facts and its geography
+    both read it; callers take copies of its arrays): those with residents (the unpopulated areas outside any
     municipality, such as Bavaria's gemeindefreie Gebiete, are left out), and of those, the ones whose position
     is known (the others are left out and named in the label: mostly German municipalities merged in 2019-20)."""
     fua = find_fua(fua_id)

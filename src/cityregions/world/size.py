@@ -37,8 +37,8 @@ class Estimate:
 
 def estimate(x_km: np.ndarray, y_km: np.ndarray, reach_km: float) -> Estimate:
     """The pairs within straight-line reach of each other, and the memory and time they will take."""
-    pairs = int(cKDTree(np.column_stack([x_km, y_km])).count_neighbors(cKDTree(np.column_stack([x_km, y_km])),
-                                                                         reach_km))
+    tree = cKDTree(np.column_stack([x_km, y_km]))
+    pairs = int(tree.count_neighbors(tree, reach_km))
     return Estimate(len(x_km), pairs, BASE_BYTES + BYTES_PER_PAIR * pairs, SECONDS_PER_PAIR_QUARTER * pairs)
 
 
