@@ -6,22 +6,25 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cityregions.analysis import validation
 from cityregions.analysis.calibration import FREE, calibrate, calibration_rows, loss
 from cityregions.config import ConfigError, load_config
 
-TRUTH = {"params.transport.distance_decay": 0.09, "params.land.access_weight": 2.5}
+TRUTH = {"params.transport.distance_decay": 0.09, "params.land.land_price_elasticity": 0.4}
 
 
 def test_calibration_recovers_known_parameters_from_patterns_the_model_made():
     """Synthetic observations: Leipzig's calibration patterns as the model gives them with known parameters.
     Stated tolerance: within 15 % of each parameter's search range."""
-    rows = calibration_rows(validation.load_observed(), "leipzig")
+    observed = validation.load_observed()
+    ring = observed[(observed["region"] == "leipzig") & (observed["pattern"] == "ring_minus_core_growth")]
+    rows = calibration_rows(pd.concat([observed, ring.assign(use="calibration")]), "leipzig")
     made = validation.run(["leipzig"], 1, [f"{k}={v}" for k, v in TRUTH.items()], observed=rows)
     synthetic = rows.assign(value=made["sim_mean"].to_numpy(), low=np.nan, high=np.nan)
-    fit = calibrate("leipzig", trials=30, seeds=1, observed=synthetic)
+    fit = calibrate("leipzig", trials=80, seeds=1, observed=synthetic)
     for key, true in TRUTH.items():
         lo, hi = FREE[key]
         assert abs(fit.best[key] - true) <= 0.15 * (hi - lo), (key, fit.best[key], true)
@@ -41,8 +44,9 @@ def test_a_region_is_fitted_only_in_what_its_data_identify():
     from cityregions.analysis.calibration import identified
 
     rows = validation.load_observed()
-    assert set(identified(calibration_rows(rows, "graz"))) == set(FREE)
-    assert set(identified(calibration_rows(rows, "wroclaw"))) == {"params.land.access_weight"}  # no commuting data
+    assert set(identified(calibration_rows(rows, "graz"))) == {"params.transport.distance_decay"}
+    assert set(identified(calibration_rows(rows, "prague"))) == set(FREE)
+    assert set(identified(calibration_rows(rows, "leipzig"))) == {"params.transport.distance_decay"}
 
 
 def test_validation_patterns_are_never_fitted():
@@ -55,7 +59,7 @@ def test_validation_patterns_are_never_fitted():
 
 def test_calibration_none_gives_the_schemas_defaults():
     default = load_config(["region=graz", "calibration=none"])
-    assert default.params.transport.distance_decay == 0.06 and default.params.land.access_weight == 1.0
+    assert default.params.transport.distance_decay == 0.06 and default.params.land.land_price_elasticity == 0.75
 
 
 def test_the_command_refuses_bad_input():
@@ -71,10 +75,10 @@ def test_a_fit_at_a_bound_or_outside_the_tolerances_is_not_adopted():
 
     good = pd.DataFrame({"error": [0.1], "tolerance": [0.25], "fitted": [True]})
     poor = pd.DataFrame({"error": [0.5], "tolerance": [0.25], "fitted": [True]})
-    inside = {"params.transport.distance_decay": 0.05, "params.land.access_weight": 2.8}
+    inside = {"params.transport.distance_decay": 0.05, "params.land.land_price_elasticity": 1.2}
     fit = Fit("graz", inside, pd.DataFrame({"trial": [0]}), poor, good)
     assert fit.adopted
-    assert "params:\n  transport:\n    distance_decay: 0.05\n  land:\n    access_weight: 2.8" in fit.yaml()
+    assert "params:\n  transport:\n    distance_decay: 0.05\n  land:\n    land_price_elasticity: 1.2" in fit.yaml()
     at_bound = Fit("graz", {**inside, "params.transport.distance_decay": 0.0101}, pd.DataFrame({"trial": [0]}),
                    poor, good)
     assert at_bound.at_bound() == ["params.transport.distance_decay"] and not at_bound.adopted

@@ -235,7 +235,7 @@ def test_population_and_jobs_follow_the_growth_input_and_stay_positive_for_any_v
     for m in quarters(overrides):
         years = (m.step_index + 1) / 4
         p, c = m.people, m.const
-        assert p.population.sum() == pytest.approx(p.population0 * (1 + c.growth_rate) ** years, rel=1e-9)
+        assert p.population.sum() == pytest.approx((p.start * (1 + c.growth_inputs) ** years).sum(), rel=1e-9)
         assert p.jobs.sum() == pytest.approx(p.jobs0 * (1 + c.job_growth_rate) ** years, rel=1e-9)
         assert (p.population > 0).all(), p.population.min()
         assert (p.jobs >= 0).all(), p.jobs.min()
@@ -500,7 +500,9 @@ def test_scaling_population_and_area_leaves_a_land_compacts_per_resident_indicat
     the region's take), developed and vacant land per resident 1 % (0.35 %), budget margin per resident 1 %
     (0.34 %), PT access of the smaller half 10 % (0.57 % over those 900; the long profile found 8.4 %:
     Wroclaw, k = 2, seed 0, a 1.4-million core; access is a kernel of absolute travel minutes, and a trip within a
-    municipality grows with the square root of its area), PT share 5 % (1.5 %), fiscal Gini 0.01 absolute (0.0034)."""
+    municipality grows with the square root of its area), PT share 6 % (1.5 % over those 900, before residents
+    relocated between municipalities; since then one example of 100, Wroclaw k = 10, was 5.0 %), fiscal Gini 0.01
+    absolute (0.0034)."""
     runs = [f"region={region}", "scenario=land_compact", f"seed={seed}", "timeline.horizon=2017Q4",
             *SCALE_FREE_DECISIONS, *lever]
     with tempfile.TemporaryDirectory() as tmp:
@@ -510,7 +512,7 @@ def test_scaling_population_and_area_leaves_a_land_compacts_per_resident_indicat
     assume(a.memberships[cols].equals(b.memberships[cols]))
     assert_scale_invariant(a.quarterly, b.quarterly, k, {
         "greenfield_take_cum_ha": 0.15, "developed_ha": 0.01, "vacant_commercial_ha": 0.01,
-        "fiscal_capacity_eur_pc": 0.01, "pt_access_small": 0.10, "pt_share": 0.05, "fiscal_inequality": 0.01})
+        "fiscal_capacity_eur_pc": 0.01, "pt_access_small": 0.10, "pt_share": 0.06, "fiscal_inequality": 0.01})
 
 
 TOTALS = ("population", "jobs", "greenfield_take_cum_ha", "greenfield_take_ha", "brownfield_reuse_ha",

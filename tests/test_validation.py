@@ -172,7 +172,9 @@ def test_validate_writes_the_report_and_keeps_a_written_reading(tmp_path, capsys
     assert invoke(BY_NAME["validate"], args) == 0
     rep = pd.read_csv(out / "validation.csv", keep_default_na=False)
     assert set(rep["region"]) == {"leipzig"} and len(rep) == (v.load_observed()["region"] == "leipzig").sum()
-    assert {"calibration", "validation"} == set(rep["use"])
+    assert {"imposed", "calibration", "validation"} == set(rep["use"])
+    imposed = rep[rep["use"] == "imposed"]  # the inputs force them: shown, never counted as a pass
+    assert set(imposed["verdict"]) <= {"imposed", "not comparable"} and "pass" not in set(imposed["verdict"])
     assert set(rep["verdict"]) <= set(validation_report.VERDICTS)
     assert (rep.loc[rep["pattern"] == "pilot_themes", "verdict"] == "pass").all()
     text = (out / "VALIDATION.md").read_text(encoding="utf-8")

@@ -28,13 +28,14 @@ from cityregions.config import ConfigError
 # The free parameters and their search ranges (assumptions, inside the schema's allowed ranges)
 FREE: dict[str, tuple[float, float]] = {
     "params.transport.distance_decay": (0.01, 0.2),
-    "params.land.access_weight": (0.0, 5.0),
+    "params.land.land_price_elasticity": (0.0, 2.0),
 }
 # The patterns that identify each free parameter: a region is fitted only in the parameters its data identify
 # (Wroclaw has no commuting figure, so its distance decay keeps the default)
 IDENTIFIED_BY: dict[str, tuple[str, ...]] = {
     "params.transport.distance_decay": ("in_commuter_share", "in_commuters"),
-    "params.land.access_weight": ("core_population_growth",),
+    "params.land.land_price_elasticity": ("ring_minus_core_growth", "ring_population_growth",
+                                          "core_population_growth"),
 }
 
 

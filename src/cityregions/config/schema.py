@@ -75,6 +75,8 @@ class RegionConfig:
     size_exponent: float = p(1.0, 0.3, 2.5, "-", doc="Zipf exponent of suburban population sizes "
                              "(rank-size rule; ~1 is typical of European municipal systems)")
     n_corridors: int = p(6, 1, 16, "corridors", doc="radial rail/bus corridors to the core")
+    open_boundary: bool = p(True, doc="a region of real places commutes with the real municipalities around it "
+                            "(an external zone); false closes it (no in- or out-commuting across its boundary)")
 
 
 @dataclass
@@ -145,6 +147,12 @@ class LandParams:
                                       "attract firms (tax competition)")
     firm_tax_sensitivity: float = p(4.0, 0.0, 50.0, "-", doc="logit weight of the tax discount in firm location")
     access_weight: float = p(1.0, 0.0, 10.0, "-", doc="logit weight of accessibility in location choice")
+    land_price_elasticity: float = p(0.75, 0.0, 10.0, "-", src=(
+        "calibrated by hand on Prague's core and ring growth (ČSÚ: core +0.28 %/yr 2012-22, Praha-východ +2.43 %/yr "
+        "2014-20; model 0.23 and 2.60 at 0.75; 0.53 and 1.45 at 0.6, -0.34 and 4.40 at 1.0); docs/VALIDATION.md"),
+        doc="weight of the land price (odds of the developed share of buildable land) in residents' location choice")
+    residential_mobility: float = p(0.03, 0.0, 0.5, "1/yr", doc="share of residents moving to another "
+                                    "municipality of the region each year (assumption)")
     core_developed_share: float = p(0.60, 0.05, 0.95, "share", src="assumption; Turin's core is ~65 % sealed "
                                     "(ISPRA via corriere.it)", doc="initial developed share of the core city")
     suburb_developed_share: float = p(0.10, 0.01, 0.9, "share", src="assumption; Città metropolitana di Torino "
@@ -191,6 +199,11 @@ class TransportParams:
     employment_rate: float = p(0.47, 0.1, 0.9, "workers/resident", doc="employed residents per resident")
     core_jobs_per_resident: float = p(0.60, 0.1, 2.0, "jobs/resident", doc="jobs per resident in the core "
                                       "where no figure was found")
+    ring_jobs_per_worker: float = p(0.87, 0.05, 3.0, "jobs/employed resident", src=(
+        "derived from Land Steiermark AEST: Graz-Umgebung's 79,660 employed residents (2019), 78.8 % of whom work "
+        "outside their municipality (2016), and 75.7 % of its jobs held by in-commuters (2019): 79,660 x 0.212 / "
+        "0.243 = 69,500 jobs, 0.87 per employed resident; applied to every region's surrounding municipalities "
+        "(assumption)"), doc="jobs by place of work per employed resident outside the core")
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cityregions.rules import fiscal, land
+from cityregions.rules import fiscal, land, location
 
 if TYPE_CHECKING:
     from cityregions.model.model import CityRegionModel
@@ -47,15 +47,18 @@ def brown_share(m: CityRegionModel, compact: np.ndarray) -> np.ndarray:
 
 
 def residents(m: CityRegionModel, s: Setting) -> np.ndarray:
-    """The regional total follows the growth input exactly; newcomers settle by size, access and available land.
-    Returns the residential land the new households need (ha)."""
+    """The regional total follows the growth inputs (core and ring, each from its sourced series) exactly; movers
+    and the net change settle by the location choice (rules.location: access, land left and its price), so
+    where the region grows or shrinks is the choice's. Returns the residential land the new households need
+    (ha)."""
     lp, p = m.cfg.params.land, m.people
-    target = p.population0 * (1.0 + m.const.growth_rate) ** (s.t / 4)
+    target = float((p.start * (1.0 + m.const.growth_inputs) ** (s.t / 4)).sum())
     d_pop = target - p.population.sum()
-    avail = m.land.greenfield + m.land.brownfield
-    w = land.location_weights(p.population, s.access, avail, lp.access_weight) if d_pop > 0 else p.population
+    developable = m.land.greenfield + m.land.brownfield
+    pull = location.attractiveness(s.access, developable, m.land.developed(), lp.access_weight,
+                                   lp.land_price_elasticity)
     households_before = p.population / p.household_size
-    p.population = p.population + land.allocate(d_pop, w)
+    p.population = location.relocate(p.population, pull, d_pop, 1.0 - (1.0 - lp.residential_mobility) ** 0.25)
     p.household_size = m.const.household_size0 * (1.0 + lp.household_size_trend) ** (s.t / 4)
     new_households = np.maximum(p.population / p.household_size - households_before, 0.0)
     density = np.where(m.geo.is_core, lp.persons_per_ha_core, lp.persons_per_ha_suburb)
@@ -140,9 +143,21 @@ def reserves(m: CityRegionModel, s: Setting, share: np.ndarray) -> land.Conversi
     return zoned
 
 
-def capital_costs(m: CityRegionModel, s: Setting, taken: tuple[land.Conversion, ...]) -> None:
+def other_land(m: CityRegionModel, taken: tuple[land.Conversion, ...]) -> np.ndarray:
+    """Greenfield taken for transport infrastructure, logistics and the other uses the land-take monitors count,
+    in the country's sourced proportion to the greenfield taken for housing and commerce, in the same
+    municipalities (assumption: they follow development; built by the state and operators, outside the councils'
+    budgets and the compact's cap). Returns the hectares."""
+    g_taken = sum(conv.greenfield for conv in taken)
+    other = land.other_uses(g_taken, m.const.other_use_share, m.land.greenfield)
+    m.land.greenfield = m.land.greenfield - other
+    m.land.other_built = m.land.other_built + other
+    return other
+
+
+def capital_costs(m: CityRegionModel, s: Setting, taken: tuple[land.Conversion, ...], other: np.ndarray) -> None:
     """The land developed this quarter: its capital cost as debt service (brownfield net of subsidy), and the
-    greenfield taken and brownfield reused."""
+    land taken (greenfield for every use, as the monitors count it) and brownfield reused."""
     lp, c, u = m.cfg.params.land, m.const, m.land_use
     first, *rest = taken
     g_used, b_used = first.greenfield, first.brownfield
@@ -152,7 +167,7 @@ def capital_costs(m: CityRegionModel, s: Setting, taken: tuple[land.Conversion, 
     subsidy = np.where(s.compact, c.brownfield_subsidy_compact, lp.brownfield_subsidy_solo)
     capital = (g_used * lp.greenfield_cost_m_eur_per_ha + b_used * c.brownfield_cost * (1.0 - subsidy)) * 1e6
     m.money.debt_service = m.money.debt_service + capital * lp.annuity_rate
-    u.greenfield_q = float(g_used.sum())
+    u.greenfield_q = float(g_used.sum() + other.sum())
     u.brownfield_q = float(b_used.sum())
     u.greenfield_cum += u.greenfield_q
-    u.greenfield_by_muni += g_used
+    u.greenfield_by_muni += g_used + other

@@ -110,9 +110,11 @@ def _median(x: np.ndarray) -> float:
 
 
 def pt_access_small(m: CityRegionModel) -> float:
-    """Jobs reachable by public transport relative to by car, for the smaller half of municipalities (0-1)."""
+    """Jobs reachable by public transport relative to by car, for the smaller half of municipalities (0-1): those
+    smaller at the start, a fixed group, so that residents moving between two of nearly equal size do not swap
+    them in and out of it."""
     population = m.people.population
-    small = population <= _median(population)
+    small = m.people.start <= _median(m.people.start)
     return _weighted_mean(m.commuting.pt_access, np.where(small, population, 0.0))
 
 

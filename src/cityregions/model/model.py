@@ -29,13 +29,14 @@ from cityregions.model.state import (
     Students,
     TransportTables,
 )
-from cityregions.rules import fiscal, gravity, land, transport
+from cityregions.rules import boundary, fiscal, gravity, land, transport
 from cityregions.rules.cooperation import Theme, betrayal, initial_trust, planning_capacity
 from cityregions.world.facts import RegionFacts, load_case_library, load_sourced_parameters, region_facts
 from cityregions.world.geography import region_geography, region_label
 from cityregions.world.phases import Phase, Timeline
 
 HOUSEHOLD_SIZE0 = 2.0  # persons per household at the start (assumption; only its trend matters)
+COUNTRY_CODES = {"Germany": "DE", "Austria": "AT", "Poland": "PL", "Czechia": "CZ", "Italy": "IT"}
 
 
 class CityRegionModel(Model):
@@ -79,6 +80,8 @@ class CityRegionModel(Model):
         subsidy_compact = cases.brownfield_public_share()
         net = brownfield_cost * (1.0 - np.array([lp.brownfield_subsidy_solo, subsidy_compact]))
         solo, member = land.brownfield_share(lp.greenfield_cost_m_eur_per_ha, net, lp.cost_choice_scale)
+        inputs = np.where(self.geo.is_core, self.facts.growth_of_core, self.facts.growth_of_ring)
+        growth = float(np.average(inputs, weights=self.geo.population))
         occupancy = float(sourced["car_occupancy_commute"].value)
         basis = float(sourced["co2_car_occupancy_basis"].value)
         return Constants(
@@ -87,24 +90,25 @@ class CityRegionModel(Model):
             case_relevance={t: cases.count(t.value) / (cases.count(t.value) + 3.0) for t in Theme},
             co2_car=float(sourced["co2_car_kg_per_pkm"].value) * basis / occupancy,
             co2_pt=float(sourced["co2_pt_kg_per_pkm"].value),
-            growth_rate=self.facts.growth_rate, job_growth_rate=self.facts.growth_rate * lp.job_growth_ratio,
+            growth_rate=growth, growth_inputs=inputs, job_growth_rate=growth * lp.job_growth_ratio,
+            other_use_share=float(sourced[f"land_take_other_share_{COUNTRY_CODES[self.facts.country]}"].value),
             household_size0=HOUSEHOLD_SIZE0,
             project_funds_eur=float(sourced["project_budget_eur"].value) / len(REGIONS),  # an equal share each
             pilot_themes=self._resolve_themes(sc.pilot_themes),
             vote_themes=tuple(dict.fromkeys(t for spec in sc.themes for t in self._resolve_themes(spec))))
 
     def _people_and_jobs(self) -> People:
-        """Residents from the region's table; workplaces from the core's jobs, the rest in proportion to workers."""
+        """Residents from the region's table; jobs by place of work: the core's as sourced (else per resident), the
+        other municipalities' in proportion to their employed residents. No cap: where the region has more jobs
+        than workers, the outside fills them (an open region); a closed one scales jobs to its workers."""
         tp = self.cfg.params.transport
         population = self.geo.population.copy()
         workers = tp.employment_rate * population
         core = self.geo.core
-        core_jobs = self.facts.core_jobs or tp.core_jobs_per_resident * population[core]
-        core_jobs = min(core_jobs, 0.9 * workers.sum())
-        jobs = workers * (workers.sum() - core_jobs) / max(workers.sum() - workers[core], 1.0)
-        jobs[core] = core_jobs
+        jobs = workers * tp.ring_jobs_per_worker
+        jobs[core] = self.facts.core_jobs or tp.core_jobs_per_resident * population[core]
         return People(population=population, jobs=jobs, household_size=self.const.household_size0,
-                      population0=float(population.sum()), jobs0=float(jobs.sum()))
+                      population0=float(population.sum()), start=population.copy(), jobs0=float(jobs.sum()))
 
     def _land_and_money(self) -> tuple[land.LandStock, LandUse, Money]:
         """The land classes from the initial shares; no land taken yet, no debt, nothing paid."""
@@ -143,12 +147,19 @@ class CityRegionModel(Model):
                                 np.where(geo.corridor >= 0, tp.headway_corridor_min, tp.headway_local_min))
         deterrence = pairs.matrix(np.exp(-tp.distance_decay * pairs.car_min))
         symmetric = gravity.is_symmetric(deterrence)
+        zone = open_matrix = None
+        if geo.outside is not None and len(geo.outside):
+            o = geo.outside
+            zone = boundary.external_zone(geo.x_km, geo.y_km, o.x_km, o.y_km, o.population, tp.employment_rate,
+                                          tp.distance_decay, tp.circuity, tp.car_speed_kmh, tp.intrazonal_min)
+            open_matrix = boundary.open_deterrence(deterrence, zone)
         car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
-        flows, warm_start, factors = gravity.gravity_flows(tp.employment_rate * self.people.population,
-                                                           self.people.jobs, deterrence, None, factored=True,
-                                                           symmetric=symmetric)
-        if flows is None:
-            flows = factors.flows(deterrence)
+        start = Commuting(tables=TransportTables(
+            headway_base=headway_base, deterrence=deterrence, symmetric=symmetric, pt_target=0.0, asc=0.0,
+            modes=None, pt_kernel=None, symmetric_kernel=False, weighted=None, zone=zone,
+            open_deterrence=open_matrix), pairs=pairs, integration=sc.tariff_integration, warm_start=None)
+        start.balance(tp.employment_rate * self.people.population, self.people.jobs)
+        flows, warm_start = start.flows, start.warm_start
         pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(headway_base), pairs.own, tp)
         pt_target = self.facts.pt_share if self.facts.pt_share is not None else tp.commute_share_default
         asc = transport.calibrate_asc(flows, car, pt0, tp.mode_scale, pt_target)
@@ -157,7 +168,8 @@ class CityRegionModel(Model):
         tables = TransportTables(headway_base=headway_base, deterrence=deterrence, symmetric=symmetric,
                                  pt_target=pt_target, asc=asc, modes=modes, pt_kernel=pt_kernel,
                                  symmetric_kernel=gravity.is_symmetric(pt_kernel),
-                                 weighted=transport.weighted_tables(modes, pairs, deterrence, symmetric))
+                                 weighted=transport.weighted_tables(modes, pairs, deterrence, symmetric),
+                                 zone=zone, open_deterrence=open_matrix)
         return Commuting(tables=tables, pairs=pairs, integration=sc.tariff_integration, warm_start=warm_start)
 
     def _agents(self) -> None:
@@ -273,7 +285,8 @@ class CityRegionModel(Model):
         share, need_ha = growth.firms_location(self, s, land_jobs)
         commercial = growth.commercial_land(self, s, land_jobs, share, need_ha)
         zoned = growth.reserves(self, s, share)
-        growth.capital_costs(self, s, (housing, commercial, zoned))
+        other = growth.other_land(self, (housing, commercial, zoned))
+        growth.capital_costs(self, s, (housing, commercial, zoned), other)
 
     def _commute(self) -> None:
         """Commuting flows, mode choice and public-transport access with the association's current members."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from cityregions.rules import gravity, transport
+from cityregions.rules import boundary, gravity, transport
 from cityregions.rules.cooperation import Agreement, Payoff, Theme
 from cityregions.world.catchment import Catchment
 
@@ -33,8 +33,11 @@ class Constants:
     case_relevance: dict[Theme, float]  # what the good-practice cases can teach on each theme (0-1)
     co2_car: float  # kg CO2 per commuter-km by car, at the commuting occupancy
     co2_pt: float  # kg CO2 per passenger-km by public transport
-    growth_rate: float  # regional population growth (1/yr)
+    growth_rate: float  # regional population growth at the start (1/yr): the parts' inputs, weighted by residents
+    growth_inputs: np.ndarray  # each municipality's part's sourced growth (core or ring, 1/yr): only their sum is
+    # imposed, as the regional total; where people settle is the location choice's
     job_growth_rate: float  # regional job growth (1/yr)
+    other_use_share: float  # the country's share of land take for uses other than housing and commerce
     household_size0: float  # persons per household at the start
     project_funds_eur: float  # the project's funds for this region's pilots
     pilot_themes: tuple[Theme, ...]  # themes the project pilots in phase 2
@@ -54,6 +57,8 @@ class TransportTables:
     pt_kernel: np.ndarray | sparse.csr_array  # exp(-decay PT minutes) of every pair within reach, as a matrix
     symmetric_kernel: bool  # the PT kernel is symmetric
     weighted: transport.WeightedTables | None  # the mode tables times the deterrence (dense regions only)
+    zone: boundary.ExternalZone | None = None  # the outside as one zone (None: a closed region)
+    open_deterrence: np.ndarray | sparse.csr_array | None = None  # the deterrence with the zone's row and column
 
     def by_car(self, x: np.ndarray) -> np.ndarray:
         """The deterrence times x, reading one triangle of it where it is symmetric."""
@@ -82,6 +87,7 @@ class People:
     jobs: np.ndarray
     household_size: float  # persons per household
     population0: float  # the region's residents at the start
+    start: np.ndarray  # each municipality's residents at the start
     jobs0: float  # the region's jobs at the start
 
 
@@ -127,14 +133,29 @@ class Commuting:
     association: np.ndarray | None = None  # the association's members at this quarter's commute
     outcome: transport.CommuteResult | None = None  # mode shares, passenger-km and CO2
     pt_access: np.ndarray | None = None  # jobs reachable by PT relative to by car
+    crossings: boundary.Crossings | None = None  # this quarter's commuters across the boundary (None: closed)
     _flows: np.ndarray | None = field(default=None, init=False, repr=False)
     _p_pt: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def balance(self, workers: np.ndarray, jobs: np.ndarray) -> None:
         """This quarter's balancing: its factors, or the flows themselves where it has none (singly constrained or
-        balanced in log space)."""
-        self._flows, self.warm_start, self.factors = gravity.gravity_flows(
-            workers, jobs, self.tables.deterrence, self.warm_start, factored=True, symmetric=self.tables.symmetric)
+        balanced in log space). An open region balances with the external zone and keeps the flows among its own
+        municipalities and the commuters across its boundary."""
+        t = self.tables
+        if t.zone is None:
+            self._flows, self.warm_start, self.factors = gravity.gravity_flows(
+                workers, jobs, t.deterrence, self.warm_start, factored=True, symmetric=t.symmetric)
+            return
+        w, j = boundary.open_margins(workers, jobs, t.zone)
+        flows, self.warm_start, factors = gravity.gravity_flows(
+            w, j, t.open_deterrence, self.warm_start, factored=True, symmetric=t.symmetric)
+        n = len(workers)
+        if factors is None:
+            self._flows, self.crossings = boundary.split_flows(flows, t.open_deterrence, n)
+            self.factors = None
+        else:
+            self._flows, self.factors = None, boundary.internal_factors(factors, n)
+            self.crossings = boundary.crossings_from_factors(factors, t.zone)
 
     def associate(self, members: np.ndarray) -> None:
         """The association's members for this quarter: PT probabilities, where already made, change only in the

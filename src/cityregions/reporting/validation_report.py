@@ -17,8 +17,9 @@ from cityregions.runs.results import atomic_write
 
 READING_START = "<!-- reading:start (kept when the file is regenerated) -->"
 READING_END = "<!-- reading:end -->"
-VERDICTS = ("pass", "partial", "fail", "not comparable")
-HEADINGS = {"calibration": "Calibration patterns (in sample: inputs and calibration targets)",
+VERDICTS = ("pass", "partial", "fail", "not comparable", "imposed")
+HEADINGS = {"imposed": "Imposed by the inputs (shown, never counted as a pass)",
+            "calibration": "Calibration patterns (in sample: inputs and calibration targets)",
             "validation": "Validation patterns (out of sample: held out from calibration)"}
 
 # Patterns the facts file (or the seeds) give no usable figure for, per region: listed, never guessed.
@@ -80,7 +81,7 @@ def _error_text(r: pd.Series) -> str:
 
 def _verdict_text(r: pd.Series) -> str:
     v = r["verdict"]
-    text = {"pass": "pass", "fail": "**FAIL**", "partial": "*partial*"}.get(v, "not comparable")
+    text = {"pass": "pass", "fail": "**FAIL**", "partial": "*partial*", "imposed": "imposed"}.get(v, "not comparable")
     return f"{text} ({r['note'].removeprefix('not comparable: ')})" if r["note"] else text
 
 
@@ -102,7 +103,7 @@ def table_markdown(report: pd.DataFrame) -> str:
 
 
 def summary_table(report: pd.DataFrame) -> str:
-    """Counts of verdicts by use (calibration, validation)."""
+    """Counts of verdicts by use (imposed, calibration, validation): an imposed row is counted apart."""
     lines = ["| Use | " + " | ".join(VERDICTS) + " | total |", "|---|" + "---|" * (len(VERDICTS) + 1)]
     for use in USES:
         sub = report[report["use"] == use]

@@ -1,8 +1,10 @@
 """Land: demand from growth, allocation among municipalities, greenfield versus brownfield, and the land compact.
 
-Each municipality's area (ha) is split into six classes that always sum to its area: residential, occupied
-commercial, vacant commercial, brownfield, greenfield (undeveloped and available) and protected. Every change
-moves hectares between classes, so land is conserved by construction; tests check it at every step.
+Each municipality's area (ha) is split into seven classes that always sum to its area: residential, occupied
+commercial, vacant commercial, other built uses (transport infrastructure, logistics, extraction, ground-mounted
+PV, recreation: what the land-take monitors count beside housing and commerce), brownfield, greenfield
+(undeveloped and available) and protected. Every change moves hectares between classes, so land is conserved by
+construction; tests check it at every step.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class LandStock:
     residential: np.ndarray
     commercial_occupied: np.ndarray
     commercial_vacant: np.ndarray
+    other_built: np.ndarray
     brownfield: np.ndarray
     greenfield: np.ndarray
     protected: np.ndarray
@@ -30,19 +33,21 @@ class LandStock:
         return sum(getattr(self, c) for c in CLASSES)
 
     def developed(self) -> np.ndarray:
-        """Built-up land (ha): residential and commercial, occupied or not, and brownfield."""
-        return self.residential + self.commercial_occupied + self.commercial_vacant + self.brownfield
+        """Built-up land (ha): residential and commercial, occupied or not, other built uses and brownfield."""
+        return (self.residential + self.commercial_occupied + self.commercial_vacant + self.other_built
+                + self.brownfield)
 
     def copy(self) -> LandStock:
         """An independent copy."""
         return LandStock(*(getattr(self, c).copy() for c in CLASSES))
 
 
-CLASSES = tuple(f.name for f in fields(LandStock))  # the six land classes, in the stock's order
+CLASSES = tuple(f.name for f in fields(LandStock))  # the seven land classes, in the stock's order
 
 
 def initial_stock(area_km2: np.ndarray, is_core: np.ndarray, lp: LandParams) -> LandStock:
-    """Split each municipality's area into the six classes from the initial shares."""
+    """Split each municipality's area into the classes from the initial shares (other built uses start at 0:
+    the initial shares' developed land holds what exists of them; the class counts what is added)."""
     area = area_km2 * 100.0
     developed = area * np.where(is_core, lp.core_developed_share, lp.suburb_developed_share)
     brown = developed * np.where(is_core, lp.brownfield_share_core, lp.brownfield_share_suburb)
@@ -52,7 +57,8 @@ def initial_stock(area_km2: np.ndarray, is_core: np.ndarray, lp: LandParams) -> 
     open_land = area - developed
     protected = open_land * lp.protected_share
     return LandStock(residential=built - commercial, commercial_occupied=commercial - vacant,
-                     commercial_vacant=vacant, brownfield=brown, greenfield=open_land - protected, protected=protected)
+                     commercial_vacant=vacant, other_built=np.zeros_like(area), brownfield=brown,
+                     greenfield=open_land - protected, protected=protected)
 
 
 def allocate(total: float, weights: np.ndarray) -> np.ndarray:
@@ -158,3 +164,12 @@ def distribute_reserve(stock: LandStock, population: np.ndarray, hectares: float
     """The land compact zones its joint reserve on members' land: brownfield first, then greenfield."""
     z = np.where(compact, 1.0, 0.0)
     return _staged(hectares, [stock.brownfield * z, stock.greenfield * z], population * z)
+
+
+def other_uses(taken_ha: np.ndarray, other_share: float, greenfield_ha: np.ndarray) -> np.ndarray:
+    """Greenfield taken for other built uses alongside housing and commerce: other_share of all land take is
+    theirs (sourced per country), so taken_ha of housing and commerce brings taken_ha * s / (1 - s) more, as far
+    as greenfield remains. Returns the hectares (the stock is not changed here)."""
+    if not 0.0 <= other_share < 1.0:
+        raise ValueError(f"other_share={other_share!r}: allowed 0 <= share < 1")
+    return np.minimum(np.maximum(taken_ha, 0.0) * other_share / (1.0 - other_share), np.maximum(greenfield_ha, 0.0))

@@ -1,7 +1,7 @@
 """A run with a trace: the historical scenario run to its horizon exactly as runner.run_scenario runs it,
 recording after every quarter the few quantities observed patterns need that the result tables do not hold (the
-core's population, workplaces and in-commuters, the PT share of inbound commuting, developed land, the status of
-each theme's agreement)."""
+core's population, workplaces and in- and out-commuters, across the region's boundary too, the PT share of
+inbound commuting, developed land, the status of each theme's agreement)."""
 
 from __future__ import annotations
 
@@ -42,13 +42,20 @@ def trace_row(m: CityRegionModel, step: int) -> dict[str, float | int | str]:
     from_core = (pairs.orig == core) & (pairs.dest != core)
     developed = m.land.developed()
     year = m.timeline.decimal_year(step) if step >= 0 else m.timeline.decimal_year(0) - 0.25
+    crossing = m.commuting.crossings  # commuters across an open region's boundary
+    out = crossing.out if crossing is not None else np.zeros(m.geo.n)
+    into = float(crossing.into[core]) if crossing is not None else 0.0
+    workers = by_origin + out
     return {
         "step": step, "year": year, "core_population": float(m.people.population[core]),
         "ring_population": float(m.people.population[sub].sum()),
-        "core_out_commuters": float(flows[from_core].sum()),
-        "core_workplace": float(to_core_by_origin.sum()), "core_in_commuters": float(to_core_by_origin[sub].sum()),
-        "suburban_workers": float(by_origin[sub].sum()), "suburban_to_core": float(to_core_by_origin[sub].sum()),
-        "over_half_to_core": int((sub & (to_core_by_origin > 0.5 * by_origin)).sum()),
+        "region_population": float(m.people.population.sum()),
+        "core_out_commuters": float(flows[from_core].sum() + out[core]),
+        "core_workplace": float(to_core_by_origin.sum() + into),
+        "core_in_commuters": float(to_core_by_origin[sub].sum() + into),
+        "suburban_workers": float(workers[sub].sum()), "suburban_to_core": float(to_core_by_origin[sub].sum()),
+        "over_half_to_core": int((sub & (to_core_by_origin > 0.5 * workers)).sum()),
+        "region_out_commuters": float(out.sum()),
         "pt_inbound_share": float((flows[inbound] * p_pt[inbound]).sum() / max(flows[inbound].sum(), 1e-12)),
         "developed_ha": float(developed.sum()), "area_ha": float(area.sum()),
         "core_developed_ha": float(developed[core]), "core_area_ha": float(area[core]),

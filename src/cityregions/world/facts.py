@@ -60,7 +60,19 @@ class RegionFacts:
     pt_share: float | None = None
     secondary_centre_name: str | None = None
     secondary_centre_population: float | None = None
+    core_growth: float | None = None  # the core city's own population growth (1/yr), where sourced
+    ring_growth: float | None = None  # the surrounding districts' population growth (1/yr), where sourced
     facts: dict[str, Fact] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def growth_of_core(self) -> float:
+        """The core's growth input: its own sourced series, else the region's."""
+        return self.growth_rate if self.core_growth is None else self.core_growth
+
+    @property
+    def growth_of_ring(self) -> float:
+        """The other municipalities' growth input: the surrounding districts' series, else the region's."""
+        return self.growth_rate if self.ring_growth is None else self.ring_growth
 
     @property
     def pilot_themes(self) -> tuple[str, ...]:
@@ -114,8 +126,13 @@ def load_region(name: str) -> RegionFacts:
     def text(q: str, default: str = "") -> str:
         return f[q].value if q in f else default
 
-    g_from, g_to = f["population_growth_from"], f["population_growth_to"]
-    rate = growth_rate(float(g_from.value), float(g_from.year), float(g_to.value), float(g_to.year))
+    def rate_of(part: str) -> float | None:
+        if f"{part}_from" not in f:
+            return None
+        a, b = f[f"{part}_from"], f[f"{part}_to"]
+        return growth_rate(float(a.value), float(a.year), float(b.value), float(b.year))
+
+    rate = rate_of("population_growth")
     return RegionFacts(
         name=name, country=text("country"), core_city=text("core_city"), partner_city=text("partner_city"),
         partner_body=text("partner_body"), pt_authority=text("pt_authority"), pilot_theme=text("pilot_theme"),
@@ -125,7 +142,8 @@ def load_region(name: str) -> RegionFacts:
         n_municipalities=int(req("n_municipalities")), pilot_size=int(req("pilot_size")), growth_rate=rate,
         in_commuters=num("in_commuters"), core_jobs=num("core_jobs"), pt_share=num("pt_share"),
         secondary_centre_name=text("secondary_centre_name") or None,
-        secondary_centre_population=num("secondary_centre_population"), facts=dict(f),
+        secondary_centre_population=num("secondary_centre_population"), core_growth=rate_of("core_growth"),
+        ring_growth=rate_of("ring_growth"), facts=dict(f),
     )
 
 

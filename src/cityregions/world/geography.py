@@ -9,6 +9,7 @@ replace the synthetic detail.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -19,9 +20,10 @@ from scipy.spatial import Delaunay
 
 from cityregions.config import REGIONS, RegionConfig, RunConfig, TransportParams
 from cityregions.config.seeds import geography_rng, run_seed
-from cityregions.world import catchment, places, size
+from cityregions.world import catchment, outside, places, size
 from cityregions.world.catchment import Catchment
 from cityregions.world.facts import MunicipalityTable, RegionFacts, read_municipalities_csv, region_facts
+from cityregions.world.outside import Outside
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Geography:
     network: Network
     pairs: Catchment  # origin-destination pairs within reach, with car and PT minutes and road km
     codes: list[str] = field(default_factory=list)  # official codes of real places ("" where there is none)
+    outside: Outside | None = None  # the real municipalities around the region (None: a closed region)
 
     @cached_property
     def graph(self) -> nx.Graph:
@@ -127,28 +130,49 @@ def _synthetic_table(facts: RegionFacts, cfg: RegionConfig, rng: np.random.Gener
 PROJECT_START = 2012.5  # July 2012: CITY REGIONS began and the model's first quarter (2012 Q3) starts
 
 
+def real_places(facts: RegionFacts, cfg: RegionConfig) -> places.Places | None:
+    """The region's real places (a functional urban area's or a CITY REGIONS region's), None where it has none
+    (a user's table, rank_size and the synthetic region)."""
+    if cfg.municipalities_csv:
+        return None
+    if cfg.name == "fua":
+        return places.fua_places(cfg.fua_id)
+    if facts.name in REGIONS and cfg.extent != "rank_size":
+        return places.region_places(facts.name, cfg.extent)
+    return None
+
+
 def municipality_table(facts: RegionFacts, cfg: RegionConfig, rng: np.random.Generator) -> MunicipalityTable:
     """The region's municipalities: a user's table, a functional urban area's or a CITY REGIONS region's real
     places (positions in km about the core city), or invented ones from the region's totals (rank_size, and the
     synthetic region)."""
     if cfg.municipalities_csv:
         return read_municipalities_csv(cfg.municipalities_csv)
-    if cfg.name == "fua":
-        chosen = places.fua_places(cfg.fua_id)
-    elif facts.name in REGIONS and cfg.extent != "rank_size":
-        chosen = places.region_places(facts.name, cfg.extent)
-    else:
+    chosen = real_places(facts, cfg)
+    if chosen is None:
         return _synthetic_table(facts, cfg, rng)
     c = chosen.core
-    return MunicipalityTable(chosen.names, backcast(chosen.population, facts.growth_rate), chosen.area_km2,
+    rates = np.full(len(chosen), facts.growth_of_ring)
+    rates[c] = facts.growth_of_core
+    return MunicipalityTable(chosen.names, backcast(chosen.population, rates), chosen.area_km2,
                              chosen.x_km - chosen.x_km[c], chosen.y_km - chosen.y_km[c], c, chosen.codes)
 
 
-def backcast(population: np.ndarray, growth_rate: float, year: float = places.POPULATION_YEAR,
+def region_outside(facts: RegionFacts, cfg: RegionConfig) -> Outside | None:
+    """The real municipalities around a region of real places, residents back-cast to the start as the region's
+    (world.outside); None for a closed region (no real places, or region.open_boundary false)."""
+    chosen = real_places(facts, cfg) if cfg.open_boundary else None
+    if chosen is None:
+        return None
+    out = outside.surroundings(chosen)
+    return dataclasses.replace(out, population=backcast(out.population, facts.growth_of_ring))
+
+
+def backcast(population: np.ndarray, growth_rate: float | np.ndarray, year: float = places.POPULATION_YEAR,
              start: float = PROJECT_START) -> np.ndarray:
-    """Residents at the project's start from the LAU count of 1 January 2019, every municipality at the region's
-    sourced annual growth rate (assumption: the region's growth applies to each of its municipalities alike; the
-    sourced rates are regional or, where no regional pair exists, the core city's)."""
+    """Residents at the project's start from the LAU count of 1 January 2019: the core at the core city's sourced
+    annual growth, the others at their districts' (assumption: each municipality of the ring grew as its
+    districts together did; where no series was found, at the region's rate)."""
     return population * (1.0 + growth_rate) ** -(year - start)
 
 
@@ -234,7 +258,7 @@ def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams,
     pairs.pt_min[own] = tp.intrazonal_min * 1.5
     return Geography(list(table.names), is_core, table.population.astype(float), table.area_km2.astype(float),
                      x.astype(float), y.astype(float), corridor, net, pairs,
-                     list(table.codes) if table.codes else [""] * n)
+                     list(table.codes) if table.codes else [""] * n, region_outside(facts, cfg))
 
 
 def region_geography(cfg: RunConfig, region: str | None = None, facts: RegionFacts | None = None,

@@ -226,7 +226,7 @@ def find_fua(fua_id: str) -> dict[str, str]:
 
 
 @cache
-def _country_rows(country: str) -> tuple[dict[str, str], ...]:
+def country_rows(country: str) -> tuple[dict[str, str], ...]:
     if country not in COUNTRIES:
         raise ConfigError(f"country={country!r} is not allowed; allowed: {', '.join(COUNTRIES)}")
     return _read(f"places/lau/{country}.csv.gz")
@@ -242,7 +242,7 @@ def fua_places(fua_id: str) -> Places:
     if int(fua["municipalities"]) < 2:
         raise ConfigError(f"region.fua_id={fua_id!r} ({fua['fua_name']}) is one municipality: no neighbour to "
                           "cooperate with; allowed: a functional urban area of two or more (`cityregions fuas`)")
-    rows = [r for r in _country_rows(fua["country"]) if r["fua_id"] == fua_id and float(r["population"]) > 0]
+    rows = [r for r in country_rows(fua["country"]) if r["fua_id"] == fua_id and float(r["population"]) > 0]
     placed = [r for r in rows if r["lat"].strip() and r["lon"].strip()]
     label = f"FUA {fua_id} {fua['fua_name']} ({fua['country']})"
     if len(placed) < len(rows):
