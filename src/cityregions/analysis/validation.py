@@ -251,8 +251,8 @@ PATTERNS: dict[str, Rule] = {
     "ring_minus_core_growth": Rule(ring_minus_core_growth, "absolute", 0.5),
     "out_commuters": Rule(_mean("core_out_commuters"), doc="Commuters from the core to anywhere else, in the "
                           "region or beyond its boundary (persons, mean over the period)"),
-    "region_out_commuters": Rule(_mean("region_out_commuters"), doc="The region's residents working beyond its "
-                                 "boundary (persons, mean over the period)"),
+    "ring_out_commuters": Rule(_mean("ring_out_commuters"), doc="The surrounding municipalities' residents "
+                               "working beyond the region's boundary (persons, mean over the period)"),
     "pt_share": Rule(_mean("pt_share", "quarterly"), doc="PT share of all commuting trips in the region"),
     "pt_share_inbound": Rule(_mean("pt_inbound_share"), doc="PT share of commuting trips from the surrounding "
                              "municipalities into the core"),

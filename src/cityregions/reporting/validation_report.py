@@ -33,12 +33,14 @@ GAPS = (
      "probably 2006 data, before the simulated period; the 2021 census figure was not found"),
     ("wroclaw", "PT share", "not found (KBR surveys exist, percentages not retrievable)"),
     ("wroclaw", "land take", "not found"),
-    ("wroclaw", "core population since 2012", "no figure before 2020; the 2021-2023 change is used"),
     ("wroclaw", "durable cooperation after 2014", "the facts name bodies (ARAW 2005, association 2013, ZIT) but "
      "not whether the pilot's cooperation continued"),
     ("prague", "land take", "not found"),
     ("prague", "cooperation after 2014", "PID's extension (2022) and the ITI are not attributable to the pilot"),
     ("turin", "in-commuters to Turin", "not found"),
+    ("turin", "the ring's growth (Città metropolitana without Turin)", "no series on one basis for 2012-2022 was "
+     "found; the ring takes the region's rate"),
+    ("prague", "Praha-západ's growth since 2012", "not found; Praha-východ stands for the ring"),
     ("graz", "cooperation after 2014", "implementation 'possible from 2015 if stakeholders agreed'; outcome "
      "not in the facts"),
 )
@@ -56,10 +58,14 @@ ASSUMPTIONS = (
     "scorecard.national_target_ha_per_day scales the national targets: an assumption (a growing region's share "
     "of land take need not equal its share of residents). Styria and Piedmont are used unscaled, as upper bounds "
     "(the region lies inside them).",
-    "Land take is compared with the model's greenfield take (residential and commercial); roads and other "
-    "transport land are not modelled, and ISPRA's Turin figure is net of restored land.",
-    "The model region is closed: no one commutes across its boundary, so observed in-commuters from outside it "
-    "(e.g. from other Austrian states, or Czech regions beyond the EMTA area) have no counterpart.",
+    "Land take is compared with the model's greenfield take for every use: housing, commerce and the other uses "
+    "(transport, logistics, extraction, PV, recreation) at each country's sourced share; ISPRA's Turin figure is "
+    "net of restored land.",
+    "The model region is open to the real municipalities within 40 km in its own country (one external zone): "
+    "in- and out-commuters are counted across that boundary; commuters from beyond 40 km or from abroad have no "
+    "counterpart.",
+    "Imposed rows are what the inputs force (the region's total growth is the sum of its core's and ring's "
+    "series): they show that the inputs are used as intended and are never counted as a pass.",
     "A 'binding agreement' is an agreement ratified by the councils (status institutionalised); 'cooperation "
     "active' is any active agreement (pilot, informal or institutionalised).",
 )

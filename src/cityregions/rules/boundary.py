@@ -21,6 +21,8 @@ from scipy import sparse
 
 from cityregions.rules.gravity import Factors
 
+CHUNK = 512  # rows of the outside's pairs evaluated at once
+
 
 @dataclass(frozen=True)
 class ExternalZone:
@@ -43,8 +45,10 @@ def external_zone(x: np.ndarray, y: np.ndarray, ox: np.ndarray, oy: np.ndarray, 
     w = residents / residents.sum()
     d_in = np.hypot(x[:, None] - ox[None, :], y[:, None] - oy[None, :])
     to_outside = np.exp(-beta * travel_min(d_in, circuity, speed_kmh, intrazonal_min)) @ w
-    d_out = np.hypot(ox[:, None] - ox[None, :], oy[:, None] - oy[None, :])
-    own = float(w @ np.exp(-beta * travel_min(d_out, circuity, speed_kmh, intrazonal_min)) @ w)
+    own = 0.0
+    for lo in range(0, len(ox), CHUNK):  # the outside's pairs a block of rows at a time: memory stays bounded
+        d_out = np.hypot(ox[lo:lo + CHUNK, None] - ox[None, :], oy[lo:lo + CHUNK, None] - oy[None, :])
+        own += float(w[lo:lo + CHUNK] @ (np.exp(-beta * travel_min(d_out, circuity, speed_kmh, intrazonal_min)) @ w))
     return ExternalZone(to_outside, own, employment_rate * float(residents.sum()))
 
 

@@ -55,7 +55,7 @@ def trace_row(m: CityRegionModel, step: int) -> dict[str, float | int | str]:
         "core_in_commuters": float(to_core_by_origin[sub].sum() + into),
         "suburban_workers": float(workers[sub].sum()), "suburban_to_core": float(to_core_by_origin[sub].sum()),
         "over_half_to_core": int((sub & (to_core_by_origin > 0.5 * workers)).sum()),
-        "region_out_commuters": float(out.sum()),
+        "ring_out_commuters": float(out[sub].sum()),
         "pt_inbound_share": float((flows[inbound] * p_pt[inbound]).sum() / max(flows[inbound].sum(), 1e-12)),
         "developed_ha": float(developed.sum()), "area_ha": float(area.sum()),
         "core_developed_ha": float(developed[core]), "core_area_ha": float(area[core]),
