@@ -201,3 +201,11 @@ def test_bad_validate_input_is_refused_naming_the_key(arg, message, tmp_path, ca
     err = capsys.readouterr().err
     assert err.startswith("cityregions validate: ") and message in err, err
     assert not (tmp_path / "x").exists()
+
+
+def test_an_unquoted_comma_in_the_observations_is_named_with_its_row(tmp_path):
+    path = tmp_path / "observed.csv"
+    good = data_path("observed.csv").read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([good[0], good[1] + ",an unquoted, extra field"]) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"observed.csv, row 2: 17 fields where the header has 15; quote a value"):
+        v.load_observed(path)

@@ -44,7 +44,12 @@ def load_observed(path: str | Path | None = None) -> pd.DataFrame:
     source on every row, a parseable period."""
     path = Path(path) if path is not None else data_path("observed.csv")
     with path.open(encoding="utf-8", newline="") as fh:
-        rows = [{k: (v or "").strip() for k, v in r.items()} for r in csv.DictReader(fh)]
+        raw = list(csv.DictReader(fh))
+    for i, r in enumerate(raw, start=2):
+        if None in r:  # more fields than the header names: an unquoted comma
+            raise ValueError(f"{path.name}, row {i}: {len(r) - 1 + len(r[None])} fields where the header has "
+                             f"{len(r) - 1}; quote a value that contains a comma")
+    rows = [{k: (v or "").strip() for k, v in r.items()} for r in raw]
     for i, r in enumerate(rows, start=2):
         where = f"{path.name}, row {i} ({r.get('region')}.{r.get('pattern')})"
         for col in REQUIRED:
