@@ -45,7 +45,7 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     are `Factors.flows(deterrence)`, made only where a caller needs every pair), else None. `symmetric`:
     deterrence is a dense symmetric matrix, so the sweeps' products read one triangle of it (BLAS symv).
     """
-    jobs = jobs * (workers.sum() / jobs.sum())  # a closed region: as many jobs as working residents
+    jobs = jobs * (workers.sum() / jobs.sum())  # as many jobs as workers (an open region's external zone balances it)
     hint = b if isinstance(b, Shortfall) else None
     proofs: list[Shortfall | None] = []  # the maximum-flow test's answer, once it has been asked
 
