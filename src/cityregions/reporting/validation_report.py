@@ -41,6 +41,11 @@ GAPS = (
     ("turin", "the ring's growth (Città metropolitana without Turin)", "no series on one basis for 2012-2022 was "
      "found; the ring takes the region's rate"),
     ("prague", "Praha-západ's growth since 2012", "not found; Praha-východ stands for the ring"),
+    ("leipzig", "suburban-to-core share", "the districts' employed residents were not found (only SV in-commuters "
+     "by district, of unstated year); the 'at least five municipalities' bound is used"),
+    ("wroclaw", "suburban-to-core share", "powiat wrocławski to Wrocław not found (NSP 2021 commuting tables)"),
+    ("prague", "suburban-to-core share", "Praha-východ and Praha-západ to Prague not found (census 2021 tables)"),
+    ("turin", "suburban-to-core share and out-commuters", "not found (ISTAT 2011 commuting matrix)"),
     ("graz", "cooperation after 2014", "implementation 'possible from 2015 if stakeholders agreed'; outcome "
      "not in the facts"),
 )
