@@ -4,8 +4,8 @@ The outside's municipalities k (residents w_k) are aggregated into one zone whos
 municipality i is the resident-weighted mean of theirs, d_i = sum_k w_k exp(-beta t_ik) / sum_k w_k, and whose
 own (intrazonal) deterrence is the same mean over the outside's pairs. Then the attraction of the outside's jobs
 from i, J_ext d_i, equals the sum over its municipalities when their jobs are proportional to their residents:
-the aggregation is exact for the zone's pull and push (Wilson 1974, ch. 4, zone aggregation), and approximate
-only for how the outside's own flows are arranged, which the model does not report. The zone's workers are the
+the aggregation is exact for the zone's pull and push, and approximate only for how the outside's own flows are
+arranged, which the model does not report. The zone's workers are the
 outside's employed residents; its jobs balance the region: J_ext = W_ext + workers - jobs, the outside's own
 jobs plus the region's net out-commuting (assumption: the outside's jobs equal its employed residents; the
 outside does not grow). The doubly constrained model (rules.gravity) then decides how many of the region's
