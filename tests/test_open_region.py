@@ -114,7 +114,7 @@ def test_sparse_and_dense_open_regions_cross_the_boundary_alike():
 def test_a_real_region_commutes_across_its_boundary_and_balances():
     m = CityRegionModel(load_config(["region=graz"]))
     c, pairs = m.commuting, m.commuting.pairs
-    workers = m.cfg.params.transport.employment_rate * m.people.population
+    workers = m.const.employment_rate * m.people.population
     assert pairs.row_sums(c.flows) + c.crossings.out == pytest.approx(workers, rel=1e-6)
     core = m.geo.core
     assert c.crossings.into[core] > 0.2 * m.people.jobs[core]  # Graz draws workers from beyond Graz-Umgebung

@@ -24,7 +24,7 @@ def test_a_2000_municipality_synthetic_region_runs_end_to_end():
     assert m.geo.n == 2002  # 2,000 surrounding municipalities, the core and the template's secondary centre
     assert not m.geo.pairs.complete and m.geo.pairs.nnz < 0.5 * m.geo.n**2  # pairs within reach only
     area = m.land_use.area_ha.copy()
-    workers = m.cfg.params.transport.employment_rate * m.people.population
+    workers = m.const.employment_rate * m.people.population
     assert m.geo.pairs.row_sums(m.commuting.flows) == pytest.approx(workers, rel=1e-6)  # the gravity model is balanced
     for _ in range(m.timeline.n_steps):
         m.step()
@@ -56,7 +56,7 @@ def test_pairs_within_the_cutoff_are_exactly_the_shortest_paths_within_it():
 
 def test_accelerated_balancing_reaches_the_plain_fixed_point():
     m = CityRegionModel(make_config("region=synthetic", "region.n_municipalities=300"))
-    workers = m.cfg.params.transport.employment_rate * m.people.population
+    workers = m.const.employment_rate * m.people.population
     deterrence = m.commuting.tables.deterrence
     plain, _ = gravity.gravity_flows(workers, m.people.jobs, deterrence, plain=20_000, tol=1e-12)
     fast, _ = gravity.gravity_flows(workers, m.people.jobs, deterrence, plain=0, tol=1e-12)
@@ -280,7 +280,7 @@ def test_a_dense_region_is_symmetric_and_its_sweeps_read_one_triangle_to_the_sam
     for x in (pairs.car_min, pairs.pt_min, pairs.road_km):
         np.testing.assert_array_equal(x.reshape(n, n), x.reshape(n, n).T)  # i to j as long as j to i, to the bit
     assert m.commuting.tables.symmetric
-    workers, deterrence = m.cfg.params.transport.employment_rate * m.people.population, m.commuting.tables.deterrence
+    workers, deterrence = m.const.employment_rate * m.people.population, m.commuting.tables.deterrence
     both, b_both = gravity.gravity_flows(workers, m.people.jobs, deterrence)
     one, b_one = gravity.gravity_flows(workers, m.people.jobs, deterrence, symmetric=True)
     np.testing.assert_allclose(one, both, rtol=1e-12)

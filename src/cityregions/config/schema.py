@@ -196,7 +196,8 @@ class TransportParams:
                                            "into a municipality, counted by that municipality's council")
     service_cost_eur_per_capita: float = p(12.0, 0.0, 500.0, "EUR/resident/yr", doc="cost of the association's "
                                            "added service and tariff integration per member resident")
-    employment_rate: float = p(0.47, 0.1, 0.9, "workers/resident", doc="employed residents per resident")
+    employment_rate: float = p(0.47, 0.1, 0.9, "workers/resident", doc="employed residents per resident where the "
+                             "region's facts have no figure (Prague's is the 2021 census's)")
     core_jobs_per_resident: float = p(0.60, 0.1, 2.0, "jobs/resident", doc="jobs per resident in the core "
                                       "where no figure was found")
     ring_jobs_per_worker: float = p(0.87, 0.05, 3.0, "jobs/employed resident", src=(

@@ -92,6 +92,7 @@ class CityRegionModel(Model):
             co2_pt=float(sourced["co2_pt_kg_per_pkm"].value),
             growth_rate=growth, growth_inputs=inputs, job_growth_rate=growth * lp.job_growth_ratio,
             other_use_share=float(sourced[f"land_take_other_share_{COUNTRY_CODES[self.facts.country]}"].value),
+            employment_rate=self.facts.employment_rate or self.cfg.params.transport.employment_rate,
             household_size0=HOUSEHOLD_SIZE0,
             project_funds_eur=float(sourced["project_budget_eur"].value) / len(REGIONS),  # an equal share each
             pilot_themes=self._resolve_themes(sc.pilot_themes),
@@ -103,7 +104,7 @@ class CityRegionModel(Model):
         than workers, the outside fills them (an open region); a closed one scales jobs to its workers."""
         tp = self.cfg.params.transport
         population = self.geo.population.copy()
-        workers = tp.employment_rate * population
+        workers = self.const.employment_rate * population
         core = self.geo.core
         jobs = workers * tp.ring_jobs_per_worker
         jobs[core] = self.facts.core_jobs or tp.core_jobs_per_resident * population[core]
@@ -150,7 +151,7 @@ class CityRegionModel(Model):
         zone = open_matrix = None
         if geo.outside is not None and len(geo.outside):
             o = geo.outside
-            zone = boundary.external_zone(geo.x_km, geo.y_km, o.x_km, o.y_km, o.population, tp.employment_rate,
+            zone = boundary.external_zone(geo.x_km, geo.y_km, o.x_km, o.y_km, o.population, self.const.employment_rate,
                                           tp.distance_decay, tp.circuity, tp.car_speed_kmh, tp.intrazonal_min)
             open_matrix = boundary.open_deterrence(deterrence, zone)
         car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
@@ -158,7 +159,7 @@ class CityRegionModel(Model):
             headway_base=headway_base, deterrence=deterrence, symmetric=symmetric, pt_target=0.0, asc=0.0,
             modes=None, pt_kernel=None, symmetric_kernel=False, weighted=None, zone=zone,
             open_deterrence=open_matrix), pairs=pairs, integration=sc.tariff_integration, warm_start=None)
-        start.balance(tp.employment_rate * self.people.population, self.people.jobs)
+        start.balance(self.const.employment_rate * self.people.population, self.people.jobs)
         flows, warm_start = start.flows, start.warm_start
         pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(headway_base), pairs.own, tp)
         pt_target = self.facts.pt_share if self.facts.pt_share is not None else tp.commute_share_default
@@ -292,7 +293,7 @@ class CityRegionModel(Model):
         """Commuting flows, mode choice and public-transport access with the association's current members."""
         tp, c = self.cfg.params.transport, self.commuting
         tables, jobs = c.tables, self.people.jobs
-        c.balance(tp.employment_rate * self.people.population, jobs)
+        c.balance(self.const.employment_rate * self.people.population, jobs)
         assoc = self.members(Theme.TRANSPORT)
         c.associate(assoc)
         if c.factored:

@@ -38,6 +38,7 @@ class Constants:
     # imposed, as the regional total; where people settle is the location choice's
     job_growth_rate: float  # regional job growth (1/yr)
     other_use_share: float  # the country's share of land take for uses other than housing and commerce
+    employment_rate: float  # employed residents per resident: the region's sourced figure, else the parameter
     household_size0: float  # persons per household at the start
     project_funds_eur: float  # the project's funds for this region's pilots
     pilot_themes: tuple[Theme, ...]  # themes the project pilots in phase 2

@@ -60,6 +60,7 @@ class RegionFacts:
     pt_share: float | None = None
     secondary_centre_name: str | None = None
     secondary_centre_population: float | None = None
+    employment_rate: float | None = None  # employed residents per resident, where sourced
     core_growth: float | None = None  # the core city's own population growth (1/yr), where sourced
     ring_growth: float | None = None  # the surrounding districts' population growth (1/yr), where sourced
     facts: dict[str, Fact] = field(default_factory=dict, repr=False, compare=False)
@@ -142,7 +143,8 @@ def load_region(name: str) -> RegionFacts:
         n_municipalities=int(req("n_municipalities")), pilot_size=int(req("pilot_size")), growth_rate=rate,
         in_commuters=num("in_commuters"), core_jobs=num("core_jobs"), pt_share=num("pt_share"),
         secondary_centre_name=text("secondary_centre_name") or None,
-        secondary_centre_population=num("secondary_centre_population"), core_growth=rate_of("core_growth"),
+        secondary_centre_population=num("secondary_centre_population"), employment_rate=num("employment_rate"),
+        core_growth=rate_of("core_growth"),
         ring_growth=rate_of("ring_growth"), facts=dict(f),
     )
 
