@@ -145,7 +145,7 @@ def markdown(report: pd.DataFrame, meta: dict[str, object], reading: str | None 
         f"horizon {meta['horizon']}" + (f", overrides `{' '.join(meta['overrides'])}`" if meta["overrides"] else "")
         + f"; cityregions {meta['version']}, {meta['date']}.", "",
         "**Calibration.** The PT alternative-specific constant is fitted to the PT share at the start; distance "
-        "decay and the accessibility weight of location choice are fitted per region to the *calibration* rows "
+        "decay and the land-price elasticity of location choice are fitted per region to the *calibration* rows "
         "that identify them (`cityregions calibrate`) and used where the fit was adopted (`conf/calibration/`, "
         "each file says why or why not). The *validation* rows are held out of it. Observations and their "
         "sources: `src/cityregions/world/data/observed.csv`; every failure is listed, nothing is dropped.", "",
