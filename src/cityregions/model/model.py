@@ -90,7 +90,7 @@ class CityRegionModel(Model):
             case_relevance={t: cases.count(t.value) / (cases.count(t.value) + 3.0) for t in Theme},
             co2_car=float(sourced["co2_car_kg_per_pkm"].value) * basis / occupancy,
             co2_pt=float(sourced["co2_pt_kg_per_pkm"].value),
-            growth_rate=growth, growth_inputs=inputs, job_growth_rate=growth * lp.job_growth_ratio,
+            growth_inputs=inputs, job_growth_rate=growth * lp.job_growth_ratio,
             other_use_share=float(sourced[f"land_take_other_share_{COUNTRY_CODES[self.facts.country]}"].value),
             employment_rate=self.facts.employment_rate or self.cfg.params.transport.employment_rate,
             household_size0=HOUSEHOLD_SIZE0,
@@ -155,12 +155,9 @@ class CityRegionModel(Model):
                                           tp.distance_decay, tp.circuity, tp.car_speed_kmh, tp.intrazonal_min)
             open_matrix = boundary.open_deterrence(deterrence, zone)
         car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
-        start = Commuting(tables=TransportTables(
-            headway_base=headway_base, deterrence=deterrence, symmetric=symmetric, pt_target=0.0, asc=0.0,
-            modes=None, pt_kernel=None, symmetric_kernel=False, weighted=None, zone=zone,
-            open_deterrence=open_matrix), pairs=pairs, integration=sc.tariff_integration, warm_start=None)
-        start.balance(self.const.employment_rate * self.people.population, self.people.jobs)
-        flows, warm_start = start.flows, start.warm_start
+        start = boundary.balance(self.const.employment_rate * self.people.population, self.people.jobs, deterrence,
+                                 symmetric, None, zone, open_matrix)
+        flows = start.flows if start.flows is not None else start.factors.flows(deterrence)
         pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(headway_base), pairs.own, tp)
         pt_target = self.facts.pt_share if self.facts.pt_share is not None else tp.commute_share_default
         asc = transport.calibrate_asc(flows, car, pt0, tp.mode_scale, pt_target)
@@ -171,7 +168,7 @@ class CityRegionModel(Model):
                                  symmetric_kernel=gravity.is_symmetric(pt_kernel),
                                  weighted=transport.weighted_tables(modes, pairs, deterrence, symmetric),
                                  zone=zone, open_deterrence=open_matrix)
-        return Commuting(tables=tables, pairs=pairs, integration=sc.tariff_integration, warm_start=warm_start)
+        return Commuting(tables=tables, pairs=pairs, integration=sc.tariff_integration, warm_start=start.warm_start)
 
     def _agents(self) -> None:
         """One Municipality per row of the region's table (in its order) and the regional partner body."""

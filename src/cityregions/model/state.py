@@ -33,7 +33,6 @@ class Constants:
     case_relevance: dict[Theme, float]  # what the good-practice cases can teach on each theme (0-1)
     co2_car: float  # kg CO2 per commuter-km by car, at the commuting occupancy
     co2_pt: float  # kg CO2 per passenger-km by public transport
-    growth_rate: float  # regional population growth at the start (1/yr): the parts' inputs, weighted by residents
     growth_inputs: np.ndarray  # each municipality's part's sourced growth (core or ring, 1/yr): only their sum is
     # imposed, as the regional total; where people settle is the location choice's
     job_growth_rate: float  # regional job growth (1/yr)
@@ -143,20 +142,8 @@ class Commuting:
         balanced in log space). An open region balances with the external zone and keeps the flows among its own
         municipalities and the commuters across its boundary."""
         t = self.tables
-        if t.zone is None:
-            self._flows, self.warm_start, self.factors = gravity.gravity_flows(
-                workers, jobs, t.deterrence, self.warm_start, factored=True, symmetric=t.symmetric)
-            return
-        w, j = boundary.open_margins(workers, jobs, t.zone)
-        flows, self.warm_start, factors = gravity.gravity_flows(
-            w, j, t.open_deterrence, self.warm_start, factored=True, symmetric=t.symmetric)
-        n = len(workers)
-        if factors is None:
-            self._flows, self.crossings = boundary.split_flows(flows, t.open_deterrence, n)
-            self.factors = None
-        else:
-            self._flows, self.factors = None, boundary.internal_factors(factors, n)
-            self.crossings = boundary.crossings_from_factors(factors, t.zone)
+        r = boundary.balance(workers, jobs, t.deterrence, t.symmetric, self.warm_start, t.zone, t.open_deterrence)
+        self._flows, self.warm_start, self.factors, self.crossings = r.flows, r.warm_start, r.factors, r.crossings
 
     def associate(self, members: np.ndarray) -> None:
         """The association's members for this quarter: PT probabilities, where already made, change only in the

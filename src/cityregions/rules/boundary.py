@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from cityregions.rules.gravity import Factors
+from cityregions.rules import gravity
+from cityregions.rules.gravity import Factors, Shortfall
 
 CHUNK = 512  # rows of the outside's pairs evaluated at once
 
@@ -119,3 +120,30 @@ def split_flows(flows: np.ndarray, open_matrix: sparse.csr_array | np.ndarray, n
     from_zone = (rows == n) & (cols < n)
     np.add.at(into, cols[from_zone], flows[from_zone])
     return flows[inner], Crossings(out=out, into=into)
+
+
+@dataclass(frozen=True)
+class Balanced:
+    """One balancing of the commuting flows, closed or open."""
+
+    flows: np.ndarray | None  # flows among the region's municipalities in the deterrence's order (None: factors)
+    warm_start: np.ndarray | Shortfall  # what the next balancing starts from
+    factors: Factors | None  # the flows among the region's municipalities as factors, where balanced
+    crossings: Crossings | None  # commuters across the boundary (None: a closed region)
+
+
+def balance(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray, symmetric: bool,
+            warm_start: np.ndarray | Shortfall | None, zone: ExternalZone | None = None,
+            open_matrix: sparse.csr_array | np.ndarray | None = None) -> Balanced:
+    """The doubly constrained flows of a closed region, or of an open one with its external zone (open_matrix:
+    open_deterrence(deterrence, zone)), kept as the flows among the region's municipalities and the crossings."""
+    if zone is None:
+        return Balanced(*gravity.gravity_flows(workers, jobs, deterrence, warm_start, factored=True,
+                                               symmetric=symmetric), crossings=None)
+    w, j = open_margins(workers, jobs, zone)
+    flows, b, factors = gravity.gravity_flows(w, j, open_matrix, warm_start, factored=True, symmetric=symmetric)
+    n = len(workers)
+    if factors is None:
+        inner, crossings = split_flows(flows, open_matrix, n)
+        return Balanced(inner, b, None, crossings)
+    return Balanced(None, b, internal_factors(factors, n), crossings_from_factors(factors, zone))

@@ -134,6 +134,8 @@ def load_region(name: str) -> RegionFacts:
         return growth_rate(float(a.value), float(a.year), float(b.value), float(b.year))
 
     rate = rate_of("population_growth")
+    if rate is None:
+        raise ValueError(f"region_facts.csv: {name}.population_growth_from and _to are required")
     return RegionFacts(
         name=name, country=text("country"), core_city=text("core_city"), partner_city=text("partner_city"),
         partner_body=text("partner_body"), pt_authority=text("pt_authority"), pilot_theme=text("pilot_theme"),

@@ -36,17 +36,14 @@ class Outside:
 def surroundings(chosen: places.Places, band_km: float = BAND_KM) -> Outside:
     """The municipalities of chosen's country outside chosen and within band_km of one of its places; positions
     relative to chosen's core, as the region's table has them."""
-    rows = [r for r in places.country_rows(chosen.country) if r["lat"].strip() and r["lon"].strip()
-            and float(r["population"]) > 0]
-    inside = set(chosen.codes)
-    rows = [r for r in rows if r["national_code"] not in inside]
-    if not rows:
+    codes, residents, x, y = places.country_points(chosen.country)
+    out = ~np.isin(codes, chosen.codes)
+    if not out.any():
         return Outside(np.zeros(0), np.zeros(0), np.zeros(0), "no municipality around the region")
-    x, y = places.project_km(np.array([float(r["lat"]) for r in rows]), np.array([float(r["lon"]) for r in rows]))
-    near, _ = cKDTree(np.column_stack([chosen.x_km, chosen.y_km])).query(np.column_stack([x, y]))
-    keep = near <= band_km
-    population = np.array([float(r["population"]) for r in rows])[keep]
+    near, _ = cKDTree(np.column_stack([chosen.x_km, chosen.y_km])).query(np.column_stack([x[out], y[out]]))
+    keep = np.flatnonzero(out)[near <= band_km]
+    population = residents[keep]
     c = chosen.core
     return Outside(population, x[keep] - chosen.x_km[c], y[keep] - chosen.y_km[c],
-                   f"{int(keep.sum())} municipalities of {chosen.country} within {band_km:g} km of the region, "
+                   f"{keep.size} municipalities of {chosen.country} within {band_km:g} km of the region, "
                    f"{population.sum():,.0f} residents (Eurostat LAU 2019)")

@@ -233,6 +233,15 @@ def country_rows(country: str) -> tuple[dict[str, str], ...]:
 
 
 @cache
+def country_points(country: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every populated municipality of a country whose position is known: national codes, residents and positions
+    (km, EPSG:3035), made once per process (every model of a region around it reads them)."""
+    rows = [r for r in country_rows(country) if r["lat"].strip() and r["lon"].strip() and float(r["population"]) > 0]
+    x, y = project_km(np.array([float(r["lat"]) for r in rows]), np.array([float(r["lon"]) for r in rows]))
+    return (np.array([r["national_code"] for r in rows]), np.array([float(r["population"]) for r in rows]), x, y)
+
+
+@cache
 def fua_places(fua_id: str) -> Places:
     """The municipalities of one functional urban area (made once per process: a FUA's facts and its geography
     both read it; callers take copies of its arrays): those with residents (the unpopulated areas outside any
