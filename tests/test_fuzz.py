@@ -330,13 +330,14 @@ def bad_values(leaf: Leaf) -> st.SearchStrategy[tuple[str, bool, object]]:
                          cat("huge", True, HUGE), cat("bool", True, st.booleans()),
                          *([cat("fraction", True, fraction)] if leaf.kind == "int" else []))
     if leaf.kind == "list[float]":
+        n = list_length(leaf)
         good = st.floats(leaf.lo, leaf.hi)
         element = st.one_of(out_of_range(leaf), NONFINITE, HUGE, st.lists(good, max_size=2),
                             st.dictionaries(WORD, good, min_size=1, max_size=1))
         return st.one_of(*free, cat("scalar", True, good),
-                         cat("wrong length", True, st.lists(good, max_size=8).filter(lambda v: len(v) != 4)),
-                         cat("bad element", True, st.tuples(st.lists(good, min_size=4, max_size=4),
-                                                            st.integers(0, 3), element)
+                         cat("wrong length", True, st.lists(good, max_size=8).filter(lambda v: len(v) != n)),
+                         cat("bad element", True, st.tuples(st.lists(good, min_size=n, max_size=n).map(sorted),
+                                                            st.integers(0, n - 1), element)
                              .map(lambda t: [*t[0][:t[1]], t[2], *t[0][t[1] + 1:]])))
     if leaf.kind == "bool":
         return st.one_of(*free, cat("fraction", True, st.floats(0.01, 0.99)), cat("non-finite", True, NONFINITE))
@@ -399,6 +400,11 @@ def test_a_bad_value_for_any_key_is_refused_naming_the_key(data):
 NUMERIC = [leaf for leaf in LEAVES if leaf.kind in ("int", "float", "list[float]")]
 
 
+def list_length(leaf: Leaf) -> int:
+    """How many numbers a list key holds: a range [low, high] (the bargaining bounds) or the four weights."""
+    return 2 if leaf.key.endswith("_bounds") else 4
+
+
 def with_value(cfg: object, key: str, value: object) -> object:
     """A copy of a config dataclass with one dotted key replaced."""
     head, _, rest = key.partition(".")
@@ -410,7 +416,7 @@ def test_every_numeric_key_refuses_out_of_range_and_nan(leaf):
     """Every numeric key, deterministically, through the schema's validation (the step after Hydra's
     composition, which the hypothesis tests above and the command-line tests below go through)."""
     for value in (leaf.lo - 1, leaf.hi + 1, *(() if leaf.kind == "int" else (math.nan, math.inf, 1e308))):
-        v = [value, 1.0, 1.0, 1.0] if leaf.kind == "list[float]" else value
+        v = [value, *[1.0] * (list_length(leaf) - 1)] if leaf.kind == "list[float]" else value
         with pytest.raises(ConfigError) as err:
             validate(with_value(RunConfig(region=RegionConfig(name="synthetic")), leaf.key, v))
         assert leaf.key in str(err.value) and "\n" not in str(err.value)
@@ -442,7 +448,8 @@ def valid_values(draw, table_dir: Path) -> dict[str, object]:
         elif leaf.kind == "list[str]":
             v = draw(st.lists(st.sampled_from(leaf.choices), unique=True))
         elif leaf.kind == "list[float]":
-            v = draw(st.lists(in_range(leaf), min_size=4, max_size=4))
+            n = list_length(leaf)
+            v = sorted(draw(st.lists(in_range(leaf), min_size=n, max_size=n)))  # a range [low, high] sorted
         elif leaf.key == "region.name":  # the cheap regions more often (all five, Prague: 0.5-3 s)
             v = draw(st.sampled_from([*leaf.choices, *SMALL_REGIONS, *SMALL_REGIONS, "synthetic"]))
         elif leaf.choices:

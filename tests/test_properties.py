@@ -53,20 +53,20 @@ the tests hold (tolerances, measured spreads and reasons in each docstring):
   tests/data/properties/scale_flips.json); where it is, the per-resident indicators change by 1-2 %, the
   greenfield take by up to 15 %.
 
-Permuting the rows of a municipality table (relabelling) is an exact symmetry only with the model's random
-draws switched off: the draws are vectorised by row index (one per row), not keyed by a municipality's
-identity, so a permuted table gives every municipality other draws; we do not key them by identity, since that
-would change every pinned result. With ``params.cooperation.perception_bias_sd=0`` (no bias draws),
+Permuting the rows of a municipality table (relabelling) is an exact symmetry only with the model's random draws
+switched off: the draws are vectorised by row index (one per row), not keyed by a municipality's identity, so a
+permuted table gives every municipality other draws; we do not key them by identity, since that would change
+every pinned result. With ``params.cooperation.perception_bias_sd=0`` (no bias draws),
 ``exchange_participation=0`` (only the core learns; note that ``=1`` is NOT deterministic: a suburb joins with
 probability ``capacity``, strictly between 0 and 1 for mid-sized municipalities), ``imitation_rate=0`` (no one
-looks) and ``decision_noise_keur=0.01`` (each logit choice is then certain unless a perceived net payoff lies
-within about 0.5 kEUR/yr of zero, where the draw still decides: runs with such a decision, about 7 % of random
-examples, e.g. a suburb of 584 residents voting on a payoff of 9 EUR/yr, are discarded), a run no longer
-depends on the model's random stream (tested by swapping the stream), and every regional total, every
-municipality's end state and every decision is the same for any row order up to floating-point summation order
-(1e-9 relative). With the default, stochastic settings only the distribution over seeds is the same (a permuted
-table is an exchangeable relabelling of the iid draws): tested loosely on fixed seeds and permutations (means
-within 5 standard errors, ranges overlapping).
+looks) and ``decision_noise_keur=0.01`` with ``decision_noise_share=0`` (each logit choice is then certain
+unless a perceived net payoff lies within about 0.5 kEUR/yr of zero, where the draw still decides: runs with
+such a decision, about 7 % of random examples, e.g. a suburb of 584 residents voting on a payoff of 9 EUR/yr,
+are discarded), a run no longer depends on the model's random stream (tested by swapping the stream), and every
+regional total, every municipality's end state and every decision is the same for any row order up to
+floating-point summation order (1e-9 relative). With the default, stochastic settings only the distribution over
+seeds is the same (a permuted table is an exchangeable relabelling of the iid draws): tested loosely on fixed
+seeds and permutations (means within 5 standard errors, ranges overlapping).
 """
 
 from __future__ import annotations
@@ -103,9 +103,10 @@ HORIZON = {"leipzig": "2017Q4", "graz": "2017Q4", "wroclaw": "2017Q4", "syntheti
            "prague": "2016Q2", "turin": "2016Q2"}  # the two large regions: fewer implementation quarters
 PER_CAPITA_REGIONS = ("wroclaw", "turin")  # core jobs = core_jobs_per_resident x population, not a sourced figure
 DETERMINISTIC = ("params.cooperation.perception_bias_sd=0", "params.cooperation.exchange_participation=0",
-                 "params.cooperation.imitation_rate=0", "params.cooperation.decision_noise_keur=0.01")
+                 "params.cooperation.imitation_rate=0", "params.cooperation.decision_noise_keur=0.01",
+                 "params.cooperation.decision_noise_share=0")
 SCALE_FREE_DECISIONS = ("scenario.transaction_cost_scale=0", "params.cooperation.exchange_participation=0",
-                        "params.cooperation.decision_noise_keur=0.01")
+                        "params.cooperation.decision_noise_keur=0.01", "params.cooperation.decision_noise_share=0")
 LAND_LEVERS = ("revenue_sharing_key", "greenfield_cap", "brownfield_first", "pilots_per_theme", "quorum",
                "cofinancing_rate", "trust_learning_rate")
 
@@ -123,7 +124,7 @@ def _value(text: typing.Any) -> str:
     if isinstance(text, bool):
         return str(text).lower()
     if isinstance(text, list):
-        return "[" + ",".join(text) + "]"
+        return "[" + ",".join(map(str, text)) + "]"
     return repr(text) if isinstance(text, float) else str(text)
 
 
@@ -143,6 +144,9 @@ def lever_strategy(f: dataclasses.Field, hint: typing.Any) -> st.SearchStrategy:
         s = st.sampled_from(choices)
     elif typing.get_origin(base) is list and choices:
         s = st.lists(st.sampled_from(choices), unique=True, max_size=len(choices))
+    elif typing.get_origin(base) is list and typing.get_args(base) == (float,):  # a [low, high] range
+        bound = st.floats(float(lo), float(hi), allow_nan=False, allow_infinity=False)
+        s = st.tuples(bound, bound).map(sorted)
     else:
         raise TypeError(f"scenario.{f.name}: no strategy for {hint!r}; teach lever_strategy this type")
     return st.none() | s if optional else s
@@ -350,11 +354,11 @@ def test_every_indicator_is_finite_for_any_valid_levers(overrides):
 
 @given(any_run())
 def test_budget_margin_is_revenue_less_debt_service_costs_and_contributions_for_any_valid_levers(overrides):
-    settled = []  # the land compact when the quarter's budget was drawn up (settlement may dissolve it after)
+    settled = []  # the tax pool when the quarter's budget was drawn up (settlement may dissolve it after)
     settle = governance.settle
 
     def spy(m, t):
-        settled.append(m.land_compact())
+        settled.append(m.tax_pool())
         return settle(m, t)
 
     with mock.patch.object(governance, "settle", spy):
@@ -368,9 +372,9 @@ def test_budget_margin_is_revenue_less_debt_service_costs_and_contributions_for_
             assert last_row(m)["fiscal_capacity_eur_pc"] == pytest.approx(margin.sum() / population.sum(),
                                                                            rel=1e-12, abs=1e-9), where
             # pooling redistributes business tax among compact members: the region's revenue is what it collects
-            compact, coverage = settled[-1]
+            pool, coverage, key = settled[-1]
             own = fiscal.business_tax(m.people.jobs, fp.business_tax_eur_per_job,
-                                      fiscal.tax_discount(compact, coverage, lp.tax_discount_competing))
+                                      fiscal.tax_discount(pool, coverage, lp.tax_discount_competing, key))
             assert (money.revenue >= fp.revenue_eur_per_capita * population * (1 - 1e-12)).all(), where
             assert money.revenue.sum() == pytest.approx(own.sum() + fp.revenue_eur_per_capita * population.sum(),
                                                         rel=1e-12), where

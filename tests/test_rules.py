@@ -108,8 +108,8 @@ def test_transport_payoff_of_joining_is_the_commuters_gain():
     x = payoffs.TransportInputs(pairs=pairs, flows=np.full(9, 10.0), modes=modes, population=np.full(3, 100.0),
                                 pt_trips=np.full(3, 50.0), integration=True, service=1.0, cost_per_capita=0.0,
                                 key=0.5, autonomy_weight=0.0, congestion_eur=0.0, trips_per_worker=1.0)
-    alone, _, _ = payoffs.transport_association(np.array([True, False, False]), x)
-    together, _, _ = payoffs.transport_association(np.array([True, True, False]), x)
+    alone = payoffs.transport_association(np.array([True, False, False]), x).welfare
+    together = payoffs.transport_association(np.array([True, True, False]), x).welfare
     assert (alone > 0).all()  # better service alone is already worth something
     assert together[2] > alone[2]  # more members: more destinations under one tariff
 
@@ -139,9 +139,12 @@ def test_pooling_keeps_total_revenue_and_shares_by_population():
     assert pooled[0] == pooled[1] == 55.0 and pooled[2] == 50.0
 
 
-def test_compact_members_compete_less_on_tax():
-    d = fiscal.tax_discount(np.array([True, False]), 0.75, 0.1)
-    assert d[0] == pytest.approx(0.025) and d[1] == 0.1
+def test_pooling_members_compete_less_on_tax_by_their_key():
+    d = fiscal.tax_discount(np.array([True, False]), 0.75, 0.1, 1.0)
+    assert d[0] == pytest.approx(0.025) and d[1] == 0.1  # all pooled: only the non-members' quarter still bites
+    d = fiscal.tax_discount(np.array([True, False]), 0.75, 0.1, 0.4)
+    assert d[0] == pytest.approx(0.1 * (1 - 0.75 * 0.4))  # 0.07: a member keeps 60 % of a firm it draws
+    assert (fiscal.tax_discount(np.array([True, False]), 0.75, 0.1, 0.0) == 0.1).all()  # no pooling, no truce
 
 
 def test_gini():
@@ -155,7 +158,7 @@ def test_transaction_costs_grow_with_group_size_and_fall_with_trust_knowledge_ca
 
     def costs(size=10, trust=0.3, knowledge=0.0, capacity=0.0):
         return sum(c[0] for c in co.transaction_costs(cp, 1.0, capacity * one, knowledge * one, trust * one,
-                                                      size * one, np.array([4.0]), None, False))
+                                                      size * one, np.array([4.0]), None, 1.0))
     assert costs(size=40) > costs(size=10)
     assert costs(trust=0.9) < costs(trust=0.1)
     assert costs(knowledge=1.0) < costs(knowledge=0.0)

@@ -245,7 +245,8 @@ def test_sums_over_the_factored_flows_equal_those_over_the_flows(integration):
             np.testing.assert_allclose(getattr(fast, field), getattr(slow, field), rtol=1e-12, err_msg=field)
         by_flows = payoffs.transport_association(members, dataclasses.replace(x, factors=None, weighted=None,
                                                                               flows=c.flows))
-        for a, b in zip(payoffs.transport_association(members, x), by_flows, strict=True):
+        fast_stakes = dataclasses.astuple(payoffs.transport_association(members, x))
+        for a, b in zip(fast_stakes, dataclasses.astuple(by_flows), strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
 
 

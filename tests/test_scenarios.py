@@ -63,17 +63,24 @@ def test_the_project_runs_each_regions_real_pilot():
         assert m.coop.pilots_formed == len(m.facts.pilot_themes)
 
 
-def test_pilots_happen_in_phase_two_and_votes_at_the_end_of_phase_three():
-    d = cached_run("region=all", "scenario=integrated", "seed=0").decisions
+def test_pilots_happen_in_phase_two_and_votes_at_the_end_of_phase_three_and_after_elections():
+    res = cached_run("region=all", "scenario=integrated", "seed=0")
+    d = res.decisions
     assert set(d[d.action == "join_pilot"].quarter) == {"2013Q3"}
-    assert set(d[d.action.str.startswith("vote")].quarter) == {"2014Q4"}
+    for region, m in res.models.items():
+        votes = d[(d.region == region) & d.action.str.startswith("vote")]
+        assert votes.quarter.min() == "2014Q4", region
+        later = set(votes.step[votes.quarter != "2014Q4"])
+        assert later <= m.election_steps, (region, later - m.election_steps)  # a new council votes again
 
 
 def test_every_join_and_leave_keeps_its_payoff_breakdown():
     d = cached_run("region=all", "scenario=integrated", "seed=0").decisions
-    cols = ["benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "contribution", "trust"]
-    assert d[cols].notna().all().all()
-    net = d.benefit - d.information - d.negotiation - d.enforcement - d.agency - d.autonomy - d.contribution
+    gains = ["benefit", "welfare"]
+    costs = ["free_riding", "information", "negotiation", "enforcement", "agency", "autonomy", "dominance",
+             "inequity", "contribution"]
+    assert d[[*gains, *costs, "trust", "key"]].notna().all().all()
+    net = d[gains].sum(axis=1) - d[costs].sum(axis=1)
     np.testing.assert_allclose(net, d.net, rtol=1e-9, atol=1e-6)
     leaves = d[d.action == "leave"]
     assert (leaves.net < 0).all()  # members leave only after losses

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cityregions.analysis import ratified
 from cityregions.analysis.scorecard import DAYS_PER_QUARTER, national_target_ha_per_day
 from cityregions.config import REGIONS, THEMES
 from cityregions.runs.trace import STATUS_NONE, Tables, simulate
@@ -224,9 +225,11 @@ def cooperation_active(t: Tables, periods: list, theme: str) -> tuple[str, str]:
 
 
 def binding_agreement(t: Tables, periods: list, theme: str) -> tuple[str, str]:
-    """Whether a council-ratified (institutionalised) agreement on the theme was in force at the date."""
+    """Whether a council-ratified, binding agreement (a contract or a body) on the theme was in force at the
+    date."""
     sel, note = window(t.trace, *periods[0])
-    return ("yes" if "institutionalised" in _statuses(sel.iloc[-1], theme) else "no"), note
+    binding = {"contract", "institutionalised"}
+    return ("yes" if binding & set(_statuses(sel.iloc[-1], theme)) else "no"), note
 
 
 @dataclass(frozen=True)
@@ -367,16 +370,20 @@ def run(regions: list[str], seeds: int, overrides: list[str] | tuple[str, ...] =
 
     observed = load_observed() if observed is None else observed
     observed = observed[observed["region"].isin(regions)]
-    sims, residents = [], {}
+    sims, residents, votes = [], {}, []
     for region in regions:
         rows = observed[observed["region"] == region]
         for k in range(seeds):
             cfg = load_config([f"region={region}", "scenario=city_regions", f"replicate={k}", "plot=false",
                                "progress=false", *overrides])
             tables = simulate(cfg, region)
+            votes.append({"region": region, "replicate": k, **ratified.outcome(tables, cfg)})
             start = tables.trace.iloc[0]  # the initial state (step -1); its total does not depend on the seed
             residents[region] = float(start["core_population"] + start["ring_population"])
             for i, r in rows.iterrows():
                 value, note = simulated_value(r, tables)
                 sims.append({"obs": i, "replicate": k, "value": value, "note": note})
-    return compare(observed, pd.DataFrame(sims, columns=["obs", "replicate", "value", "note"]), residents)
+    report = compare(observed, pd.DataFrame(sims, columns=["obs", "replicate", "value", "note"]), residents)
+    report.attrs["ratification"] = pd.DataFrame(votes)
+    return report
+

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import mesa
 import pandas as pd
 
-from cityregions.config import REGIONS, SCENARIOS, ScenarioConfig
+from cityregions.config import BARGAINING, RATIFICATION, REGIONS, SCENARIOS, ScenarioConfig
 from cityregions.model import indicators, mayors
 from cityregions.model.model import CityRegionModel
 from cityregions.rules import cooperation
@@ -29,7 +29,8 @@ CHARTS = (("greenfield_take_cum_ha", "Greenfield taken since 2012 (ha)"),
           ("pt_share", "Public-transport share of commuting"),
           ("fiscal_inequality", "Fiscal inequality (Gini of budget margin per resident)"),
           ("members", "Municipalities in an agreement"))
-LEVERS = ("revenue_sharing_key", "greenfield_cap", "transaction_cost_scale", "cofinancing_rate", "pilots_per_theme")
+LEVERS = ("revenue_sharing_key", "bargaining", "ratification", "greenfield_cap", "transaction_cost_scale",
+          "cofinancing_rate", "pilots_per_theme")
 BREAKDOWN = (*(k for k in cooperation.BREAKDOWN if k != "trust"), "trust")  # the payoff's EUR terms, then trust
 
 
@@ -56,13 +57,13 @@ class Classroom(mesa.Model):
 
     # `policy`, not `scenario`: Mesa's Model has a `scenario` of its own, which SolaraViz passes on reset
     def __init__(self, region: str = "leipzig", policy: str = "city_regions", seed: int = 0,
-                 revenue_sharing_key: float = 0.25, greenfield_cap: float = 1.3, cap_greenfield: bool = True,
-                 transaction_cost_scale: float = 1.0, cofinancing_rate: float = 0.75, pilots_per_theme: int = 1,
-                 rng: int | None = None) -> None:
+                 revenue_sharing_key: float = 0.25, bargaining: str = "nash", ratification: str = "core_and_quorum",
+                 greenfield_cap: float = 1.3, cap_greenfield: bool = True, transaction_cost_scale: float = 1.0,
+                 cofinancing_rate: float = 0.75, pilots_per_theme: int = 1, rng: int | None = None) -> None:
         from cityregions.config import load_config  # the command line's composition: conf/ → validated RunConfig
 
         super().__init__(rng=seed if rng is None else rng)
-        levers = {"revenue_sharing_key": revenue_sharing_key,
+        levers = {"revenue_sharing_key": revenue_sharing_key, "bargaining": bargaining, "ratification": ratification,
                   "greenfield_cap": greenfield_cap if cap_greenfield else None,
                   "transaction_cost_scale": transaction_cost_scale, "cofinancing_rate": cofinancing_rate,
                   "pilots_per_theme": int(pilots_per_theme)}
@@ -201,7 +202,11 @@ def lever_params() -> dict[str, dict]:
         "region": {"type": "Select", "label": "Region", "value": "leipzig", "values": list(REGIONS)},
         "policy": {"type": "Select", "label": "Scenario", "value": "city_regions", "values": list(SCENARIOS)},
         "seed": {"type": "SliderInt", "label": "Seed", "value": 0, "min": 0, "max": 99, "step": 1},
-        "revenue_sharing_key": slider("revenue_sharing_key", "Revenue-sharing key", 0.05),
+        "bargaining": {"type": "Select", "label": "Sharing key: bargained (nash) or imposed (fixed)", "value": "nash",
+                       "values": list(BARGAINING)},
+        "revenue_sharing_key": slider("revenue_sharing_key", "Revenue-sharing key (when imposed)", 0.05),
+        "ratification": {"type": "Select", "label": "Ratification rule", "value": "core_and_quorum",
+                         "values": list(RATIFICATION)},
         "cap_greenfield": {"type": "Checkbox", "label": "Cap greenfield take (land compact)", "value": True},
         "greenfield_cap": cap,
         "transaction_cost_scale": slider("transaction_cost_scale", "Transaction costs ×", 0.1),

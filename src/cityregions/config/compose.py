@@ -1,15 +1,18 @@
 """Composing a configuration as the command line does: Hydra reads conf/ and the overrides, and the result is
 converted once into the validated schema (`RunConfig`). An override the schema refuses is reported in one line,
-naming the key, the value and what is allowed, before Hydra composes anything."""
+naming the key, the value and what is allowed, before Hydra composes anything. For region=all, each region is
+composed too, from the same overrides, so that it runs with its own calibration (see regional.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from cityregions.config.schema import ConfigError, RunConfig, register_configs, validate
+from cityregions.config.regional import ALL, all_regions
+from cityregions.config.schema import REGIONS, ConfigError, RunConfig, register_configs, validate
 
 
 def config_dir() -> str:
@@ -101,6 +104,40 @@ def _unknown(schema: DictConfig, key: str) -> str:
     return f"{key}: no such key; {hint}allowed at {where}: {', '.join(known)}"
 
 
+def _other_than_region(overrides: Sequence[str]) -> list[str]:
+    """The overrides without the choice of region (`region=all`; `region.extent=...` and the like stay)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    return [o for o in overrides if parser.parse_override(o).key_or_group != "region"]
+
+
+def _compose(overrides: list[str]) -> RunConfig:
+    """The validated configuration of the overrides, composed by the Hydra already initialised with conf/ (in
+    load_config or the command line's task), else by one initialised for the purpose."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    if GlobalHydra.instance().is_initialized():
+        return to_run_config(compose("config", overrides=overrides))
+    with initialize_config_dir(config_dir(), version_base="1.3"):
+        return to_run_config(compose("config", overrides=overrides))
+
+
+def with_regions(cfg: RunConfig, overrides: Sequence[str]) -> RunConfig:
+    """The configuration composed from `overrides`, with each region's own values if it is region=all.
+
+    Each region is composed from the same overrides with `region=<region>`, exactly as it would be alone: the
+    scenario's defaults, then its calibration (unless `calibration=...` chose another or none), then the overrides.
+    Only the composing side knows which values an override set, so this is done here and recorded in the
+    configuration (regional.AllRegionsConfig), not left to the runner. Any other region: `cfg` unchanged.
+    """
+    if cfg.region.name != ALL:
+        return cfg
+    rest = _other_than_region(overrides)
+    return all_regions(cfg, {r: _compose([*rest, f"region={r}"]) for r in REGIONS})
+
+
 def load_config(overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
     """The validated configuration that `cityregions <overrides>` would run (for notebooks and the page)."""
     from hydra import compose, initialize_config_dir
@@ -110,4 +147,4 @@ def load_config(overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
     if wrong:
         raise ConfigError(wrong)
     with initialize_config_dir(config_dir(), version_base="1.3"):
-        return to_run_config(compose("config", overrides=list(overrides)))
+        return with_regions(to_run_config(compose("config", overrides=list(overrides))), overrides)

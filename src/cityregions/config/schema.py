@@ -20,6 +20,8 @@ REGIONS = ("leipzig", "graz", "wroclaw", "prague", "turin")
 COUNTRIES = ("DE", "AT", "PL", "CZ", "IT")  # the countries of the five regions, whose FUAs region=fua runs
 EXTENTS = ("partner", "fua", "district", "rank_size")
 SCENARIOS = ("no_cooperation", "city_regions", "land_compact", "transport_alliance", "integrated")
+BARGAINING = ("nash", "fixed")  # how an agreement's sharing key is set: bargained within bounds, or the scenario's
+RATIFICATION = ("core_and_quorum", "double_majority", "unanimity")  # rules.ratification
 
 
 class Theme(StrEnum):
@@ -119,8 +121,21 @@ class ScenarioConfig:
     transaction_cost_scale: float = p(1.0, 0.0, 10.0, "-", doc="multiplies all four transaction costs")
     trust_learning_rate: float = p(0.08, 0.0, 1.0, "1/quarter", doc="trust gained per quarter of successful "
                                    "joint work (towards co-members)")
-    quorum: float = p(0.3, 0.0, 1.0, "share", doc="share of the suburban population whose councils must ratify "
-                      "(with the core city) for an agreement to be institutionalised")
+    quorum: float = p(0.3, 0.0, 1.0, "share", doc="core_and_quorum: share of the suburban population whose "
+                      "councils must ratify for an agreement to pass")
+    ratification: str = p("core_and_quorum", choices=RATIFICATION, src="Ostrom 2005 (aggregation rules)",
+                          doc="how the councils' votes make an agreement: the core and a quorum of the suburban "
+                          "population; a majority of councils and of residents; every council of the negotiating "
+                          "group")
+    core_veto: bool = p(True, doc="the core city's no ends the agreement whatever the rule")
+    bargaining: str = p("nash", choices=BARGAINING, src="Nash 1950; Muthoo 1999", doc="nash: the sharing key "
+                        "(revenue_sharing_key, cost_sharing_key) is the Nash bargaining solution of the negotiating "
+                        "group within the bounds below; fixed: the scenario's key")
+    revenue_sharing_bounds: list[float] = p([0.0, 0.5], 0.0, 1.0, "share",
+                                            doc="land compact: the keys the members may bargain over [low, high]")
+    cost_sharing_bounds: list[float] = p([0.0, 1.0], 0.0, 1.0, "share",
+                                         doc="transport association: the keys the members may bargain over [low, high]")
+    revote_at_elections: bool = p(True, doc="after a failed vote, councils elected later vote again on the theme")
 
 
 @dataclass
@@ -229,7 +244,23 @@ class CooperationParams:
     perception_bias_mean: float = p(-0.4, -1.0, 1.0, "share", doc="mean misjudgement of cooperation benefits "
                                     "before learning (negative: underestimated)")
     perception_bias_sd: float = p(0.3, 0.0, 2.0, "share", doc="spread of that misjudgement across municipalities")
-    decision_noise_keur: float = p(20.0, 0.01, 10000.0, "kEUR/yr", doc="logit scale of join/leave decisions")
+    decision_noise_keur: float = p(20.0, 0.01, 10000.0, "kEUR/yr", doc="logit scale of join/leave decisions: "
+                                   "its fixed part")
+    decision_noise_share: float = p(0.002, 0.0, 0.5, "share of revenue", doc="logit scale of join/leave "
+                                    "decisions: the part proportional to the council's annual revenue (what is at "
+                                    "stake politically grows with the budget)")
+    welfare_weight: float = p(0.5, 0.0, 2.0, "EUR budget/EUR welfare", doc="political weight a council gives its "
+                              "residents' gains (commuters' time and money, congestion relief) against its own "
+                              "budget (assumption)")
+    dominance_weight: float = p(1.0, 0.0, 10.0, "-", doc="a suburb's autonomy cost grows by this multiple of the "
+                                "core city's share of the group's residents (assumption)")
+    inequity_aversion: float = p(0.25, 0.0, 2.0, "-", src="Fehr and Schmidt 1999 (alpha, disadvantageous "
+                                 "inequity)", doc="cost, per EUR per resident, of gaining less per resident than "
+                                 "the group's average (assumption for councils)")
+    tc_size_exponent: float = p(0.5, 0.0, 1.0, "-", doc="transaction costs grow with (population/10 000)^exponent: "
+                                "staff effort rises with size, less than proportionally (assumption)")
+    outside_competition: float = p(0.5, 0.0, 1.0, "share", doc="weight of the outside's residents in the tax "
+                                   "competition a land compact cannot end (assumption)")
     exit_patience: int = p(4, 1, 40, "quarters", doc="consecutive quarters of net loss before a member leaves")
     fade_rate: float = p(0.15, 0.0, 1.0, "1/quarter", doc="decay of non-institutionalised cooperation")
     imitation_rate: float = p(0.25, 0.0, 1.0, "1/quarter", doc="chance per quarter that a non-member reconsiders, "
@@ -342,6 +373,11 @@ def validate(cfg: RunConfig) -> RunConfig:
     if (cfg.region.fua_id is None) == (cfg.region.name == "fua"):
         raise ConfigError(f"region.fua_id={cfg.region.fua_id!r} with region={cfg.region.name!r}: region=fua needs "
                           "region.fua_id=<code> (`cityregions fuas` lists them), and fua_id applies to it only")
+    for key in ("revenue_sharing_bounds", "cost_sharing_bounds"):
+        bounds = getattr(cfg.scenario, key)
+        if len(bounds) != 2 or bounds[0] > bounds[1]:
+            raise ConfigError(f"scenario.{key}={list(bounds)!r} is not a range; allowed: [low, high] with "
+                              "0 <= low <= high <= 1")
     if len(set(cfg.scenario.themes)) != len(cfg.scenario.themes):
         raise ConfigError(f"scenario.themes={cfg.scenario.themes!r} lists a theme twice")
     return cfg

@@ -22,7 +22,9 @@ from cityregions.rules.cooperation import Action, Agreement, Payoff, Status, The
 from cityregions.world.catchment import csr_row_sums
 
 if TYPE_CHECKING:
+    from cityregions.config import RunConfig
     from cityregions.model.model import CityRegionModel
+    from cityregions.world.geography import Geography
 
 
 @dataclass(frozen=True)
@@ -49,62 +51,107 @@ class Settlement:
     project_funds_eur: float  # the project's funds left after co-financing the pilots
 
 
-def land_inputs(m: CityRegionModel) -> payoffs.LandInputs:
-    """The land-compact payoff's inputs from the model's current state."""
-    lp, sc = m.cfg.params.land, m.cfg.scenario
+def land_inputs(m: CityRegionModel, key: float | None = None) -> payoffs.LandInputs:
+    """The land-compact payoff's inputs from the model's current state (key: the sharing key, default the
+    scenario's)."""
+    lp, sc, cp = m.cfg.params.land, m.cfg.scenario, m.cfg.params.cooperation
     annual = m.land_use.expected_commercial_ha
+    competitors, outside_jobs = m.rivals
+    cap = None if sc.greenfield_cap is None else sc.greenfield_cap * m.people.population / 1e4
     return payoffs.LandInputs(
         jobs=m.people.jobs, population=m.people.population, tax_per_job=m.cfg.params.fiscal.business_tax_eur_per_job,
-        competing_discount=lp.tax_discount_competing, key=sc.revenue_sharing_key,
-        autonomy_weight=m.cfg.params.cooperation.autonomy_weight_land, expected_dev_ha=annual,
+        competing_discount=lp.tax_discount_competing, key=sharing_key(m, Theme.LAND, key),
+        autonomy_weight=cp.autonomy_weight_land, expected_dev_ha=annual,
         brownfield_ha=m.land.brownfield, reserve_saving_ha=lp.reserve_years * (lp.optimism - 1.0) * annual,
         greenfield_cost=lp.greenfield_cost_m_eur_per_ha,
         brownfield_cost_member=m.const.brownfield_cost * (1.0 - m.const.brownfield_subsidy_compact),
-        brownfield_first=sc.brownfield_first, annuity=lp.annuity_rate)
+        brownfield_first=sc.brownfield_first, annuity=lp.annuity_rate, outside_competitors=competitors,
+        outside_jobs=outside_jobs, cap_ha=cap, jobs_per_ha=m.const.jobs_per_ha,
+        firm_tax_sensitivity=lp.firm_tax_sensitivity)
 
 
-def transport_inputs(m: CityRegionModel) -> payoffs.TransportInputs:
-    """The transport-association payoff's inputs from the model's current state."""
+def outside_rivals(cfg: RunConfig, geo: Geography, employment_rate: float) -> tuple[float, float]:
+    """The outside's residents and jobs as rivals for the region's firms, weighted by outside_competition (none
+    for a closed region): a compact cannot end the tax competition they keep up."""
+    o = geo.outside
+    if o is None or not len(o) or not cfg.region.open_boundary:
+        return 0.0, 0.0
+    w = cfg.params.cooperation.outside_competition
+    residents = float(o.population.sum())
+    return w * residents, w * residents * employment_rate * cfg.params.transport.ring_jobs_per_worker
+
+
+def transport_inputs(m: CityRegionModel, key: float | None = None) -> payoffs.TransportInputs:
+    """The transport-association payoff's inputs from the model's current state (key: the cost-sharing key,
+    default the scenario's)."""
     tp, sc, c = m.cfg.params.transport, m.cfg.scenario, m.commuting
     return payoffs.TransportInputs(
         pairs=m.geo.pairs, flows=None if c.factored else c.flows,
         modes=c.tables.modes, population=m.people.population,
         pt_trips=c.outcome.pt_trips_by_origin, integration=sc.tariff_integration, service=sc.service_cofinancing,
-        cost_per_capita=tp.service_cost_eur_per_capita, key=sc.cost_sharing_key,
+        cost_per_capita=tp.service_cost_eur_per_capita, key=sharing_key(m, Theme.TRANSPORT, key),
         autonomy_weight=m.cfg.params.cooperation.autonomy_weight_transport,
         congestion_eur=tp.congestion_eur_per_car_trip, trips_per_worker=2 * tp.workdays, factors=c.factors,
         weighted=c.tables.weighted)
 
 
-def payoff(m: CityRegionModel, theme: Theme, members: np.ndarray, institutional: bool,
-           funded: float = 0.0) -> Payoff:
-    """True annual payoff of belonging to the group on a theme, per municipality (funded: share paid by the project)."""
+def payoff(m: CityRegionModel, theme: Theme, members: np.ndarray, status: Status,
+           funded: float = 0.0, key: float | None = None) -> Payoff:
+    """True annual payoff of belonging to the group on a theme, per municipality, as its council weighs it
+    (status: the agreement's, which sets its enforcement cost; funded: share paid by the project; key: the
+    sharing key, default the scenario's)."""
     cp = m.cfg.params.cooperation
     if theme == Theme.LAND:
-        benefit, autonomy, contribution = payoffs.land_compact(members, land_inputs(m))
+        st = payoffs.land_compact(members, land_inputs(m, key))
     else:
-        benefit, autonomy, contribution = payoffs.transport_association(members, transport_inputs(m))
+        st = payoffs.transport_association(members, transport_inputs(m, key))
+    population, is_core = m.people.population, m.geo.is_core
     size_after = members.sum() + (~members).astype(int)
     trust = co.group_trust(m.coop.trust, m.geo.pairs, members, cp.trust_initial)
     info, neg, enf, agency = co.transaction_costs(
         cp, m.cfg.scenario.transaction_cost_scale, m.councils.capacity, m.coop.knowledge[theme], trust, size_after,
-        m.councils.log_pop, members, institutional)
+        m.councils.log_pop, members, co.ENFORCEMENT[status])
     keep = 1.0 - funded
-    return Payoff(benefit, info * keep, neg * keep, enf * keep, agency * keep, autonomy, contribution * keep, trust)
+    welfare = cp.welfare_weight * st.welfare
+    contribution = st.contribution * keep
+    gain = st.budget + welfare - st.free_riding - contribution
+    return Payoff(benefit=st.budget, welfare=welfare, free_riding=st.free_riding, information=info * keep,
+                  negotiation=neg * keep, enforcement=enf * keep, agency=agency * keep, autonomy=st.autonomy,
+                  dominance=co.dominance(st.autonomy, population, members, is_core, cp.dominance_weight),
+                  inequity=co.inequity(gain, population, members, cp.inequity_aversion),
+                  contribution=contribution, trust=trust)
+
+
+def sharing_key(m: CityRegionModel, theme: Theme, key: float | None) -> float:
+    """The sharing key a payoff is computed at: the agreement's, else the scenario's for the theme."""
+    if key is not None:
+        return float(key)
+    sc = m.cfg.scenario
+    return float(sc.revenue_sharing_key if theme == Theme.LAND else sc.cost_sharing_key)
+
+
+def noise(m: CityRegionModel) -> np.ndarray:
+    """Each council's logit scale (EUR/yr): a fixed part and a part proportional to its budget."""
+    cp = m.cfg.params.cooperation
+    budget = m.cfg.params.fiscal.revenue_eur_per_capita * m.people.population
+    return cp.decision_noise_keur * 1000.0 + cp.decision_noise_share * budget
 
 
 def perceived_net(m: CityRegionModel, theme: Theme, p: Payoff) -> np.ndarray:
-    """Net payoff as councils see it: benefits misjudged until knowledge corrects them."""
-    return p.net - p.benefit + co.perceived(p.benefit, m.councils.bias[theme], m.coop.knowledge[theme])
+    """Net payoff as councils see it: their gains misjudged until knowledge corrects them."""
+    gains = p.benefit + p.welfare
+    return p.net - gains + co.perceived(gains, m.councils.bias[theme], m.coop.knowledge[theme])
 
 
-def _rows(m: CityRegionModel, t: int, theme: Theme, action: Action, who: np.ndarray, p: Payoff,
-          seen: np.ndarray) -> list[dict]:
-    """Decision rows of the municipalities in who: the payoff breakdown and the net payoff as they saw it."""
+def decision_rows(m: CityRegionModel, t: int, theme: Theme, action: Action, who: np.ndarray, p: Payoff,
+                  seen: np.ndarray, key: float | None = None, rule: str = "") -> list[dict]:
+    """Decision rows of the municipalities in who: the payoff breakdown, the net payoff as they saw it, the
+    sharing key it was computed at and, for a vote, the rule's verdict."""
     idx = np.flatnonzero(who)
     quarter, name = m.timeline.label(t), action.name.lower()
+    key = sharing_key(m, theme, key)
     return [{"step": t, "quarter": quarter, "municipality": m.geo.names[i], "theme": theme.value, "action": name,
-             **row, "perceived_net": perceived}
+             **row, "perceived_net": perceived, "key": key, "rule": rule}
             for i, row, perceived in zip(idx, p.rows(idx), seen[idx].tolist(), strict=True)]
 
 
@@ -119,8 +166,8 @@ def exchange(m: CityRegionModel, rng: np.random.Generator) -> Outcome:
 
 def form_pilots(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outcome:
     """Phase 2: pilot coalitions form among willing neighbours of a lead municipality, with project funds."""
-    cp, sc = m.cfg.params.cooperation, m.cfg.scenario
-    noise = cp.decision_noise_keur * 1000.0
+    sc = m.cfg.scenario
+    scale = noise(m)
     agreements = {theme: list(current) for theme, current in m.coop.agreements.items()}
     decisions, formed = [], 0
     for theme in m.const.pilot_themes:
@@ -131,16 +178,17 @@ def form_pilots(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outcome
             lead = m.geo.core if k == 0 else int(np.argmax(np.where(taken, -1.0, m.people.population)))
             group = np.zeros(m.geo.n, dtype=bool)
             group[lead] = True
-            p = payoff(m, theme, group, institutional=False, funded=sc.cofinancing_rate)
+            key = 0.0 if theme == Theme.LAND else None  # a pilot pools no business tax
+            p = payoff(m, theme, group, Status.PILOT, funded=sc.cofinancing_rate, key=key)
             seen = perceived_net(m, theme, p)
-            willing = co.choose(seen, noise, rng) & ~taken & ~group
+            willing = co.choose(seen, scale, rng) & ~taken & ~group
             car_min = m.geo.pairs.row(lead, m.geo.pairs.car_min, np.inf)  # out of reach: last
             order = [int(j) for j in np.argsort(car_min, kind="stable") if willing[j]]
             group[order[: max(m.facts.pilot_size - 1, 0)]] = True
             taken |= group
-            agreements[theme].append(Agreement(theme, group, Status.PILOT, t))
+            agreements[theme].append(Agreement(theme, group, Status.PILOT, t, key=key))
             formed += 1
-            decisions += _rows(m, t, theme, Action.JOIN_PILOT, group, p, seen)
+            decisions += decision_rows(m, t, theme, Action.JOIN_PILOT, group, p, seen)
     return Outcome(agreements=agreements, decisions=tuple(decisions), pilots_formed=formed)
 
 
@@ -154,39 +202,6 @@ def pilot_learning(m: CityRegionModel) -> Outcome:
     return Outcome(knowledge=knowledge)
 
 
-def council_vote(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outcome:
-    """Phase 3: every council votes; ratified by the core and a quorum of the suburban population, it lasts."""
-    sc, cp = m.cfg.scenario, m.cfg.params.cooperation
-    core, population = m.geo.core, m.people.population
-    suburbs = ~m.geo.is_core
-    agreements = {theme: list(current) for theme, current in m.coop.agreements.items()}
-    decisions, choices = [], []
-    for theme in m.const.vote_themes:
-        pilots = {id(a) for a in agreements[theme] if a.status == Status.PILOT and a.active}
-        base = np.zeros(m.geo.n, dtype=bool)
-        base[core] = True
-        for a in agreements[theme]:
-            if id(a) in pilots:
-                base |= a.members
-        p = payoff(m, theme, base, institutional=True)
-        seen = perceived_net(m, theme, p)
-        yes = co.choose(seen, cp.decision_noise_keur * 1000.0, rng)
-        if m.students.mayors:
-            yes = mayors.vote(m, theme, yes, choices)
-        decisions += _rows(m, t, theme, Action.VOTE_YES, yes, p, seen)
-        decisions += _rows(m, t, theme, Action.VOTE_NO, ~yes, p, seen)
-        share = population[yes & suburbs].sum() / max(population[suburbs].sum(), 1.0)
-        ratified = bool(yes[core]) and share >= sc.quorum
-        status = Status.DISSOLVED if ratified else Status.INFORMAL  # the pilots end in the agreement or carry on
-        agreements[theme] = [replace(a, status=status) if id(a) in pilots else a for a in agreements[theme]]
-        if ratified:
-            agreements[theme].append(Agreement(theme, yes.copy(), Status.INSTITUTIONALISED, t))
-    # pilots on themes not put to a vote carry on informally
-    agreements = {theme: [replace(a, status=Status.INFORMAL) if a.status == Status.PILOT else a for a in current]
-                  for theme, current in agreements.items()}
-    return Outcome(agreements=agreements, decisions=tuple(decisions), choices=tuple(choices))
-
-
 def join_or_leave(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outcome:
     """After the project: members leave after sustained losses; others join by imitating successful neighbours.
 
@@ -194,7 +209,7 @@ def join_or_leave(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outco
     quarter it forms). Members lose trust in those who left them (Outcome.betrayals, applied by the quarter).
     """
     cp, n = m.cfg.params.cooperation, m.geo.n
-    noise = cp.decision_noise_keur * 1000.0
+    scale = noise(m)
     students = bool(m.students.mayors)
     adj, degree = m.councils.adjacency, m.councils.degree
     agreements, decisions, choices, betrayals = {}, [], [], []
@@ -204,8 +219,8 @@ def join_or_leave(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outco
             if not a.active:
                 after.append(a)
                 continue
-            institutional = a.status == Status.INSTITUTIONALISED
-            p = a.last_payoff if a.last_payoff is not None else payoff(m, theme, a.members, institutional)
+            binding = a.status in co.BINDING
+            p = a.last_payoff if a.last_payoff is not None else payoff(m, theme, a.members, a.status, key=a.key)
             members, streak = a.members, a.loss_streak
             leavers = members & (streak >= cp.exit_patience)
             if students:
@@ -213,21 +228,21 @@ def join_or_leave(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outco
                 leavers = mayors.leavers(m, theme, members, leavers, choices)
                 streak = np.where(stayers & ~leavers, 0, streak)  # a mayor who stays despite losses is asked again
             if leavers.any():
-                decisions += _rows(m, t, theme, Action.LEAVE, leavers, p, p.net)
+                decisions += decision_rows(m, t, theme, Action.LEAVE, leavers, p, p.net, a.key)
                 members = members & ~leavers
                 streak = np.where(leavers, 0, streak)
                 betrayals.append((leavers, members))
-            if institutional:
+            if binding:
                 successful = members & (p.net > 0)
                 share = csr_row_sums(adj.indptr, successful[adj.indices] * adj.data) / degree  # neighbours succeeding
                 look = ~members & (rng.random(n) < cp.imitation_rate * share)
                 if look.any() or students:
                     seen = perceived_net(m, theme, p)
-                    joiners = look & co.choose(seen, noise, rng) if look.any() else look
+                    joiners = look & co.choose(seen, scale, rng) if look.any() else look
                     if students:
                         joiners = mayors.joiners(m, theme, members, joiners, choices)
                     if joiners.any():
-                        decisions += _rows(m, t, theme, Action.JOIN, joiners, p, seen)
+                        decisions += decision_rows(m, t, theme, Action.JOIN, joiners, p, seen, a.key)
                         members = members | joiners
             changed = members is not a.members or streak is not a.loss_streak
             after.append(replace(a, members=members, loss_streak=streak) if changed else a)
@@ -251,7 +266,7 @@ def settle(m: CityRegionModel, t: int) -> Settlement:
             if not a.active:
                 after.append(a)
                 continue
-            p = payoff(m, theme, a.members, a.status == Status.INSTITUTIONALISED)
+            p = payoff(m, theme, a.members, a.status, key=a.key)
             own = 1.0
             if a.status == Status.PILOT:  # the project co-finances pilot costs while its funds last
                 due = float(np.where(a.members, p.transaction + p.contribution, 0.0).sum()) / 4

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cityregions.rules import fiscal, land, location
+from cityregions.rules.cooperation import Theme
 
 if TYPE_CHECKING:
     from cityregions.model.model import CityRegionModel
@@ -25,7 +26,6 @@ class Setting:
 
     t: int  # quarters simulated at the end of this one
     compact: np.ndarray  # members of the land compact
-    coverage: float  # their share of the region's residents
     access: np.ndarray  # each municipality's job accessibility by car, centred
     brown_share: np.ndarray  # share of development each municipality puts on brownfield
     allowance: np.ndarray | None = None  # greenfield the compact's members may still take (ha); None: no cap
@@ -33,9 +33,9 @@ class Setting:
 
 def setting(m: CityRegionModel) -> Setting:
     """The quarter's land compact, accessibility and brownfield shares, before anything grows."""
-    compact, coverage = m.land_compact()
+    compact = m.members(Theme.LAND)
     acc = np.log(m.commuting.tables.by_car(m.people.jobs) + 1.0)
-    return Setting(t=m.step_index + 1, compact=compact, coverage=coverage, access=acc - acc.mean(),
+    return Setting(t=m.step_index + 1, compact=compact, access=acc - acc.mean(),
                    brown_share=brown_share(m, compact))
 
 
@@ -93,11 +93,15 @@ def jobs(m: CityRegionModel, s: Setting) -> float:
 
 
 def firms_location(m: CityRegionModel, s: Setting, land_jobs: float) -> tuple[np.ndarray, np.ndarray]:
-    """Where firms that need land would go (by jobs, access, land and tax), the hectares they need there, and the
-    region's smoothed demand. Returns (each municipality's share, hectares needed)."""
+    """Where firms that need land would go (by jobs, access, the land they may have, and tax), the hectares they
+    need there, and the region's smoothed demand: a member of a compact with a greenfield cap offers only the
+    greenfield its allowance leaves, so firms turn to non-members. Returns (each municipality's share, hectares
+    needed)."""
     lp = m.cfg.params.land
-    discount = fiscal.tax_discount(s.compact, s.coverage, lp.tax_discount_competing)
-    comm_avail = m.land.commercial_vacant + m.land.greenfield + m.land.brownfield
+    pool, coverage, key = m.tax_pool()
+    discount = fiscal.tax_discount(pool, coverage, lp.tax_discount_competing, key)
+    greenfield = m.land.greenfield if s.allowance is None else np.minimum(m.land.greenfield, s.allowance)
+    comm_avail = m.land.commercial_vacant + greenfield + m.land.brownfield
     w = land.location_weights(m.people.jobs + 1.0, s.access, comm_avail, lp.access_weight,
                               lp.firm_tax_sensitivity * discount)
     share = land.allocate(1.0, w)

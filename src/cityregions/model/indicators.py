@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cityregions.rules.cooperation import BREAKDOWN, Status, Theme
+from cityregions.rules.cooperation import BINDING, BREAKDOWN, Theme
 from cityregions.rules.fiscal import gini
 from cityregions.rules.land import CLASSES
 
@@ -126,7 +126,7 @@ def agreements(m: CityRegionModel) -> int:
 
 def institutionalised(m: CityRegionModel) -> int:
     """Active institutionalised agreements."""
-    return sum(a.active and a.status == Status.INSTITUTIONALISED for t in Theme for a in m.coop.agreements[t])
+    return sum(a.active and a.status in BINDING for t in Theme for a in m.coop.agreements[t])
 
 
 def members(m: CityRegionModel) -> int:
@@ -214,7 +214,7 @@ def municipality_table(m: CityRegionModel) -> pd.DataFrame:
 
 def decision_table(m: CityRegionModel) -> pd.DataFrame:
     """Every decision with its payoff breakdown (EUR/yr): why each municipality joined, voted or left."""
-    cols = ["step", "quarter", "municipality", "theme", "action", *BREAKDOWN, "perceived_net"]
+    cols = ["step", "quarter", "municipality", "theme", "action", *BREAKDOWN, "perceived_net", "key", "rule"]
     df = pd.DataFrame(m.coop.decisions, columns=cols)
     df.insert(0, "region", m.region)
     df.insert(1, "scenario", m.cfg.scenario.name)

@@ -1,10 +1,11 @@
 """Mayor mode: students decide for chosen municipalities where the model's rule would otherwise decide.
 
-A student-mayor answers the questions her council faces: the vote on each agreement at the end of phase 3,
-and afterwards, once a year (each first quarter) and whenever her municipality has made losses in an
-agreement for `exit_patience` quarters in a row, whether to stay in or leave it, or to join an
-institutionalised agreement she is not in. Questions left unanswered are decided by the rule, so a batch run
-with mayors but no answers is the ordinary model. Answers are consumed by the quarter they were given for.
+A student-mayor answers the questions her council faces: the vote on each agreement at the end of phase 3
+(and again after a municipal election while a theme has no binding agreement); afterwards, once a year (each
+first quarter) and whenever her municipality has made losses in an agreement for `exit_patience` quarters in a
+row, whether to stay in or leave it, or to join a binding agreement she is not in. Questions left unanswered are
+decided by the rule, so a batch run with mayors but no answers is the ordinary model. Answers are consumed by
+the quarter they were given for.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cityregions.rules.cooperation import Status, Theme
+from cityregions.rules.cooperation import BINDING, Theme
 from cityregions.world.phases import Phase
 
 if TYPE_CHECKING:
@@ -46,9 +47,8 @@ def due(m: CityRegionModel) -> list[Question]:
         return []
     label = m.timeline.label(t)
     out = []
-    if m.cfg.scenario.project and t == m.timeline.last_of(Phase.AGREEMENTS):
-        out += [Question(i, m.geo.names[i], theme, "vote", label) for i in sorted(m.students.mayors)
-                for theme in m.const.vote_themes]
+    out += [Question(i, m.geo.names[i], theme, "vote", label) for i in sorted(m.students.mayors)
+            for theme in m.vote_themes(t)]
     if m.timeline.phase(t) != Phase.IMPLEMENTATION:
         return out
     session = m.timeline.quarter(t)[1] == 1  # the council's yearly session on cooperation
@@ -60,7 +60,7 @@ def due(m: CityRegionModel) -> list[Question]:
             if mine:
                 if session or any(a.loss_streak[i] >= patience for a in mine):
                     out.append(Question(i, m.geo.names[i], theme, "stay", label))
-            elif session and any(a.status == Status.INSTITUTIONALISED for a in active):
+            elif session and any(a.status in BINDING for a in active):
                 out.append(Question(i, m.geo.names[i], theme, "join", label))
     return out
 

@@ -15,7 +15,7 @@ from mesa import DataCollector, Model
 
 from cityregions.config import REGIONS, ConfigError, RunConfig, validate
 from cityregions.config.seeds import run_seed
-from cityregions.model import governance, growth, indicators
+from cityregions.model import governance, growth, indicators, vote
 from cityregions.model.agents import Municipality, RegionalPartner
 from cityregions.model.blas import one_blas_thread
 from cityregions.model.state import (
@@ -30,9 +30,10 @@ from cityregions.model.state import (
     TransportTables,
 )
 from cityregions.rules import boundary, fiscal, gravity, land, transport
-from cityregions.rules.cooperation import Theme, betrayal, initial_trust, planning_capacity
+from cityregions.rules.cooperation import BINDING, Theme, betrayal, initial_trust, planning_capacity
 from cityregions.world.facts import RegionFacts, load_case_library, load_sourced_parameters, region_facts
 from cityregions.world.geography import region_geography, region_label
+from cityregions.world.institutions import election_days
 from cityregions.world.phases import Phase, Timeline
 
 HOUSEHOLD_SIZE0 = 2.0  # persons per household at the start (assumption; only its trend matters)
@@ -60,8 +61,12 @@ class CityRegionModel(Model):
         self.cfg = cfg
         self.facts = facts if facts is not None else region_facts(cfg.region, name)
         self.timeline = Timeline.from_config(cfg.timeline)
+        self.country = COUNTRY_CODES[self.facts.country]
         self.geo = region_geography(cfg, name, self.facts, self.seed)
         self.const = self._derive_constants()
+        self.rivals = governance.outside_rivals(cfg, self.geo, self.const.employment_rate)
+        core_names = (self.facts.core_city, self.geo.names[self.geo.core])
+        self.election_steps = frozenset(self.timeline.step_of(d) for d in election_days(self.country, core_names))
         self.people = self._people_and_jobs()
         self.land, self.land_use, self.money = self._land_and_money()
         self.councils, self.coop = self._councils_and_cooperation()  # the model's first random draws
@@ -194,11 +199,27 @@ class CityRegionModel(Model):
                 out |= a.members
         return out
 
-    def land_compact(self) -> tuple[np.ndarray, float]:
-        """Members of the land compact and their share of the region's residents."""
-        compact = self.members(Theme.LAND)
+    def vote_themes(self, t: int) -> tuple[Theme, ...]:
+        """The themes the councils vote on in quarter t: the scenario's at the end of phase 3; after each later
+        municipal election, those with no binding agreement (scenario.revote_at_elections)."""
+        if not self.cfg.scenario.project:
+            return ()
+        if t == self.timeline.last_of(Phase.AGREEMENTS):
+            return self.const.vote_themes
+        if not (self.cfg.scenario.revote_at_elections and t in self.election_steps
+                and self.timeline.phase(t) == Phase.IMPLEMENTATION):
+            return ()
+        return tuple(theme for theme in self.const.vote_themes
+                     if not any(a.active and a.status in BINDING for a in self.coop.agreements[theme]))
+
+    def tax_pool(self) -> tuple[np.ndarray, float, float]:
+        """Members that pool business tax, their share of the residents competing for the region's firms, and the
+        key they agreed: those of a binding land compact (pilots and declarations pool nothing)."""
         population = self.people.population
-        return compact, float(population[compact].sum() / population.sum())
+        for a in self.coop.agreements[Theme.LAND]:
+            if a.active and a.status in BINDING and a.key:
+                return a.members, float(population[a.members].sum() / (population.sum() + self.rivals[0])), a.key
+        return np.zeros(self.geo.n, dtype=bool), 0.0, 0.0
 
     @property
     def step_index(self) -> int:
@@ -232,8 +253,9 @@ class CityRegionModel(Model):
                 if t == self.timeline.first_of(Phase.PILOTS):
                     self._apply(governance.form_pilots(self, t, self.rng))
                 self._apply(governance.pilot_learning(self))
-            if t == self.timeline.last_of(Phase.AGREEMENTS):
-                self._apply(governance.council_vote(self, t, self.rng))
+            themes = self.vote_themes(t)
+            if themes:
+                self._apply(vote.council_vote(self, t, self.rng, themes))
         if phase == Phase.IMPLEMENTATION:
             self._apply(governance.join_or_leave(self, t, self.rng))
         self._grow()
@@ -307,10 +329,10 @@ class CityRegionModel(Model):
         part."""
         fp, lp = self.cfg.params.fiscal, self.cfg.params.land
         people = self.people
-        compact, coverage = self.land_compact()
+        pool, coverage, key = self.tax_pool()
         own = fiscal.business_tax(people.jobs, fp.business_tax_eur_per_job,
-                                  fiscal.tax_discount(compact, coverage, lp.tax_discount_competing))
-        pooled = fiscal.pool_revenue(own, compact, people.population, self.cfg.scenario.revenue_sharing_key)
+                                  fiscal.tax_discount(pool, coverage, lp.tax_discount_competing, key))
+        pooled = fiscal.pool_revenue(own, pool, people.population, key)
         self.money.revenue = pooled + fp.revenue_eur_per_capita * people.population
 
 

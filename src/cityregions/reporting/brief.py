@@ -137,7 +137,8 @@ def make_brief(source: str | Path, municipality: str, baseline: str | None = Non
                          "tally": ", ".join(f"{L(f'act_{a}')}: {int(k)}" for a, k in tally.items() if k),
                          "decisions": [
                              {"quarter": r["quarter"], "theme": r["theme"], "action": r["action_name"],
-                              **{c: L.num(float(r[c]), 3 if c == "trust" else 0) for c in PAYOFF_COLUMNS}}
+                              "rule": r.get("rule", "") if isinstance(r.get("rule", ""), str) else "",
+                              **{c: L.num(float(r[c]), 2 if c in ("trust", "key") else 0) for c in PAYOFF_COLUMNS}}
                              for _, r in d.iterrows()]})
     html = template("brief.html").render(
         L=L, lang=L.lang, title=title, sections=sections, columns=PAYOFF_COLUMNS,

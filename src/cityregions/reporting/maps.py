@@ -38,11 +38,12 @@ def road_network(run_dir: Path | None, region: str) -> nx.Graph | None:
     """The region's municipality network as the run built it (None if its configuration cannot be read)."""
     if run_dir is None or not (Path(run_dir) / "config.yaml").is_file():
         return None
+    from cityregions.config import region_config
     from cityregions.runs.results import read_config
     from cityregions.world.geography import region_geography
 
-    try:
-        return region_geography(read_config(Path(run_dir) / "config.yaml"), region).graph
+    try:  # region=all: the region's own configuration (its calibrated transport parameters)
+        return region_geography(region_config(read_config(Path(run_dir) / "config.yaml"), region), region).graph
     except (OSError, ValueError):  # e.g. a municipality table that has moved since the run
         return None
 

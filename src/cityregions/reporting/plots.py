@@ -147,21 +147,25 @@ def differences_figure(diffs: pd.DataFrame, metrics: list[tuple[str, str]], arms
     return fig
 
 
-PAYOFF_PARTS = ("benefit", "information", "negotiation", "enforcement", "agency", "autonomy", "contribution")
+PAYOFF_PARTS = ("benefit", "welfare", "free_riding", "information", "negotiation", "enforcement", "agency", "autonomy",
+                "dominance", "inequity", "contribution")
+GAINS = ("benefit", "welfare")  # drawn to the right; the rest are costs of belonging
 
 
 def payoffs_figure(decisions: pd.DataFrame, label: Callable[[str], str], title: str) -> plt.Figure:
-    """Each decision's payoff breakdown as a stacked bar (thousand EUR/yr): the expected benefit to the right, the four
-    transaction costs, the autonomy cost and the contribution to the left, the net as a marker."""
+    """Each decision's payoff breakdown as a stacked bar (thousand EUR/yr): the budget benefit and the weighted
+    welfare to the right; the value of staying out, the four transaction costs, the autonomy, dominance and inequity
+    costs and the contribution to the left; the net as a marker."""
     n = len(decisions)
     height = 2.4 + 0.42 * max(n, 1)
     fig, ax = plt.subplots(figsize=(11, height))
     for i, (_, d) in enumerate(decisions.iterrows()):
         left_pos, left_neg = 0.0, 0.0
         for k, part in enumerate(PAYOFF_PARTS):
-            v = (float(d[part]) if part == "benefit" else -float(d[part])) / 1000.0
+            v = (float(d[part]) if part in GAINS else -float(d[part])) / 1000.0
             start = left_pos if v >= 0 else left_neg
-            ax.barh(i, v, left=start, color=GREYS[k % 7], hatch=HATCHES[k % 7], edgecolor="black", lw=0.4,
+            grey, hatch = GREYS[k % 7], HATCHES[(k + 3 * (k // 7)) % 7]  # eleven parts, no two drawn alike
+            ax.barh(i, v, left=start, color=grey, hatch=hatch, edgecolor="black", lw=0.4,
                     height=0.6, label=label(f"pay_{part}") if i == 0 else None)
             if v >= 0:
                 left_pos += v

@@ -24,8 +24,15 @@ class Status(IntEnum):
 
     PILOT = 1  # a phase-2 pilot coalition run with project funds
     INFORMAL = 2  # cooperation that was not ratified: it operates but fades
-    INSTITUTIONALISED = 3  # ratified by the councils: it lasts
+    INSTITUTIONALISED = 3  # ratified by the councils as a body with its own organs: it lasts
     DISSOLVED = 4
+    CONTRACT = 5  # ratified by the councils as a contract among them: it lasts, kept at more cost than a body
+
+
+STRENGTH = (Status.DISSOLVED, Status.PILOT, Status.INFORMAL, Status.CONTRACT, Status.INSTITUTIONALISED)  # weakest first
+BINDING = (Status.CONTRACT, Status.INSTITUTIONALISED)  # ratified agreements, binding on their members
+ENFORCEMENT = {Status.PILOT: 1.0, Status.INFORMAL: 1.0, Status.CONTRACT: 0.75, Status.INSTITUTIONALISED: 0.5,
+               Status.DISSOLVED: 1.0}  # enforcement cost relative to informal cooperation (assumption)
 
 
 class Action(IntEnum):
@@ -48,6 +55,7 @@ class Agreement:
     status: Status
     formed_step: int
     strength: float = 1.0
+    key: float | None = None  # the sharing key it was agreed with (None: the scenario's)
     loss_streak: np.ndarray = field(default=None)  # quarters of net loss in a row, per municipality
     last_payoff: Payoff | None = None  # realised payoff of the last quarter, what councils judge by
 
@@ -63,14 +71,19 @@ class Agreement:
 
 @dataclass(frozen=True)
 class Payoff:
-    """Annual payoff (EUR) of an agreement for every municipality, as its council sees it."""
+    """Annual payoff (EUR) of an agreement for every municipality, as its council sees it: what belonging does
+    to its budget, its residents' gains at the council's political weight, and what belonging costs."""
 
-    benefit: np.ndarray
+    benefit: np.ndarray  # to the council's budget
+    welfare: np.ndarray  # residents' gains (commuters' time and money, congestion relief) x the political weight
+    free_riding: np.ndarray  # what staying out would bring beyond that: firms the members' greenfield cap turns away
     information: np.ndarray
     negotiation: np.ndarray
     enforcement: np.ndarray
     agency: np.ndarray
     autonomy: np.ndarray
+    dominance: np.ndarray  # the extra autonomy cost of a group the core city dominates
+    inequity: np.ndarray  # the cost of gaining less per resident than the group's average
     contribution: np.ndarray
     trust: np.ndarray
 
@@ -81,8 +94,11 @@ class Payoff:
 
     @cached_property
     def net(self) -> np.ndarray:
-        """Benefit less transaction costs, autonomy cost and financial contribution."""
-        return self.benefit - self.transaction - self.autonomy - self.contribution
+        """Budget benefit and weighted welfare less the value of staying out, transaction costs, autonomy,
+        dominance and inequity costs and the financial contribution."""
+        gains = self.benefit + self.welfare
+        return gains - self.free_riding - self.transaction - self.autonomy - self.dominance - self.inequity \
+            - self.contribution
 
     def row(self, i: int) -> dict[str, float]:
         """The breakdown for one municipality."""
@@ -118,13 +134,17 @@ def group_trust(trust: np.ndarray, pairs: Catchment, members: np.ndarray, initia
 
 def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray, knowledge: np.ndarray,
                       trust_to_group: np.ndarray, group_size: np.ndarray, log_pop: np.ndarray,
-                      members_after: np.ndarray | None, institutional: bool) -> tuple[np.ndarray, ...]:
+                      members_after: np.ndarray | None, enforcement_share: float) -> tuple[np.ndarray, ...]:
     """Information, negotiation, enforcement and agency costs (EUR/yr) of belonging to a group.
 
-    group_size is the size each municipality would be in; heterogeneity is the spread of log10 population
-    among the members, and agency costs grow with a municipality's distance from the group's typical size.
+    The staff effort grows with a municipality's size, (population / 10 000)^tc_size_exponent, and planning
+    capacity relieves part of it. group_size is the size each municipality would be in; heterogeneity is the
+    spread of log10 population among the members, and agency costs grow with a municipality's distance from the
+    group's typical size. enforcement_share: the agreement's enforcement cost relative to informal cooperation
+    (ENFORCEMENT).
     """
-    base = cp.tc_base_keur * 1000.0 * scale * (1.0 - cp.capacity_relief * capacity)
+    size = 10.0 ** ((log_pop - 4.0) * cp.tc_size_exponent)
+    base = cp.tc_base_keur * 1000.0 * scale * size * (1.0 - cp.capacity_relief * capacity)
     w_info, w_neg, w_enf, w_agency = cp.tc_weights
     if members_after is not None and members_after.sum() >= 2:
         x = log_pop[members_after]  # np.std and np.mean by their own steps, with the mean computed once
@@ -136,9 +156,30 @@ def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray,
         hetero, centre = 0.0, float(np.mean(log_pop))
     info = base * w_info * (1.0 - knowledge)
     neg = base * w_neg * (np.maximum(group_size, 1) / 10.0) ** cp.group_size_exponent * (1.0 + hetero)
-    enf = base * w_enf * (1.0 - trust_to_group) * (0.5 if institutional else 1.0)
+    enf = base * w_enf * (1.0 - trust_to_group) * enforcement_share
     agency = base * w_agency * (1.0 + np.abs(log_pop - centre))
     return info, neg, enf, agency
+
+
+def dominance(autonomy: np.ndarray, population: np.ndarray, members: np.ndarray, is_core: np.ndarray,
+              weight: float) -> np.ndarray:
+    """The extra autonomy cost of a group the core city dominates: a suburb's autonomy cost times the weight
+    times the core's share of the group's residents with the suburb in it; the core bears none."""
+    if not members[is_core].any():
+        return np.zeros_like(autonomy)
+    pop_after = population[members].sum() + np.where(members, 0.0, population)
+    return np.where(is_core, 0.0, weight * population[is_core].sum() / pop_after * autonomy)
+
+
+def inequity(gain: np.ndarray, population: np.ndarray, members: np.ndarray, aversion: float) -> np.ndarray:
+    """Disadvantageous inequity (Fehr and Schmidt 1999) of belonging: aversion times what a municipality gains
+    per resident below the group's average with it in, times its residents (EUR/yr)."""
+    joiners = ~members
+    total_gain = gain[members].sum() + np.where(joiners, gain, 0.0)
+    total_pop = population[members].sum() + np.where(joiners, population, 0.0)
+    mean = total_gain / np.maximum(total_pop, 1.0)
+    own = gain / np.maximum(population, 1.0)
+    return aversion * np.maximum(mean - own, 0.0) * population
 
 
 def trust_gain(trust: np.ndarray, pairs: Catchment, successful: np.ndarray, rate: float,

@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 
-def tax_discount(members: np.ndarray, coverage: float, competing_discount: float) -> np.ndarray:
+def tax_discount(members: np.ndarray, coverage: float, competing_discount: float, key: float) -> np.ndarray:
     """Business-tax discount each municipality offers firms.
 
-    Alone a municipality undercuts its neighbours (tax competition); compact members stop bidding against
-    each other and keep only the part of the discount that competition from non-members still forces
-    (coverage: the compact's share of the regional population).
+    Alone a municipality undercuts its neighbours (tax competition). Members that pool a share (key) of their
+    business tax gain only the unpooled share of a firm they draw from another member, so they undercut each other
+    that much less: with coverage the pool's share of the competing residents, a member's discount is
+    competing_discount (1 - coverage key). Pooling, not a promise, ends tax competition (tax-base sharing
+    weakens the incentive to compete: Kothenbuerger 2002); a compact that pools nothing leaves it as it is.
     """
-    return np.where(members, competing_discount * (1.0 - coverage), competing_discount)
+    return np.where(members, competing_discount * (1.0 - coverage * key), competing_discount)
 
 
 def business_tax(jobs: np.ndarray, tax_per_job: float, discount: np.ndarray) -> np.ndarray:

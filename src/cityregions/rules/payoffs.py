@@ -1,9 +1,11 @@
 """What an agreement is worth to each municipality (EUR/yr), from the model's own arithmetic.
 
 For every municipality at once: the payoff of belonging to the group M with it (M plus i) against staying
-out (M without i). Land compact: pooled business tax and the end of tax competition, less the extra cost of
-brownfield-first, plus the reserve land it need not service. Transport association: the commuters' time and
-money saved (logsum change) and car trips taken off its roads, against its share of the cost.
+out (M without i), split into what it does to the council's budget and to its residents. Land compact: pooled
+business tax and less tax competition (the outside still competes), less the extra cost of brownfield-first,
+plus the reserve land it need not service; against it, the firms the members' greenfield cap turns away, which a
+non-member attracts. Transport association: the commuters' time and money saved (logsum change) and car trips
+taken off its roads, residents' gains, against its share of the cost, a budget outlay.
 """
 
 from __future__ import annotations
@@ -15,6 +17,17 @@ import numpy as np
 from cityregions.rules import transport
 from cityregions.rules.gravity import Factors
 from cityregions.world.catchment import Catchment
+
+
+@dataclass(frozen=True)
+class Stakes:
+    """What belonging to an agreement does to each municipality, EUR/yr."""
+
+    budget: np.ndarray  # to the council's budget
+    welfare: np.ndarray  # to its residents, unweighted
+    free_riding: np.ndarray  # what staying out would bring beyond that
+    autonomy: np.ndarray
+    contribution: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -34,15 +47,20 @@ class LandInputs:
     brownfield_cost_member: float  # M EUR/ha after the compact's subsidy
     brownfield_first: bool
     annuity: float
+    outside_competitors: float = 0.0  # the outside's residents, weighted by how strongly they compete
+    outside_jobs: float = 0.0  # the outside's jobs, weighted alike: where turned-away firms may go instead
+    cap_ha: np.ndarray | None = None  # greenfield each municipality may take a year as a member (None: no cap)
+    jobs_per_ha: float = 0.0
+    firm_tax_sensitivity: float = 0.0  # logit weight of the tax discount in firms' location choice
 
 
-def land_compact(members: np.ndarray, x: LandInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(benefit, autonomy cost, contribution) of belonging to the land compact, per municipality."""
-    pop_total = x.population.sum()
+def land_compact(members: np.ndarray, x: LandInputs) -> Stakes:
+    """What belonging to the land compact does to each municipality's budget, and what staying out is worth."""
+    pop_total = x.population.sum() + x.outside_competitors
     joiners = ~members
     pop_after = x.population[members].sum() + np.where(joiners, x.population, 0.0)
     jobs_after = x.jobs[members].sum() + np.where(joiners, x.jobs, 0.0)
-    d_in = x.competing_discount * (1.0 - pop_after / pop_total)
+    d_in = x.competing_discount * (1.0 - pop_after / pop_total * x.key)
     rev_out = x.tax_per_job * x.jobs * (1.0 - x.competing_discount)
     own_in = x.tax_per_job * x.jobs * (1.0 - d_in)
     rev_in = (1.0 - x.key) * own_in + x.key * (x.population / pop_after) * x.tax_per_job * jobs_after * (1.0 - d_in)
@@ -53,7 +71,31 @@ def land_compact(members: np.ndarray, x: LandInputs) -> tuple[np.ndarray, np.nda
         extra = brown_used * max(x.brownfield_cost_member - x.greenfield_cost, 0.0) * 1e6 * x.annuity
     benefit = rev_in - rev_out + saved - extra
     autonomy = x.autonomy_weight * x.key * own_in
-    return benefit, autonomy, np.zeros_like(benefit)
+    zero = np.zeros_like(benefit)
+    return Stakes(benefit, zero, _undercutting(x, d_in) + _turned_away(members, x, d_in), autonomy, zero)
+
+
+def _undercutting(x: LandInputs, d_in: np.ndarray) -> np.ndarray:
+    """A year's business tax from the firms a municipality draws by undercutting the pool's members from outside
+    it: its expected new jobs times the odds its deeper discount adds in the firms' location logit."""
+    new_jobs = x.expected_dev_ha * x.jobs_per_ha
+    odds = np.expm1(x.firm_tax_sensitivity * (x.competing_discount - d_in))
+    return x.tax_per_job * (1.0 - x.competing_discount) * new_jobs * odds
+
+
+def _turned_away(members: np.ndarray, x: LandInputs, d_in: np.ndarray) -> np.ndarray:
+    """A year's business tax that the greenfield cap costs a member (its firms go elsewhere) plus what a
+    non-member gains from the others' turned-away firms, by its share of the jobs outside the compact (the
+    outside's included), per municipality."""
+    if x.cap_ha is None:
+        return np.zeros(len(members))
+    brown = np.minimum(x.brownfield_ha, x.expected_dev_ha) if x.brownfield_first else 0.0
+    turned = np.maximum(x.expected_dev_ha - brown - x.cap_ha, 0.0) * x.jobs_per_ha  # jobs a year
+    others = turned[members].sum() - np.where(members, turned, 0.0)  # turned away by the rest of the group
+    outside = x.jobs[~members].sum() + np.where(members, x.jobs, 0.0) + x.outside_jobs
+    gained_out = x.tax_per_job * (1.0 - x.competing_discount) * others * x.jobs / np.maximum(outside, 1.0)
+    lost_in = x.tax_per_job * (1.0 - d_in) * turned
+    return gained_out + lost_in
 
 
 @dataclass(frozen=True)
@@ -76,19 +118,20 @@ class TransportInputs:
     weighted: transport.WeightedTables | None = None  # the weighted tables: sums as products, flows unread
 
 
-def transport_association(members: np.ndarray, x: TransportInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(benefit, autonomy cost, contribution) of belonging to the transport association, per municipality."""
+def transport_association(members: np.ndarray, x: TransportInputs) -> Stakes:
+    """What belonging to the transport association does to each municipality: its residents gain (commuters'
+    time and money, congestion relief); its budget pays its share of the cost."""
     if x.factors is not None and x.weighted is not None:
         consumer, relief = _commuters_gain_factored(members, x, x.factors, x.weighted)
     else:
         consumer, relief = _commuters_gain(members, x)
-    benefit = consumer + relief
     pop_after = x.population[members].sum() + np.where(~members, x.population, 0.0)
     use_after = x.pt_trips[members].sum() + np.where(~members, x.pt_trips, 0.0)
     total = x.cost_per_capita * x.service * pop_after
     share = x.key * x.population / pop_after + (1 - x.key) * x.pt_trips / np.maximum(use_after, 1e-9)
     contribution = total * share
-    return benefit, x.autonomy_weight * contribution, contribution
+    zero = np.zeros_like(contribution)
+    return Stakes(zero, consumer + relief, zero, x.autonomy_weight * contribution, contribution)
 
 
 def _commuters_gain(members: np.ndarray, x: TransportInputs) -> tuple[np.ndarray, np.ndarray]:

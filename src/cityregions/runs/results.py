@@ -25,6 +25,7 @@ import yaml
 from omegaconf import OmegaConf
 
 from cityregions.config import RunConfig, fingerprint, validate
+from cityregions.config.regional import with_per_region
 from cityregions.rules.cooperation import BREAKDOWN
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 
 MANIFEST = "manifest.json"
 TABLES = ("quarterly", "municipalities", "decisions", "memberships")
-DECISION_COLUMNS = (*BREAKDOWN, "perceived_net")  # each decision's payoff breakdown (EUR/yr; trust 0-1)
+DECISION_COLUMNS = (*BREAKDOWN, "perceived_net", "key")  # each decision's payoff breakdown (EUR/yr; trust 0-1),
+# and the sharing key it was computed at; a vote's rows also say what the ratification rule decided ("rule")
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -86,9 +88,13 @@ def config_yaml(cfg: RunConfig) -> str:
 
 
 def read_config(path: str | Path) -> RunConfig:
-    """A saved config.yaml back as the validated schema (to re-run or inspect a result)."""
-    merged = OmegaConf.merge(OmegaConf.structured(RunConfig), OmegaConf.load(path))
-    return validate(OmegaConf.to_object(merged))
+    """A saved config.yaml back as the validated schema (to re-run or inspect a result); a region=all run's
+    per-region values (config.regional) come back with it."""
+    saved = OmegaConf.load(path)
+    per_region = saved.pop("per_region", None)
+    merged = OmegaConf.merge(OmegaConf.structured(RunConfig), saved)
+    run = validate(OmegaConf.to_object(merged))
+    return run if per_region is None else with_per_region(run, OmegaConf.to_container(per_region))
 
 
 def config_digest(cfg: RunConfig) -> str:

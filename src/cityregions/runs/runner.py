@@ -1,4 +1,7 @@
-"""Running a configuration: one region or all five, quarter by quarter, into tidy tables."""
+"""Running a configuration: one region or all five, quarter by quarter, into tidy tables.
+
+With region=all each region runs with its own configuration (`region_config`: the run's with the region's own
+values, recorded when the configuration was composed), so its rows are those it has when run alone."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from tqdm.auto import tqdm
 
-from cityregions.config import REGIONS, ConfigError, RunConfig, validate
+from cityregions.config import REGIONS, ConfigError, RunConfig, region_config, validate
 from cityregions.model import indicators
 from cityregions.model.blas import one_blas_thread
 from cityregions.model.model import CityRegionModel
@@ -37,11 +40,12 @@ def regions_of(cfg: RunConfig) -> list[str]:
 
 
 def run_scenario(cfg: RunConfig, progress: bool = False, keep_models: bool = False) -> RunResult:
-    """Run every region of the configuration to the horizon and collect the tables."""
+    """Run every region of the configuration, each with its own configuration, to the horizon and collect the
+    tables (the result keeps the run's configuration, which holds every region's)."""
     validate(cfg)
     names = regions_of(cfg)
     with one_blas_thread():  # held for the whole run: each step then leaves the setting alone
-        models = [CityRegionModel(cfg, region=r) for r in names]
+        models = [CityRegionModel(region_config(cfg, r), region=r) for r in names]
         total = sum(m.timeline.n_steps for m in models)
         with tqdm(total=total, disable=not progress, unit="quarter", mininterval=0.5, leave=False) as bar:
             for m in models:

@@ -10,10 +10,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from cityregions.config import RunConfig
+from cityregions.config import RunConfig, region_config
 from cityregions.model import indicators
 from cityregions.model.model import CityRegionModel
-from cityregions.rules.cooperation import Theme
+from cityregions.rules.cooperation import STRENGTH, Theme
 
 STATUS_NONE = "none"
 
@@ -28,7 +28,7 @@ class Tables(NamedTuple):
 
 def _status(m: CityRegionModel, theme: Theme) -> str:
     active = [a.status for a in m.coop.agreements[theme] if a.active]
-    return max(active).name.lower() if active else STATUS_NONE
+    return max(active, key=STRENGTH.index).name.lower() if active else STATUS_NONE
 
 
 def trace_row(m: CityRegionModel, step: int) -> dict[str, float | int | str]:
@@ -64,7 +64,7 @@ def trace_row(m: CityRegionModel, step: int) -> dict[str, float | int | str]:
 
 def simulate(cfg: RunConfig, region: str) -> Tables:
     """Run one region of the configuration to its horizon as runner.run_scenario does, with the trace."""
-    m = CityRegionModel(cfg, region=region)
+    m = CityRegionModel(region_config(cfg, region), region=region)
     rows = [trace_row(m, -1)]
     for s in range(m.timeline.n_steps):
         m.step()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -51,6 +52,15 @@ class Timeline:
         """'YYYYQn' of a step."""
         y, q = self.quarter(step)
         return f"{y}Q{q}"
+
+    def day(self, step: int) -> dt.date:
+        """Last day of a step's quarter (when what was decided in it takes effect)."""
+        y, q = self.quarter(step)
+        return dt.date(y, 12, 31) if q == 4 else dt.date(y, 3 * q + 1, 1) - dt.timedelta(days=1)
+
+    def step_of(self, day: dt.date) -> int:
+        """The step whose quarter contains a day (may lie outside the timeline)."""
+        return _index(day.year, (day.month - 1) // 3 + 1) - self.start
 
     def decimal_year(self, step: int) -> float:
         """Mid-quarter time as a decimal year, for plotting."""

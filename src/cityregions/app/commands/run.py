@@ -18,7 +18,15 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from cityregions.config import ConfigError, RunConfig, config_dir, override_error, register_configs, to_run_config
+from cityregions.config import (
+    ConfigError,
+    RunConfig,
+    config_dir,
+    override_error,
+    register_configs,
+    to_run_config,
+    with_regions,
+)
 from cityregions.runs.sweep import Job
 
 
@@ -50,6 +58,12 @@ def run(cfg: RunConfig, out_dir: Path, job: Job | None = None) -> Path:
     return out_dir
 
 
+def _run_config(cfg: DictConfig) -> RunConfig:
+    """The validated configuration of this Hydra job: for region=all, with each region's own values, composed
+    from the job's own overrides (Hydra's record of them: the command line's, or the sweeper's for a job)."""
+    return with_regions(to_run_config(cfg), list(HydraConfig.get().overrides.task))
+
+
 def _cleanup(out_dir: Path) -> None:
     """Remove a run directory that holds nothing but Hydra's own bookkeeping (after bad input)."""
     if out_dir.is_dir() and all(p.name == ".hydra" or p.suffix == ".log" for p in out_dir.iterdir()):
@@ -62,7 +76,7 @@ def _sweep_job(cfg: DictConfig) -> None:
 
     job = Job.from_hydra(HydraConfig.get())
     try:
-        run_cfg = to_run_config(cfg)
+        run_cfg = _run_config(cfg)
         if run_cfg.output_dir:
             raise ConfigError(f"output_dir={run_cfg.output_dir!r} cannot be used in a multirun: every job writes "
                               "its own directory under hydra.sweep.dir")
@@ -87,7 +101,7 @@ def _task(cfg: DictConfig) -> None:
         return
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        run_cfg = to_run_config(cfg)
+        run_cfg = _run_config(cfg)
     except ConfigError as e:
         _cleanup(out_dir)
         print(f"cityregions: invalid configuration: {e}", file=sys.stderr)

@@ -1,0 +1,96 @@
+"""The institutions a vote meets: which legal forms of inter-municipal cooperation each country offers at each
+date, and when its councils are elected (``world/data/legal_forms.csv``, ``world/data/elections.csv``, each row
+with its source; docs/INSTITUTIONS_SOURCES.md).
+
+A form's level says what an agreement made in it can be: a declaration binds no one; a contract binds its
+signatories; a body has organs of its own. Statutory metropolitan bodies are made by the state, not by the
+councils' agreement, so no vote can create one.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+
+from cityregions.world.facts import data_path
+
+LEVELS = ("declaration", "contract", "body", "metropolitan")  # from least to most binding
+FORMABLE = ("contract", "body")  # binding levels the councils can create by agreement
+
+
+@dataclass(frozen=True)
+class LegalForm:
+    """One legal form of cooperation in one country, and the dates it exists."""
+
+    country: str
+    form: str
+    level: str
+    binding: bool
+    tax_pooling: bool  # members may pool local business tax through it ('unknown' in the data counts as no)
+    cross_state: bool  # it joins municipalities of two federal states (a state treaty allows it)
+    available_from: dt.date
+    available_to: dt.date | None
+    source: str
+
+    def exists(self, day: dt.date) -> bool:
+        """Whether the form exists in law on a day."""
+        return self.available_from <= day and (self.available_to is None or day <= self.available_to)
+
+
+def _date(text: str, where: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{where}: {text!r} is not a date; allowed: YYYY-MM-DD") from None
+
+
+@cache
+def legal_forms() -> tuple[LegalForm, ...]:
+    """Every legal form in the data."""
+    out = []
+    with data_path("legal_forms.csv").open(encoding="utf-8", newline="") as fh:
+        for n, r in enumerate(csv.DictReader(fh), start=2):
+            where = f"legal_forms.csv line {n}"
+            level = r["level"].strip()
+            if level not in LEVELS:
+                raise ValueError(f"{where}: level={level!r}; allowed: {', '.join(LEVELS)}")
+            to = r["available_to"].strip()
+            out.append(LegalForm(r["country"].strip(), r["form"].strip(), level, r["binding"].strip() == "yes",
+                                 r["tax_pooling"].strip() == "yes", r["cross_state"].strip() == "yes",
+                                 _date(r["available_from"], where),
+                                 _date(to, where) if to else None, r["source"].strip()))
+    return tuple(out)
+
+
+def binding_form(country: str, day: dt.date, pooling: bool, cross_state: bool = False) -> LegalForm | None:
+    """The most binding form the councils of a country can agree on a day (pooling: one through which they may
+    pool business tax; cross_state: one that joins municipalities of two federal states), or None if there is
+    none."""
+    usable = [f for f in legal_forms() if f.country == country and f.level in FORMABLE and f.binding
+              and f.exists(day) and (f.tax_pooling or not pooling) and f.cross_state == cross_state]
+    return max(usable, key=lambda f: FORMABLE.index(f.level), default=None)
+
+
+FEDERAL_STATE_DIGITS = {"DE": 2, "AT": 1}  # the leading digits of a municipality's code that name its state
+
+
+def spans_states(country: str, codes: list[str]) -> bool:
+    """Whether municipalities with these official codes lie in more than one federal state of the country."""
+    digits = FEDERAL_STATE_DIGITS.get(country)
+    return digits is not None and len({c[:digits] for c in codes if c}) > 1
+
+
+@cache
+def election_days(country: str, core_names: tuple[str, ...]) -> tuple[dt.date, ...]:
+    """Municipal election days in a country, where the core city votes (its own cycle if it has one, under any of
+    its names, else the country's)."""
+    rows = []
+    with data_path("elections.csv").open(encoding="utf-8", newline="") as fh:
+        for n, r in enumerate(csv.DictReader(fh), start=2):
+            if r["country"].strip() == country:
+                rows.append((r["scope"].strip(), _date(r["date"], f"elections.csv line {n}")))
+    names = {n.casefold() for n in core_names}
+    own = [d for scope, d in rows if scope.casefold() in names]
+    return tuple(sorted(own or [d for scope, d in rows if scope == "all"]))
