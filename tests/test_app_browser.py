@@ -2,7 +2,8 @@
 Chromium. Only a browser catches a page that Python renders happily but that stays blank (assets from a CDN,
 Vue 3 widgets), so the console, page errors and failed requests must all be empty.
 
-The screenshot is saved as test-artifacts/classroom.png, with the click-to-update times in classroom.txt.
+The screenshots are saved as test-artifacts/classroom.png (with the click-to-update times in classroom.txt) and
+test-artifacts/mayor.png (a student-mayor facing the council vote, the proposal under the question).
 """
 
 from __future__ import annotations
@@ -178,6 +179,10 @@ def test_mayor_mode_waits_for_the_student_and_applies_the_vote(server, browser):
         page.get_by_role("button", name="Step", exact=True).click()
         page.wait_for_timeout(1500)
         assert "Quarter 9 of " in page.inner_text("body"), "the page did not wait for the mayor's vote"
+        page.get_by_text(re.compile(r"^Sharing key \d")).wait_for()  # the proposal: key, payoff, rule, legal form
+        assert "must vote yes; a yes makes" in page.inner_text("body")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "mayor.png", full_page=True)
         page.get_by_role("button", name="No", exact=True).click()
         page.get_by_text("→ No").wait_for()
         _step(page, 10)

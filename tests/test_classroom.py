@@ -114,3 +114,18 @@ def test_bad_input_is_named():
     c = Classroom(region="graz")
     with pytest.raises(ValueError, match="unknown municipality 'Atlantis'"):
         c.set_mayors(["Atlantis"])
+
+
+def test_a_mayor_sees_before_the_vote_the_key_and_payoff_the_vote_then_uses():
+    c = Classroom(region="leipzig", policy="city_regions", seed=2)
+    c.set_mayors([c.names[5]])
+    while not c.waiting:
+        c.step()
+    (q,) = c.unanswered()
+    text = c.proposal(q)
+    c.answer(q.name, q.theme, True)
+    c.step()
+    row = next(d for d in c.run.coop.decisions if d["municipality"] == q.name and d["action"] == "vote_yes")
+    assert f"Sharing key {row['key']:.2f} (bargained)" in text
+    assert f"net {row['net']:+,.0f}" in text and f"as the council sees it {row['perceived_net']:+,.0f}" in text
+    assert "the core city and councils holding 30% of the suburban residents must vote yes" in text

@@ -364,26 +364,26 @@ def _obs_text(r: pd.Series, factor: float) -> str:
 
 
 def run(regions: list[str], seeds: int, overrides: list[str] | tuple[str, ...] = (),
-        observed: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Run the historical scenario for each region and replicate and compare it with the observations."""
+        observed: pd.DataFrame | None = None, votes: list[dict] | None = None) -> pd.DataFrame:
+    """Run the historical scenario for each region and replicate and compare it with the observations (votes: a
+    list that receives, per run, what the councils' votes made of it: analysis.ratified.outcome)."""
     from cityregions.config import load_config
 
     observed = load_observed() if observed is None else observed
     observed = observed[observed["region"].isin(regions)]
-    sims, residents, votes = [], {}, []
+    sims, residents = [], {}
     for region in regions:
         rows = observed[observed["region"] == region]
         for k in range(seeds):
             cfg = load_config([f"region={region}", "scenario=city_regions", f"replicate={k}", "plot=false",
                                "progress=false", *overrides])
             tables = simulate(cfg, region)
-            votes.append({"region": region, "replicate": k, **ratified.outcome(tables, cfg)})
+            if votes is not None:
+                votes.append({"region": region, "replicate": k, **ratified.outcome(tables, cfg)})
             start = tables.trace.iloc[0]  # the initial state (step -1); its total does not depend on the seed
             residents[region] = float(start["core_population"] + start["ring_population"])
             for i, r in rows.iterrows():
                 value, note = simulated_value(r, tables)
                 sims.append({"obs": i, "replicate": k, "value": value, "note": note})
-    report = compare(observed, pd.DataFrame(sims, columns=["obs", "replicate", "value", "note"]), residents)
-    report.attrs["ratification"] = pd.DataFrame(votes)
-    return report
+    return compare(observed, pd.DataFrame(sims, columns=["obs", "replicate", "value", "note"]), residents)
 

@@ -16,7 +16,7 @@ import mesa
 import pandas as pd
 
 from cityregions.config import BARGAINING, RATIFICATION, REGIONS, SCENARIOS, ScenarioConfig
-from cityregions.model import indicators, mayors
+from cityregions.model import indicators, mayors, vote
 from cityregions.model.model import CityRegionModel
 from cityregions.rules import cooperation
 from cityregions.rules.cooperation import Theme
@@ -57,13 +57,14 @@ class Classroom(mesa.Model):
 
     # `policy`, not `scenario`: Mesa's Model has a `scenario` of its own, which SolaraViz passes on reset
     def __init__(self, region: str = "leipzig", policy: str = "city_regions", seed: int = 0,
-                 revenue_sharing_key: float = 0.25, bargaining: str = "nash", ratification: str = "core_and_quorum",
+                 revenue_sharing_key: float = 0.25, bargaining: str = "scenario", ratification: str = "core_and_quorum",
                  greenfield_cap: float = 1.3, cap_greenfield: bool = True, transaction_cost_scale: float = 1.0,
                  cofinancing_rate: float = 0.75, pilots_per_theme: int = 1, rng: int | None = None) -> None:
         from cityregions.config import load_config  # the command line's composition: conf/ → validated RunConfig
 
         super().__init__(rng=seed if rng is None else rng)
-        levers = {"revenue_sharing_key": revenue_sharing_key, "bargaining": bargaining, "ratification": ratification,
+        levers = {"revenue_sharing_key": revenue_sharing_key, "ratification": ratification,
+                  **({} if bargaining == "scenario" else {"bargaining": bargaining}),  # else the scenario's own
                   "greenfield_cap": greenfield_cap if cap_greenfield else None,
                   "transaction_cost_scale": transaction_cost_scale, "cofinancing_rate": cofinancing_rate,
                   "pilots_per_theme": int(pilots_per_theme)}
@@ -87,6 +88,20 @@ class Classroom(mesa.Model):
         self.run.students.mayors = {self.names.index(n) for n in names}
         if self.shadow is not None:
             self.shadow.students.mayors = set(self.run.students.mayors)
+
+    def proposal(self, q: mayors.Question) -> str:
+        """What a student-mayor's council votes on, in words: the key the group bargained (or the scenario
+        imposes), what belonging at it would bring her municipality, the rule and the form a yes would make. The
+        same numbers the vote will use: nothing is drawn."""
+        m = self.run
+        pr = vote.proposal(m, m.steps, q.theme, m.coop.agreements[q.theme])
+        p, i = pr.payoff, q.municipality
+        how = "imposed by the scenario" if m.cfg.scenario.bargaining == "fixed" else "bargained"
+        gains = float(p.benefit[i] + p.welfare[i])
+        return (f"Sharing key {pr.key:.2f} ({how}). For {q.name}: gains {gains:,.0f} EUR/yr (budget "
+                f"{p.benefit[i]:,.0f}, residents at the council's weight {p.welfare[i]:,.0f}), costs "
+                f"{gains - float(p.net[i]):,.0f}, net {float(p.net[i]):+,.0f} (as the council sees it "
+                f"{float(pr.seen[i]):+,.0f}). Rule: {pr.rule_text(m)}.")
 
     def questions(self) -> list[mayors.Question]:
         """Questions the students must answer before the next quarter can be simulated."""
@@ -202,8 +217,8 @@ def lever_params() -> dict[str, dict]:
         "region": {"type": "Select", "label": "Region", "value": "leipzig", "values": list(REGIONS)},
         "policy": {"type": "Select", "label": "Scenario", "value": "city_regions", "values": list(SCENARIOS)},
         "seed": {"type": "SliderInt", "label": "Seed", "value": 0, "min": 0, "max": 99, "step": 1},
-        "bargaining": {"type": "Select", "label": "Sharing key: bargained (nash) or imposed (fixed)", "value": "nash",
-                       "values": list(BARGAINING)},
+        "bargaining": {"type": "Select", "label": "Sharing key: as the scenario sets it, bargained (nash) or imposed "
+                       "(fixed)", "value": "scenario", "values": ["scenario", *BARGAINING]},
         "revenue_sharing_key": slider("revenue_sharing_key", "Revenue-sharing key (when imposed)", 0.05),
         "ratification": {"type": "Select", "label": "Ratification rule", "value": "core_and_quorum",
                          "values": list(RATIFICATION)},

@@ -190,13 +190,16 @@ def Why(model: Classroom) -> None:
         if breakdown.empty:
             solara.Text("No agreement has been on the table yet: step into phase 2 (pilots).")
             return
-        _html("p", f"<b>Payoff breakdown of {escape(name)}</b> (EUR per year; net = benefit − the four transaction "
-              "costs − autonomy − contribution; non-members: what joining would bring)", raw=True)
+        _html("p", f"<b>Payoff breakdown of {escape(name)}</b> (EUR per year; net = benefit to the budget + "
+              "residents' gain (welfare, at the council's political weight) − what staying out would bring "
+              "(free_riding) − the four transaction costs − autonomy − the core's dominance − unequal gains "
+              "(inequity) − contribution; non-members: what joining would bring)", raw=True)
         shown = breakdown.set_index("theme")[[*BREAKDOWN]].T.rename_axis(columns=None).reset_index(names="EUR/yr")
         _table(shown, "{:,.2f}")
         if len(decisions):
-            _html("p", "<b>Decisions</b> (perceived net: the council's view before learning corrects it)", raw=True)
-            _table(decisions[["quarter", "theme", "action", "net", "perceived_net"]])
+            _html("p", "<b>Decisions</b> (perceived net: the council's view before learning corrects it; key: the "
+                  "sharing key bargained or imposed; rule: what the ratification rule and the law decided)", raw=True)
+            _table(decisions[["quarter", "theme", "action", "net", "perceived_net", "key", "rule"]])
 
 
 @solara.component
@@ -229,6 +232,8 @@ def Mayors(model: Classroom) -> None:
                     solara.Button(no, color="error", on_click=lambda q=q: answer(q.name, q.theme, False))
                 else:
                     solara.Text(f"→ {yes if given else no}", style="font-weight: bold")
+            if q.kind == "vote" and q in open_questions:
+                solara.Text(model.proposal(q), style="font-size: 0.85em")
         effect = model.effect()
         if effect is not None:
             _html("p", "<b>What your choices did</b> (your run against the same run with the rule deciding)", raw=True)

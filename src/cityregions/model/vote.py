@@ -13,7 +13,7 @@ allows it; without one its key is 0.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,7 +22,7 @@ from cityregions.model import mayors
 from cityregions.model.governance import Outcome, decision_rows, noise, payoff, perceived_net
 from cityregions.rules import bargaining, ratification
 from cityregions.rules import cooperation as co
-from cityregions.rules.cooperation import Action, Agreement, Status, Theme
+from cityregions.rules.cooperation import Action, Agreement, Payoff, Status, Theme
 from cityregions.world import institutions
 
 if TYPE_CHECKING:
@@ -31,31 +31,63 @@ if TYPE_CHECKING:
 LEVEL_STATUS = {"contract": Status.CONTRACT, "body": Status.INSTITUTIONALISED}
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """What the councils vote on for one theme: the negotiating group, the form a yes would make, the key and
+    what belonging at that key would bring each council (no random draw is involved)."""
+
+    theme: Theme
+    group: np.ndarray  # the core and the members of the theme's open pilots and declarations
+    open_ids: frozenset[int]  # those agreements (by id): a passed vote dissolves them into the new one
+    form: institutions.LegalForm | None  # the most binding form available; None: only a declaration
+    status: Status
+    key: float
+    agreed: bool  # every negotiator gains at the key
+    payoff: Payoff
+    seen: np.ndarray  # the net payoff as each council perceives it
+
+    def rule_text(self, m: CityRegionModel) -> str:
+        """The scenario's ratification rule and what a yes can make, in words."""
+        sc = m.cfg.scenario
+        rule = {"core_and_quorum": f"councils holding {sc.quorum:.0%} of the suburban residents",
+                "double_majority": "a majority of the councils and of the residents",
+                "unanimity": "every council of the negotiating group"}[sc.ratification]
+        made = f"a {self.form.level} ({self.form.form})" if self.form else "only a declaration (no binding form)"
+        return f"{'the core city and ' if sc.core_veto else ''}{rule} must vote yes; a yes makes {made}"
+
+
+def proposal(m: CityRegionModel, t: int, theme: Theme, agreements: list[Agreement]) -> Proposal:
+    """The proposal on a theme in quarter t: group, legal form, bargained key and everyone's payoff at it."""
+    open_ = frozenset(id(a) for a in agreements if a.active and a.status in (Status.PILOT, Status.INFORMAL))
+    group = m.geo.is_core.copy()
+    for a in agreements:
+        if id(a) in open_:
+            group |= a.members
+    day = m.timeline.day(t)
+    across = institutions.spans_states(m.country, [m.geo.codes[i] for i in np.flatnonzero(group)])
+    pooling = institutions.binding_form(m.country, day, True, across) if theme == Theme.LAND else None
+    form = pooling or institutions.binding_form(m.country, day, False, across)
+    status = LEVEL_STATUS[form.level] if form is not None else Status.INFORMAL
+    key, agreed = _key(m, theme, group, status, pooling is not None)
+    p = payoff(m, theme, group, status, key=key)
+    return Proposal(theme, group, open_, form, status, key, agreed, p, perceived_net(m, theme, p))
+
+
 def council_vote(m: CityRegionModel, t: int, rng: np.random.Generator, themes: tuple[Theme, ...]) -> Outcome:
-    """Every council votes on an agreement on each theme; the rule and the legal forms decide what it becomes."""
+    """Every council votes on the proposal on each theme; the rule and the legal forms decide what it becomes."""
     sc = m.cfg.scenario
     agreements = {theme: list(current) for theme, current in m.coop.agreements.items()}
     decisions, choices = [], []
     day = m.timeline.day(t)
     for theme in themes:
-        open_ = {id(a) for a in agreements[theme] if a.active and a.status in (Status.PILOT, Status.INFORMAL)}
-        group = m.geo.is_core.copy()
-        for a in agreements[theme]:
-            if id(a) in open_:
-                group |= a.members
-        across = institutions.spans_states(m.country, [m.geo.codes[i] for i in np.flatnonzero(group)])
-        pooling = institutions.binding_form(m.country, day, True, across) if theme == Theme.LAND else None
-        form = pooling or institutions.binding_form(m.country, day, False, across)
-        status = LEVEL_STATUS[form.level] if form is not None else Status.INFORMAL
-        key, agreed = _key(m, theme, group, status, pooling is not None)
-        p = payoff(m, theme, group, status, key=key)
-        seen = perceived_net(m, theme, p)
+        pr = proposal(m, t, theme, agreements[theme])
+        p, seen, key, form = pr.payoff, pr.seen, pr.key, pr.form
         yes = co.choose(seen, noise(m), rng)
         if m.students.mayors:
             yes = mayors.vote(m, theme, yes, choices)
-        verdict = ratification.decide(sc.ratification, yes, group, m.people.population, m.geo.is_core, sc.quorum,
-                                      sc.core_veto)
-        rule = verdict.reason + ("" if agreed else "; no key gave every negotiator a gain")
+        verdict = ratification.decide(sc.ratification, yes, pr.group, m.people.population, m.geo.is_core,
+                                      sc.quorum, sc.core_veto)
+        rule = verdict.reason + ("" if pr.agreed else "; no key gave every negotiator a gain")
         if verdict.passed and form is None:
             rule += f"; no binding legal form in {m.country} on {day}: a declaration of the yes-voters"
         elif verdict.passed:
@@ -63,11 +95,11 @@ def council_vote(m: CityRegionModel, t: int, rng: np.random.Generator, themes: t
         decisions += decision_rows(m, t, theme, Action.VOTE_YES, yes, p, seen, key, rule)
         decisions += decision_rows(m, t, theme, Action.VOTE_NO, ~yes, p, seen, key, rule)
         if verdict.passed:  # the open agreements end in the new one; otherwise they carry on informally
-            agreements[theme] = [replace(a, status=Status.DISSOLVED) if id(a) in open_ else a
+            agreements[theme] = [replace(a, status=Status.DISSOLVED) if id(a) in pr.open_ids else a
                                  for a in agreements[theme]]
-            agreements[theme].append(Agreement(theme, yes.copy(), status, t, key=key))
+            agreements[theme].append(Agreement(theme, yes.copy(), pr.status, t, key=key))
         else:
-            agreements[theme] = [replace(a, status=Status.INFORMAL) if id(a) in open_ else a
+            agreements[theme] = [replace(a, status=Status.INFORMAL) if id(a) in pr.open_ids else a
                                  for a in agreements[theme]]
     # pilots on themes not put to a vote carry on informally
     agreements = {theme: [replace(a, status=Status.INFORMAL) if a.status == Status.PILOT else a for a in current]

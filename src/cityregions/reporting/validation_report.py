@@ -133,7 +133,8 @@ def kept_reading(path: Path) -> str | None:
     return text[a + len(READING_START):b].strip("\n") if 0 <= a < b else None
 
 
-def markdown(report: pd.DataFrame, meta: dict[str, object], reading: str | None = None) -> str:
+def markdown(report: pd.DataFrame, meta: dict[str, object], reading: str | None = None,
+             votes: pd.DataFrame | None = None) -> str:
     """The whole VALIDATION.md: how to regenerate it, the run, the summary, both tables, reading, assumptions,
     gaps and sources."""
     regions = list(meta.get("regions") or dict.fromkeys(report["region"]))
@@ -155,7 +156,6 @@ def markdown(report: pd.DataFrame, meta: dict[str, object], reading: str | None 
         sub = report[report["use"] == use]
         if len(sub):
             out += [f"## {HEADINGS[use]}", "", table_markdown(sub), ""]
-    votes = report.attrs.get("ratification")
     if votes is not None and len(votes):
         out += ["## How often the councils ratify", "",
                 "Share of replicates in which the vote at the end of phase 3 made a binding agreement (a contract or "
@@ -187,14 +187,16 @@ def markdown(report: pd.DataFrame, meta: dict[str, object], reading: str | None 
     return "\n".join(out) + "\n"
 
 
-def write(report: pd.DataFrame, out_dir: str | Path, meta: dict[str, object]) -> tuple[Path, Path]:
-    """Write validation.csv and VALIDATION.md into out_dir, atomically, keeping a hand-written reading."""
+def write(report: pd.DataFrame, out_dir: str | Path, meta: dict[str, object],
+          votes: pd.DataFrame | None = None) -> tuple[Path, Path]:
+    """Write validation.csv and VALIDATION.md into out_dir, atomically, keeping a hand-written reading (votes:
+    what the councils made of each run, written as ratification.csv and summarised in VALIDATION.md)."""
     out = Path(out_dir)
     csv_path, md_path = out / "validation.csv", out / "VALIDATION.md"
-    text = markdown(report, {**meta, "date": meta.get("date", dt.date.today().isoformat())}, kept_reading(md_path))
+    text = markdown(report, {**meta, "date": meta.get("date", dt.date.today().isoformat())}, kept_reading(md_path),
+                    votes)
     atomic_write(csv_path, lambda p: report.to_csv(p, index=False))
     atomic_write(md_path, lambda p: p.write_text(text, encoding="utf-8"))
-    votes = report.attrs.get("ratification")
     if votes is not None:
         atomic_write(out / "ratification.csv", lambda p: votes.to_csv(p, index=False))
     return csv_path, md_path

@@ -18,6 +18,8 @@ REFUSED = {"region": "choose regions with regions=[..] (default: all five)",
 
 def main(args: Args) -> int:
     """Validate and write the report; print the summary and every pattern that does not pass."""
+    import pandas as pd
+
     from cityregions import __version__
     from cityregions.analysis import validation
     from cityregions.config import load_config
@@ -38,11 +40,12 @@ def main(args: Args) -> int:
         raise UsageError(f"out={raw_out!r} must name a directory (it is created if missing)")
     cfg = load_config([f"region={regions[0]}", "scenario=city_regions", *args.overrides])  # bad overrides: early
     print(f"cityregions validate: scenario city_regions, {seeds} replicate(s) of {', '.join(regions)}", flush=True)
-    report = validation.run(regions, seeds, args.overrides)
+    votes: list[dict] = []
+    report = validation.run(regions, seeds, args.overrides, votes=votes)
     command = " ".join(["cityregions", "validate", *args.raw])
     meta = {"command": command, "regions": regions, "seeds": seeds, "seed": cfg.seed,
             "horizon": cfg.timeline.horizon, "overrides": args.overrides, "version": __version__}
-    csv_path, md_path = validation_report.write(report, out, meta)
+    csv_path, md_path = validation_report.write(report, out, meta, pd.DataFrame(votes))
     print(validation_report.summary_table(report))
     bad = report[report["verdict"] != "pass"]
     for _, r in bad.iterrows():
