@@ -176,7 +176,10 @@ def test_validate_writes_the_report_and_keeps_a_written_reading(tmp_path, capsys
     imposed = rep[rep["use"] == "imposed"]  # the inputs force them: shown, never counted as a pass
     assert set(imposed["verdict"]) <= {"imposed", "not comparable"} and "pass" not in set(imposed["verdict"])
     assert set(rep["verdict"]) <= set(validation_report.VERDICTS)
-    assert (rep.loc[rep["pattern"] == "pilot_themes", "verdict"] == "pass").all()
+    assert (rep.loc[rep["pattern"] == "pilot_themes", "verdict"] == "imposed").all()  # an input: never a pass
+    ratification = pd.read_csv(out / "ratification.csv")  # what the councils' votes made of each run
+    assert list(ratification.columns) == ["region", "replicate", "ratified_at_vote", "binding_at_horizon",
+                                          "first_binding"] and len(ratification) == 1
     text = (out / "VALIDATION.md").read_text(encoding="utf-8")
     assert "cityregions validate regions=leipzig" in text and "## Validation patterns" in text
     assert "not comparable" in text  # 2018-2023 patterns lie beyond a 2015 horizon: shown, not dropped
@@ -209,3 +212,17 @@ def test_an_unquoted_comma_in_the_observations_is_named_with_its_row(tmp_path):
     path.write_text("\n".join([good[0], good[1] + ",an unquoted, extra field"]) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"observed.csv, row 2: 17 fields where the header has 15; quote a value"):
         v.load_observed(path)
+
+
+def test_ratification_frequencies_over_replicates_worked_by_hand():
+    from cityregions.analysis import ratified
+
+    votes = pd.DataFrame({"region": ["graz"] * 4 + ["turin"],
+                          "replicate": [0, 1, 2, 3, 0],
+                          "ratified_at_vote": [True, False, False, False, False],
+                          "binding_at_horizon": [True, True, False, False, False],
+                          "first_binding": ["2014Q4", "2021Q3", "", "", ""]})
+    f = ratified.frequencies(votes).set_index("region")
+    assert f.loc["graz", "runs"] == 4 and f.loc["graz", "ratified_at_vote"] == 0.25
+    assert f.loc["graz", "binding_at_horizon"] == 0.5 and f.loc["graz", "first_binding"] == "2014Q4–2021Q3"
+    assert f.loc["turin", "first_binding"] == "never" and f.loc["turin", "ratified_at_vote"] == 0.0

@@ -72,8 +72,9 @@ ASSUMPTIONS = (
     "counterpart.",
     "Imposed rows are what the inputs force (the region's total growth is the sum of its core's and ring's "
     "series): they show that the inputs are used as intended and are never counted as a pass.",
-    "A 'binding agreement' is an agreement ratified by the councils (status institutionalised); 'cooperation "
-    "active' is any active agreement (pilot, informal or institutionalised).",
+    "A 'binding agreement' is an agreement ratified by the councils as a contract or a body (ODD 7.7); 'cooperation "
+    "active' is any active agreement (pilot, declaration, contract or body). The pilot themes are imposed: the "
+    "region's real pilot themes are an input (scenario.pilot_themes=region).",
 )
 
 
