@@ -9,7 +9,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hypothesis import HealthCheck, settings
 
-from cityregions.config import RunConfig, config_dir, register_configs, to_run_config
+from cityregions.config import RunConfig, config_dir, register_configs, to_run_config, with_regions
 from cityregions.runs.runner import RunResult, run_scenario
 
 register_configs()
@@ -26,9 +26,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def make_config(*overrides: str) -> RunConfig:
-    """Compose conf/ with Hydra overrides and convert to the validated schema, as the CLI does."""
+    """Compose conf/ with Hydra overrides and convert to the validated schema, as the CLI does (region=all: each
+    region with its own calibration)."""
     with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
-        return to_run_config(compose("config", overrides=["plot=false", "progress=false", *overrides]))
+        args = ["plot=false", "progress=false", *overrides]
+        return with_regions(to_run_config(compose("config", overrides=args)), args)
 
 
 @functools.cache

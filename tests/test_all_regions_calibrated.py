@@ -105,6 +105,12 @@ def test_an_override_among_the_five_gives_the_rows_it_gives_alone():
         assert not rows(among, region).equals(rows(run("region=all"), region))  # the override changed the run
 
 
+def test_all_chosen_by_its_key_is_all_chosen_by_its_group():
+    by_key, by_group = config("region.name=all"), config("region=all")
+    for r in REGIONS:  # each region as it runs alone, however `all` was chosen
+        assert region_config(by_key, r).params == region_config(by_group, r).params == config(f"region={r}").params
+
+
 def test_calibration_none_runs_the_defaults_in_all_five():
     cfg = config("region=all", "calibration=none")
     assert cfg.per_region == {r: {} for r in REGIONS}

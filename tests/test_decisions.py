@@ -156,6 +156,20 @@ def test_in_graz_levers_move_ratification_the_way_the_theory_says():
     assert 0 < by_cost[1] < 10  # at the defaults a distribution over histories: neither always nor never
 
 
+def test_a_declaration_lasts_while_it_pays_most_of_its_members_and_ends_when_it_does_not():
+    """Leipzig, seed 0: the 2014 vote on the land compact fails and the pilot carries on as a declaration."""
+    def declarations(*overrides: str) -> list:
+        m = CityRegionModel(load_config(["region=leipzig", "timeline.horizon=2016Q1", *overrides]))
+        for _ in range(m.timeline.n_steps):
+            m.step()
+        return [a for a in m.coop.agreements[Theme.LAND] if a.active and a.status == Status.INFORMAL]
+
+    (kept,) = declarations()
+    assert kept.strength == 1.0  # renewed at the 2016 session, not faded to 0.85^5 = 0.44 and dissolved
+    assert 2 * (kept.last_payoff.net[kept.members] > 0).sum() > kept.members.sum()
+    assert declarations("scenario.transaction_cost_scale=10") == []  # costly: its members leave, nothing renews it
+
+
 # ---------------------------------------------------------------- the rules' arithmetic, worked by hand
 
 def test_nash_bargaining_picks_the_largest_product_of_gains():

@@ -105,11 +105,12 @@ def _unknown(schema: DictConfig, key: str) -> str:
 
 
 def _other_than_region(overrides: Sequence[str]) -> list[str]:
-    """The overrides without the choice of region (`region=all`; `region.extent=...` and the like stay)."""
+    """The overrides without the choice of region (`region=all` or `region.name=all`; `region.extent=...` and
+    the like stay)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parser = OverridesParser.create()
-    return [o for o in overrides if parser.parse_override(o).key_or_group != "region"]
+    return [o for o in overrides if parser.parse_override(o).key_or_group not in ("region", "region.name")]
 
 
 def _compose(overrides: list[str]) -> RunConfig:

@@ -252,8 +252,13 @@ def join_or_leave(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outco
 
 
 def settle(m: CityRegionModel, t: int) -> Settlement:
-    """End of quarter: agreements' realised payoffs, their costs, trust, loss streaks and fading."""
+    """End of quarter: agreements' realised payoffs, their costs, trust, loss streaks, fading and renewal.
+
+    A declaration (informal cooperation) fades each quarter; at the councils' yearly session (each first
+    quarter) it is renewed if most of its members gain from it: informal cooperation lasts while it pays its
+    members, as Leipzig's and Halle's declaration on commercial land was renewed in 2014 and 2015."""
     cp, sc = m.cfg.params.cooperation, m.cfg.scenario
+    session = m.timeline.quarter(t)[1] == 1
     tc = np.zeros(m.geo.n)
     contrib = np.zeros(m.geo.n)
     funds = m.partner.project_funds_eur
@@ -279,7 +284,10 @@ def settle(m: CityRegionModel, t: int) -> Settlement:
             if successful.sum() >= 2:
                 successes.append(successful)
             last_payoff[theme] = p
-            strength = a.strength * (1.0 - cp.fade_rate) if a.status == Status.INFORMAL else a.strength
+            strength = a.strength
+            if a.status == Status.INFORMAL:
+                renewed = session and 2 * int(successful.sum()) > int(a.members.sum())
+                strength = 1.0 if renewed else a.strength * (1.0 - cp.fade_rate)
             status = Status.DISSOLVED if a.members.sum() < 2 or strength < 0.5 else a.status
             after.append(replace(a, status=status, strength=strength, last_payoff=p,
                                  loss_streak=np.where(a.members & (p.net < 0), a.loss_streak + 1, 0)))
