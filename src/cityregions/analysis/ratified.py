@@ -7,10 +7,8 @@ from __future__ import annotations
 import pandas as pd
 
 from cityregions.config import THEMES, RunConfig
-from cityregions.runs.trace import Tables
+from cityregions.runs.trace import BINDING_STATUSES, Tables
 from cityregions.world.phases import Phase, Timeline
-
-BINDING_STATUSES = ("contract", "institutionalised")
 
 
 def outcome(tables: Tables, cfg: RunConfig) -> dict[str, object]:

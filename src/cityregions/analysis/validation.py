@@ -30,7 +30,7 @@ import pandas as pd
 from cityregions.analysis import ratified
 from cityregions.analysis.scorecard import DAYS_PER_QUARTER, national_target_ha_per_day
 from cityregions.config import REGIONS, THEMES
-from cityregions.runs.trace import STATUS_NONE, Tables, simulate
+from cityregions.runs.trace import BINDING_STATUSES, STATUS_NONE, Tables, simulate
 from cityregions.world.facts import RegionFacts, data_path, load_region
 
 USES = ("imposed", "calibration", "validation")
@@ -228,8 +228,7 @@ def binding_agreement(t: Tables, periods: list, theme: str) -> tuple[str, str]:
     """Whether a council-ratified, binding agreement (a contract or a body) on the theme was in force at the
     date."""
     sel, note = window(t.trace, *periods[0])
-    binding = {"contract", "institutionalised"}
-    return ("yes" if binding & set(_statuses(sel.iloc[-1], theme)) else "no"), note
+    return ("yes" if set(BINDING_STATUSES) & set(_statuses(sel.iloc[-1], theme)) else "no"), note
 
 
 @dataclass(frozen=True)

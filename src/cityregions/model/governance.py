@@ -17,7 +17,7 @@ import numpy as np
 
 from cityregions.model import mayors
 from cityregions.rules import cooperation as co
-from cityregions.rules import payoffs
+from cityregions.rules import land, payoffs
 from cityregions.rules.cooperation import Action, Agreement, Payoff, Status, Theme
 from cityregions.world.catchment import csr_row_sums
 
@@ -57,7 +57,7 @@ def land_inputs(m: CityRegionModel, key: float | None = None) -> payoffs.LandInp
     lp, sc, cp = m.cfg.params.land, m.cfg.scenario, m.cfg.params.cooperation
     annual = m.land_use.expected_commercial_ha
     competitors, outside_jobs = m.rivals
-    cap = None if sc.greenfield_cap is None else sc.greenfield_cap * m.people.population / 1e4
+    cap = None if sc.greenfield_cap is None else land.greenfield_allowance(sc.greenfield_cap, m.people.population)
     return payoffs.LandInputs(
         jobs=m.people.jobs, population=m.people.population, tax_per_job=m.cfg.params.fiscal.business_tax_eur_per_job,
         competing_discount=lp.tax_discount_competing, key=sharing_key(m, Theme.LAND, key),

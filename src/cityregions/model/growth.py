@@ -68,7 +68,7 @@ def residents(m: CityRegionModel, s: Setting) -> np.ndarray:
 def residential_land(m: CityRegionModel, s: Setting, need_ha: np.ndarray) -> land.Conversion:
     """Residential land from brownfield and greenfield; the compact's greenfield cap (per resident) starts here."""
     if s.compact.any() and m.cfg.scenario.greenfield_cap is not None:
-        cap_ha = m.cfg.scenario.greenfield_cap * m.people.population / 1e4 / 4
+        cap_ha = land.greenfield_allowance(m.cfg.scenario.greenfield_cap, m.people.population) / 4
         s.allowance = np.where(s.compact, cap_ha, np.inf)
     res = land.supply(need_ha, m.land, s.brown_share, s.allowance)
     land.apply(m.land, res, "residential")

@@ -96,7 +96,7 @@ class CityRegionModel(Model):
             co2_car=float(sourced["co2_car_kg_per_pkm"].value) * basis / occupancy,
             co2_pt=float(sourced["co2_pt_kg_per_pkm"].value),
             growth_inputs=inputs, job_growth_rate=growth * lp.job_growth_ratio,
-            other_use_share=float(sourced[f"land_take_other_share_{COUNTRY_CODES[self.facts.country]}"].value),
+            other_use_share=float(sourced[f"land_take_other_share_{self.country}"].value),
             employment_rate=self.facts.employment_rate or self.cfg.params.transport.employment_rate,
             household_size0=HOUSEHOLD_SIZE0,
             project_funds_eur=float(sourced["project_budget_eur"].value) / len(REGIONS),  # an equal share each

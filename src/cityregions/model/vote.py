@@ -68,9 +68,8 @@ def proposal(m: CityRegionModel, t: int, theme: Theme, agreements: list[Agreemen
     pooling = institutions.binding_form(m.country, day, True, across) if theme == Theme.LAND else None
     form = pooling or institutions.binding_form(m.country, day, False, across)
     status = LEVEL_STATUS[form.level] if form is not None else Status.INFORMAL
-    key, agreed = _key(m, theme, group, status, pooling is not None)
-    p = payoff(m, theme, group, status, key=key)
-    return Proposal(theme, group, open_, form, status, key, agreed, p, perceived_net(m, theme, p))
+    key, agreed, p, seen = _bargain(m, theme, group, status, pooling is not None)
+    return Proposal(theme, group, open_, form, status, key, agreed, p, seen)
 
 
 def council_vote(m: CityRegionModel, t: int, rng: np.random.Generator, themes: tuple[Theme, ...]) -> Outcome:
@@ -107,21 +106,24 @@ def council_vote(m: CityRegionModel, t: int, rng: np.random.Generator, themes: t
     return Outcome(agreements=agreements, decisions=tuple(decisions), choices=tuple(choices))
 
 
-def _key(m: CityRegionModel, theme: Theme, group: np.ndarray, status: Status, pooling: bool) -> tuple[float, bool]:
-    """The sharing key the group settles on, and whether every negotiator gains from it: the Nash bargaining
-    solution within the scenario's bounds, or the scenario's key (bargaining=fixed). A land compact without a
-    form that allows pooling business tax has key 0."""
+def _bargain(m: CityRegionModel, theme: Theme, group: np.ndarray, status: Status,
+             pooling: bool) -> tuple[float, bool, Payoff, np.ndarray]:
+    """The sharing key the group settles on, whether every negotiator gains from it, and every council's payoff
+    at it (true and perceived): the Nash bargaining solution within the scenario's bounds, or the scenario's key
+    (bargaining=fixed). A land compact without a form that allows pooling business tax has key 0."""
     sc = m.cfg.scenario
-    if theme == Theme.LAND:
-        if not pooling:
-            return 0.0, True
-        fixed, (low, high) = sc.revenue_sharing_key, sc.revenue_sharing_bounds
+    if theme == Theme.LAND and not pooling:
+        fixed, bounds = 0.0, None
+    elif theme == Theme.LAND:
+        fixed, bounds = sc.revenue_sharing_key, sc.revenue_sharing_bounds
     else:
-        fixed, (low, high) = sc.cost_sharing_key, sc.cost_sharing_bounds
-    if sc.bargaining == "fixed":
-        return float(fixed), True
-    keys = bargaining.candidates(low, high)
-    surplus = np.array([perceived_net(m, theme, payoff(m, theme, group, status, key=float(k)))[group]
-                        for k in keys])
-    deal = bargaining.nash(keys, surplus)
-    return deal.key, deal.agreed
+        fixed, bounds = sc.cost_sharing_key, sc.cost_sharing_bounds
+    if sc.bargaining == "fixed" or bounds is None:
+        p = payoff(m, theme, group, status, key=float(fixed))
+        return float(fixed), True, p, perceived_net(m, theme, p)
+    keys = bargaining.candidates(*bounds)
+    offers = [payoff(m, theme, group, status, key=float(k)) for k in keys]
+    seen = [perceived_net(m, theme, p) for p in offers]
+    deal = bargaining.nash(keys, np.array([s[group] for s in seen]))
+    chosen = int(np.flatnonzero(keys == deal.key)[0])
+    return deal.key, deal.agreed, offers[chosen], seen[chosen]

@@ -14,7 +14,12 @@ def tax_discount(members: np.ndarray, coverage: float, competing_discount: float
     competing_discount (1 - coverage key). Pooling, not a promise, ends tax competition (tax-base sharing
     weakens the incentive to compete: Kothenbuerger 2002); a compact that pools nothing leaves it as it is.
     """
-    return np.where(members, competing_discount * (1.0 - coverage * key), competing_discount)
+    return np.where(members, member_discount(coverage, competing_discount, key), competing_discount)
+
+
+def member_discount(coverage: float | np.ndarray, competing_discount: float, key: float) -> float | np.ndarray:
+    """The discount a member of a tax pool still offers (tax_discount): competing_discount (1 - coverage key)."""
+    return competing_discount * (1.0 - coverage * key)
 
 
 def business_tax(jobs: np.ndarray, tax_per_job: float, discount: np.ndarray) -> np.ndarray:

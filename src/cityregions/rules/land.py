@@ -89,6 +89,11 @@ class Conversion:
     unmet: np.ndarray
 
 
+def greenfield_allowance(cap_m2_per_resident: float, population: np.ndarray) -> np.ndarray:
+    """Greenfield a land compact allows each member a year (ha): the cap in m2 per resident times residents."""
+    return cap_m2_per_resident * population / 1e4
+
+
 def supply(need_ha: np.ndarray, stock: LandStock, brown_share: np.ndarray,
            greenfield_allowance: np.ndarray | None = None) -> Conversion:
     """Take each municipality's land need from brownfield and greenfield in the preferred shares.

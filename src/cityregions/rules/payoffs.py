@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cityregions.rules import transport
+from cityregions.rules import fiscal, transport
 from cityregions.rules.gravity import Factors
 from cityregions.world.catchment import Catchment
 
@@ -60,7 +60,7 @@ def land_compact(members: np.ndarray, x: LandInputs) -> Stakes:
     joiners = ~members
     pop_after = x.population[members].sum() + np.where(joiners, x.population, 0.0)
     jobs_after = x.jobs[members].sum() + np.where(joiners, x.jobs, 0.0)
-    d_in = x.competing_discount * (1.0 - pop_after / pop_total * x.key)
+    d_in = fiscal.member_discount(pop_after / pop_total, x.competing_discount, x.key)
     rev_out = x.tax_per_job * x.jobs * (1.0 - x.competing_discount)
     own_in = x.tax_per_job * x.jobs * (1.0 - d_in)
     rev_in = (1.0 - x.key) * own_in + x.key * (x.population / pop_after) * x.tax_per_job * jobs_after * (1.0 - d_in)

@@ -13,9 +13,10 @@ import pandas as pd
 from cityregions.config import RunConfig, region_config
 from cityregions.model import indicators
 from cityregions.model.model import CityRegionModel
-from cityregions.rules.cooperation import STRENGTH, Theme
+from cityregions.rules.cooperation import BINDING, STRENGTH, Theme
 
 STATUS_NONE = "none"
+BINDING_STATUSES = tuple(s.name.lower() for s in BINDING)  # the statuses of a binding agreement, as recorded
 
 
 class Tables(NamedTuple):
