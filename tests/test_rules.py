@@ -106,7 +106,8 @@ def test_transport_payoff_of_joining_is_the_commuters_gain():
     car = transport.car_cost(pairs.car_min, pairs.road_km, tp)
     modes = transport.mode_tables(pairs, car, np.full(3, 30.0), 1.0, 0.0, tp)
     x = payoffs.TransportInputs(pairs=pairs, flows=np.full(9, 10.0), modes=modes, population=np.full(3, 100.0),
-                                pt_trips=np.full(3, 50.0), integration=True, service=1.0, cost_per_capita=0.0,
+                                pt_trips=np.full(3, 50.0), integration=True, service=1.0,
+                                commuters_across=np.full(3, 20.0), cost_per_commuter=0.0,
                                 key=0.5, autonomy_weight=0.0, congestion_eur=0.0, trips_per_worker=1.0)
     alone = payoffs.transport_association(np.array([True, False, False]), x).welfare
     together = payoffs.transport_association(np.array([True, True, False]), x).welfare

@@ -79,6 +79,9 @@ class RegionConfig:
     n_corridors: int = p(6, 1, 16, "corridors", doc="radial rail/bus corridors to the core")
     open_boundary: bool = p(True, doc="a region of real places commutes with the real municipalities around it "
                             "(an external zone); false closes it (no in- or out-commuting across its boundary)")
+    tariff_union: bool = p(True, doc="the region's existing tariff union (MDV, Verbund Linie, PID, Formula; "
+                           "region_facts.csv) covers its municipalities from the start, so one ticket crosses their "
+                           "boundaries before any association; false: every municipal boundary is a tariff boundary")
 
 
 @dataclass
@@ -209,8 +212,12 @@ class TransportParams:
     workdays: float = p(220.0, 1, 366, "days/yr", doc="commuting days per year")
     congestion_eur_per_car_trip: float = p(0.5, 0.0, 20.0, "EUR/trip", doc="external cost of a car trip "
                                            "into a municipality, counted by that municipality's council")
-    service_cost_eur_per_capita: float = p(12.0, 0.0, 500.0, "EUR/resident/yr", doc="cost of the association's "
-                                           "added service and tariff integration per member resident")
+    service_cost_eur_per_commuter: float = p(
+        37.0, 0.0, 1500.0, "EUR/commuter/yr", src="derived: 12 EUR per member resident (assumption) at the five "
+        "rings' mean 0.32 residents commuting to another municipality per resident (measured on the model)",
+        doc="cost of the association's added regional service per member resident who commutes to another "
+            "municipality (the service runs between municipalities, so a core pays for its out-commuters, not for "
+            "its population)")
     employment_rate: float = p(0.47, 0.1, 0.9, "workers/resident", doc="employed residents per resident where the "
                              "region's facts have no figure (Prague's is the 2021 census's)")
     core_jobs_per_resident: float = p(0.60, 0.1, 2.0, "jobs/resident", doc="jobs per resident in the core "

@@ -88,8 +88,9 @@ def transport_inputs(m: CityRegionModel, key: float | None = None) -> payoffs.Tr
     return payoffs.TransportInputs(
         pairs=m.geo.pairs, flows=None if c.factored else c.flows,
         modes=c.tables.modes, population=m.people.population,
-        pt_trips=c.outcome.pt_trips_by_origin, integration=sc.tariff_integration, service=sc.service_cofinancing,
-        cost_per_capita=tp.service_cost_eur_per_capita, key=sharing_key(m, Theme.TRANSPORT, key),
+        pt_trips=c.outcome.pt_trips_across, integration=sc.tariff_integration, service=sc.service_cofinancing,
+        commuters_across=c.outcome.commuters_across, cost_per_commuter=tp.service_cost_eur_per_commuter,
+        key=sharing_key(m, Theme.TRANSPORT, key),
         autonomy_weight=m.cfg.params.cooperation.autonomy_weight_transport,
         congestion_eur=tp.congestion_eur_per_car_trip, trips_per_worker=2 * tp.workdays, factors=c.factors,
         weighted=c.tables.weighted)
@@ -113,9 +114,14 @@ def payoff(m: CityRegionModel, theme: Theme, members: np.ndarray, status: Status
         m.councils.log_pop, members, co.ENFORCEMENT[status])
     keep = 1.0 - funded
     welfare = cp.welfare_weight * st.welfare
+    free_riding = st.free_riding
+    if st.external is not None:  # had in or out, unless the core's veto means there is no agreement without it
+        external = cp.welfare_weight * st.external
+        welfare = welfare + external
+        free_riding = free_riding + np.where(is_core & m.cfg.scenario.core_veto, 0.0, external)
     contribution = st.contribution * keep
-    gain = st.budget + welfare - st.free_riding - contribution
-    return Payoff(benefit=st.budget, welfare=welfare, free_riding=st.free_riding, information=info * keep,
+    gain = st.budget + welfare - free_riding - contribution
+    return Payoff(benefit=st.budget, welfare=welfare, free_riding=free_riding, information=info * keep,
                   negotiation=neg * keep, enforcement=enf * keep, agency=agency * keep, autonomy=st.autonomy,
                   dominance=co.dominance(st.autonomy, population, members, is_core, cp.dominance_weight),
                   inequity=co.inequity(gain, population, members, cp.inequity_aversion),

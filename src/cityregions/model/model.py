@@ -32,7 +32,7 @@ from cityregions.model.state import (
 from cityregions.rules import boundary, fiscal, gravity, land, transport
 from cityregions.rules.cooperation import BINDING, Theme, betrayal, initial_trust, planning_capacity
 from cityregions.world.facts import RegionFacts, load_case_library, load_sourced_parameters, region_facts
-from cityregions.world.geography import region_geography, region_label
+from cityregions.world.geography import region_geography, region_label, tariff_union
 from cityregions.world.institutions import election_days
 from cityregions.world.phases import Phase, Timeline
 
@@ -163,10 +163,11 @@ class CityRegionModel(Model):
         start = boundary.balance(self.const.employment_rate * self.people.population, self.people.jobs, deterrence,
                                  symmetric, None, zone, open_matrix)
         flows = start.flows if start.flows is not None else start.factors.flows(deterrence)
-        pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(headway_base), pairs.own, tp)
+        union = tariff_union(geo, self.facts, self.timeline.quarter(0)[0]) if self.cfg.region.tariff_union else None
+        pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(headway_base), transport.one_tariff(pairs, union), tp)
         pt_target = self.facts.pt_share if self.facts.pt_share is not None else tp.commute_share_default
         asc = transport.calibrate_asc(flows, car, pt0, tp.mode_scale, pt_target)
-        modes = transport.mode_tables(pairs, car, headway_base, sc.service_cofinancing, asc, tp)
+        modes = transport.mode_tables(pairs, car, headway_base, sc.service_cofinancing, asc, tp, union)
         pt_kernel = pairs.matrix(modes.kernel)
         tables = TransportTables(headway_base=headway_base, deterrence=deterrence, symmetric=symmetric,
                                  pt_target=pt_target, asc=asc, modes=modes, pt_kernel=pt_kernel,

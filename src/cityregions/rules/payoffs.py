@@ -5,7 +5,8 @@ out (M without i), split into what it does to the council's budget and to its re
 business tax and less tax competition (the outside still competes), less the extra cost of brownfield-first,
 plus the reserve land it need not service; against it, the firms the members' greenfield cap turns away, which a
 non-member attracts. Transport association: the commuters' time and money saved (logsum change) and car trips
-taken off its roads, residents' gains, against its share of the cost, a budget outlay.
+taken off its roads, residents' gains, against its share of the cost, a budget outlay: the added regional service
+costs so much per member resident who commutes to another municipality, shared by population and by use.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Stakes:
     free_riding: np.ndarray  # what staying out would bring beyond that
     autonomy: np.ndarray
     contribution: np.ndarray
+    external: np.ndarray | None = None  # residents' gains from the others' membership, in or out (None: none)
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,11 @@ class TransportInputs:
     flows: np.ndarray | None  # commuters per pair within reach (None when the factors and tables are given)
     modes: transport.ModeTables
     population: np.ndarray
-    pt_trips: np.ndarray  # annual PT trips by origin
+    pt_trips: np.ndarray  # annual PT trips by origin to other municipalities (the association's network)
     integration: bool
     service: float
-    cost_per_capita: float
+    commuters_across: np.ndarray  # residents commuting to another municipality: whom the added service serves
+    cost_per_commuter: float
     key: float
     autonomy_weight: float
     congestion_eur: float
@@ -120,49 +123,60 @@ class TransportInputs:
 
 def transport_association(members: np.ndarray, x: TransportInputs) -> Stakes:
     """What belonging to the transport association does to each municipality: its residents gain (commuters'
-    time and money, congestion relief); its budget pays its share of the cost."""
+    time and money, congestion relief); its budget pays its share of the cost. The car trips into it that the
+    others' co-financed service avoids are external: it has them whether it belongs or not."""
     if x.factors is not None and x.weighted is not None:
-        consumer, relief = _commuters_gain_factored(members, x, x.factors, x.weighted)
+        consumer, relief, external = _commuters_gain_factored(members, x, x.factors, x.weighted)
     else:
-        consumer, relief = _commuters_gain(members, x)
+        consumer, relief, external = _commuters_gain(members, x)
     pop_after = x.population[members].sum() + np.where(~members, x.population, 0.0)
     use_after = x.pt_trips[members].sum() + np.where(~members, x.pt_trips, 0.0)
-    total = x.cost_per_capita * x.service * pop_after
+    served_after = x.commuters_across[members].sum() + np.where(~members, x.commuters_across, 0.0)
+    total = x.cost_per_commuter * x.service * served_after
     share = x.key * x.population / pop_after + (1 - x.key) * x.pt_trips / np.maximum(use_after, 1e-9)
     contribution = total * share
     zero = np.zeros_like(contribution)
-    return Stakes(zero, consumer + relief, zero, x.autonomy_weight * contribution, contribution)
+    return Stakes(zero, consumer + relief, zero, x.autonomy_weight * contribution, contribution, external)
 
 
-def _commuters_gain(members: np.ndarray, x: TransportInputs) -> tuple[np.ndarray, np.ndarray]:
-    """(consumer gain, congestion relief) of joining, EUR/yr, from the flows of every pair."""
+def _commuters_gain(members: np.ndarray, x: TransportInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(consumer gain, congestion relief, external relief) of joining, EUR/yr, from the flows of every pair."""
     pairs, modes = x.pairs, x.modes
     # rows: the commuters living in i, with i in (better service, one tariff to members) against out
     consumer = pairs.row_dot(x.flows, modes.gain)
     if x.integration:
         consumer += pairs.row_dot(x.flows, modes.gain_tariff, members.astype(float))
     consumer *= x.trips_per_worker
+    car_trip = x.trips_per_worker * x.congestion_eur
     # columns: car trips into i avoided when the trips from member origins come under one tariff with i
     if x.integration:
         relief = pairs.col_dot(x.flows, modes.shift_tariff, members.astype(float))
-        relief *= x.trips_per_worker * x.congestion_eur
+        relief *= car_trip
     else:
         relief = np.zeros(pairs.n)
-    return consumer, relief
+    # and those the members' better service avoids (a municipality's own trips have no shift)
+    external = pairs.col_dot(x.flows, modes.shift_service, members.astype(float))
+    external *= car_trip
+    return consumer, relief, external
 
 
 def _commuters_gain_factored(members: np.ndarray, x: TransportInputs, f: Factors,
-                             w: transport.WeightedTables) -> tuple[np.ndarray, np.ndarray]:
+                             w: transport.WeightedTables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """_commuters_gain from the flows' factors and the weighted tables: each sum one product."""
     consumer = w.gain @ f.dest
     if x.integration:
         consumer += w.gain_tariff @ np.where(members, f.dest, 0.0)
     consumer *= f.origin
     consumer *= x.trips_per_worker
+    car_trip = x.trips_per_worker * x.congestion_eur
+    from_members = np.where(members, f.origin, 0.0)
     if x.integration:
-        relief = np.where(members, f.origin, 0.0) @ w.shift_tariff
+        relief = from_members @ w.shift_tariff
         relief *= f.dest
-        relief *= x.trips_per_worker * x.congestion_eur
+        relief *= car_trip
     else:
         relief = np.zeros(x.pairs.n)
-    return consumer, relief
+    external = from_members @ w.shift_service
+    external *= f.dest
+    external *= car_trip
+    return consumer, relief, external

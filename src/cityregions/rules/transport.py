@@ -101,7 +101,8 @@ class CommuteResult:
     car_pkm_year: float
     pt_pkm_year: float
     co2_t_year: float
-    pt_trips_by_origin: np.ndarray  # annual PT trips of each municipality's residents
+    pt_trips_across: np.ndarray  # annual PT trips of each municipality's residents to other municipalities
+    commuters_across: np.ndarray  # each municipality's residents who commute to another (any mode)
 
 
 def commute_outcome(flows: np.ndarray, p_pt: np.ndarray, pairs: Catchment, tp: TransportParams,
@@ -110,11 +111,14 @@ def commute_outcome(flows: np.ndarray, p_pt: np.ndarray, pairs: Catchment, tp: T
     road_km = pairs.road_km
     per_year = 2 * tp.workdays
     pt_by_origin = pairs.row_dot(flows, p_pt)
+    own = pairs.diag
+    pt_across = pt_by_origin - flows[own] * p_pt[own]
+    across = pairs.row_sums(flows) - flows[own]
     pt_pkm = float(np.einsum("k,k,k->", flows, p_pt, road_km)) * per_year
     car_pkm = float(flows @ road_km) * per_year - pt_pkm
     return CommuteResult(pt_share=float(pt_by_origin.sum() / flows.sum()), car_pkm_year=car_pkm, pt_pkm_year=pt_pkm,
                          co2_t_year=(car_pkm * co2_car + pt_pkm * co2_pt) / 1000.0,
-                         pt_trips_by_origin=pt_by_origin * per_year)
+                         pt_trips_across=pt_across * per_year, commuters_across=across)
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,7 @@ class WeightedTables:
     gain: np.ndarray  # D gain
     gain_tariff: np.ndarray  # D gain_tariff
     shift_tariff: np.ndarray  # D shift_tariff
+    shift_service: np.ndarray  # D shift_service
 
 
 WEIGHTED_TABLES_MAX = 1000  # municipalities: larger dense regions keep no weighted tables (10 x 8 MB at 1,000)
@@ -160,7 +165,8 @@ def weighted_tables(t: ModeTables, pairs: Catchment, deterrence: np.ndarray | sp
     symmetric = symmetric and is_symmetric(d_road)
     return WeightedTables(d=deterrence, road=d_road, symmetric=symmetric, out=with_km(by_d(t.p_out)),
                           inside=with_km(by_d(t.p_in)), one_tariff=with_km(by_d(t.p_in_one_tariff)), gain=by_d(t.gain),
-                          gain_tariff=by_d(t.gain_tariff), shift_tariff=by_d(t.shift_tariff))
+                          gain_tariff=by_d(t.gain_tariff), shift_tariff=by_d(t.shift_tariff),
+                          shift_service=by_d(t.shift_service))
 
 
 def _stacked(tables: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -185,14 +191,17 @@ def commute_outcome_factored(f: Factors, w: WeightedTables, members: np.ndarray,
     else:
         pt, pt_km = pt_out, pt_km_out
     a = f.origin
-    total = float((f.rows if f.rows is not None else a * products(w.d, w.symmetric)[0](dest)).sum())
+    rows = f.rows if f.rows is not None else a * products(w.d, w.symmetric)[0](dest)
+    total = float(rows.sum())
+    across = rows - a * np.diagonal(w.d) * dest
     pt_by_origin = a * pt
+    pt_across = pt_by_origin - a * np.diagonal(w.out[0]) * dest  # a trip within its municipality: as if outside
     per_year = 2 * tp.workdays
     pt_pkm = float(a @ pt_km) * per_year
     car_pkm = float(a @ products(w.road, w.symmetric)[0](dest)) * per_year - pt_pkm
     return CommuteResult(pt_share=float(pt_by_origin.sum() / total), car_pkm_year=car_pkm, pt_pkm_year=pt_pkm,
                          co2_t_year=(car_pkm * co2_car + pt_pkm * co2_pt) / 1000.0,
-                         pt_trips_by_origin=pt_by_origin * per_year)
+                         pt_trips_across=pt_across * per_year, commuters_across=across)
 
 
 def member_headways(base: np.ndarray, members: np.ndarray, service: float) -> np.ndarray:
@@ -210,8 +219,8 @@ class ModeTables:
     sums, with the same numbers as evaluating it afresh.
     """
 
-    p_out: np.ndarray  # origin outside: base headway, tariff boundary (unless the same municipality)
-    p_in: np.ndarray  # origin a member: co-financed headway, tariff boundary
+    p_out: np.ndarray  # origin outside: base headway, tariff boundary (unless one ticket covers the pair already)
+    p_in: np.ndarray  # origin a member: co-financed headway, tariff boundary (likewise)
     p_in_one_tariff: np.ndarray  # origin a member: co-financed headway, one tariff
     gain: np.ndarray  # logsum gain (EUR/trip) of joining, destination across a tariff boundary
     kernel: np.ndarray  # PT access kernel exp(-beta minutes) of each pair; times the origin's wait factor below
@@ -219,16 +228,28 @@ class ModeTables:
     wait_in: np.ndarray  # the same, origin a member
     gain_tariff: np.ndarray  # what a destination under one tariff adds to the gain of joining
     shift_tariff: np.ndarray  # p_in_one_tariff - p_in: PT probability one tariff adds (0 within a municipality)
+    shift_service: np.ndarray  # p_in - p_out: PT probability the co-financed service adds (0 within a municipality)
+
+
+def one_tariff(pairs: Catchment, union: np.ndarray | None) -> np.ndarray:
+    """Pairs one ticket covers before any association: within a municipality, or both ends in an existing tariff
+    union (union: one flag per municipality, None for none)."""
+    if union is None or not union.any():
+        return pairs.own
+    return pairs.own | (union[pairs.orig] & union[pairs.dest])
 
 
 def mode_tables(pairs: Catchment, car: np.ndarray, headway_base: np.ndarray, service: float, asc: float,
-                tp: TransportParams) -> ModeTables:
-    """The PT probabilities, logsum gains and access kernels of every pair in each case."""
+                tp: TransportParams, union: np.ndarray | None = None) -> ModeTables:
+    """The PT probabilities, logsum gains and access kernels of every pair in each case; union flags the
+    municipalities an existing tariff union covers, whose pairs have one tariff whether members or not."""
     own = pairs.own
+    base = one_tariff(pairs, union)
     headway_in = member_headways(headway_base, np.ones(pairs.n, dtype=bool), service)
-    h_out, h_in = pairs.by_origin(headway_base), pairs.by_origin(headway_in)
-    pt_out = pt_cost(pairs.pt_min, h_out, own, tp)
-    pt_in = pt_cost(pairs.pt_min, h_in, own, tp)
+    h_out = pairs.by_origin(headway_base)
+    h_in = np.where(own, h_out, pairs.by_origin(headway_in))  # the association runs no trips within a municipality
+    pt_out = pt_cost(pairs.pt_min, h_out, base, tp)
+    pt_in = pt_cost(pairs.pt_min, h_in, base, tp)
     pt_one = pt_cost(pairs.pt_min, h_in, np.ones(pairs.nnz, dtype=bool), tp)
     scale = tp.mode_scale
     z_out, z_in, z_one = (utility_gap(car, pt, scale, asc) for pt in (pt_out, pt_in, pt_one))
@@ -245,7 +266,7 @@ def mode_tables(pairs: Catchment, car: np.ndarray, headway_base: np.ndarray, ser
         wait_out=np.exp(-tp.distance_decay * headway_base / 2),
         wait_in=np.exp(-tp.distance_decay * headway_in / 2),
         gain_tariff=gain_tariff,
-        shift_tariff=np.where(own, 0.0, p_one - p_in))
+        shift_tariff=np.where(own, 0.0, p_one - p_in), shift_service=p_in - p_out)
 
 
 def pt_probability_now(t: ModeTables, pairs: Catchment, members: np.ndarray, integration: bool) -> np.ndarray:

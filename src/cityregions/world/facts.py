@@ -63,6 +63,8 @@ class RegionFacts:
     employment_rate: float | None = None  # employed residents per resident, where sourced
     core_growth: float | None = None  # the core city's own population growth (1/yr), where sourced
     ring_growth: float | None = None  # the surrounding districts' population growth (1/yr), where sourced
+    tariff_union_since: float | None = None  # year an existing tariff union began (None: none found)
+    tariff_union_radius_km: float | None = None  # its reach from the core (None: the whole region)
     facts: dict[str, Fact] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -147,7 +149,8 @@ def load_region(name: str) -> RegionFacts:
         secondary_centre_name=text("secondary_centre_name") or None,
         secondary_centre_population=num("secondary_centre_population"), employment_rate=num("employment_rate"),
         core_growth=rate_of("core_growth"),
-        ring_growth=rate_of("ring_growth"), facts=dict(f),
+        ring_growth=rate_of("ring_growth"), tariff_union_since=num("tariff_union_since"),
+        tariff_union_radius_km=num("tariff_union_radius_km"), facts=dict(f),
     )
 
 

@@ -127,6 +127,19 @@ def _synthetic_table(facts: RegionFacts, cfg: RegionConfig, rng: np.random.Gener
         core=0)
 
 
+def tariff_union(geo: Geography, facts: RegionFacts, year: int) -> np.ndarray:
+    """The municipalities an existing tariff union covers in a year: those within its reach of the core (every one
+    where no reach is given); none where the region has no union or it began later. Within it one ticket crosses
+    municipal boundaries whatever the councils decide."""
+    since, reach = facts.tariff_union_since, facts.tariff_union_radius_km
+    if since is None or since > year:
+        return np.zeros(geo.n, dtype=bool)
+    if reach is None:
+        return np.ones(geo.n, dtype=bool)
+    c = geo.core
+    return np.hypot(geo.x_km - geo.x_km[c], geo.y_km - geo.y_km[c]) <= reach
+
+
 PROJECT_START = 2012.5  # July 2012: CITY REGIONS began and the model's first quarter (2012 Q3) starts
 
 
