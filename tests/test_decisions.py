@@ -125,6 +125,36 @@ def test_without_a_binding_legal_form_a_passed_vote_is_only_a_declaration():
     assert any(a.active and a.status == Status.INFORMAL for a in m.coop.agreements[Theme.LAND])
 
 
+def test_side_payments_win_the_councils_a_key_alone_cannot():
+    strict = (*COMPACT, "scenario.quorum=1.0")  # every suburban resident's council must agree
+    m, votes = vote(*strict)
+    assert not ratified(m, Theme.LAND) and (votes.side_payment == 0).all()
+    m, votes = vote(*strict, "scenario.side_payments=1")
+    group = votes[votes.side_payment != 0]
+    assert ratified(m, Theme.LAND) and (votes.action == "vote_yes").all()
+    assert group.side_payment.sum() == pytest.approx(0.0, abs=1e-6)  # paid among the negotiators, nothing created
+    assert group.perceived_net.max() - group.perceived_net.min() == pytest.approx(0.0, abs=1e-6)  # the TU solution
+    binding = [a for a in m.coop.agreements[Theme.LAND] if a.status in BINDING]
+    assert binding[0].side_payments is not None  # the contract keeps paying them
+    settled = m.coop.last_payoff[Theme.LAND]  # the quarter's realised payoff
+    np.testing.assert_allclose(settled.side_payment, np.where(binding[0].members, binding[0].side_payments, 0.0))
+
+
+def test_a_declaration_cannot_commit_its_members_to_payments():
+    timeline = ["timeline.start=1992Q1", "timeline.phase1_end=1992Q2", "timeline.phase2_end=1992Q4",
+                "timeline.phase3_end=1993Q2"]  # before Saxony's act on municipal cooperation: no binding form
+    m, votes = vote(*COMPACT, "scenario.quorum=0", "scenario.side_payments=1", *timeline, horizon="1993Q3")
+    assert "no binding legal form" in votes.rule.iloc[0] and (votes.side_payment == 0).all()
+
+
+def test_side_payments_share_a_surplus_and_nothing_where_there_is_none():
+    np.testing.assert_allclose(bargaining.side_payments(np.array([300.0, -100.0, -50.0]), 1.0), [-250, 150, 100])
+    np.testing.assert_allclose(bargaining.side_payments(np.array([300.0, -100.0, -50.0]), 0.5), [-125, 75, 50])
+    np.testing.assert_allclose(bargaining.side_payments(np.array([100.0, -200.0]), 1.0), [0, 0])  # no surplus
+    per_key = bargaining.side_payments(np.array([[300.0, -100.0, -50.0], [100.0, -200.0, 40.0]]), 1.0)
+    np.testing.assert_allclose(per_key, [[-250, 150, 100], [0, 0, 0]])  # one row per key
+
+
 def test_a_council_elected_after_a_failed_vote_votes_again():
     m, votes = vote(*ALLIANCE, horizon="2019Q4")
     assert sorted(votes.quarter.unique()) == ["2014Q4", "2019Q2"]  # Saxony elected its councils on 26 May 2019

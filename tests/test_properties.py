@@ -466,10 +466,12 @@ def test_scaling_population_and_area_leaves_per_resident_indicators_unchanged_wi
     the 5-ha saturation of land availability in location choice, and the road length of trips within a
     municipality, sqrt(area)/2, which grows like sqrt(k) (their car cost and so, through the PT constant
     calibrated to the observed share at the start, the PT share). Tolerances, relative to the indicator's
-    largest value in the run, with the largest deviation measured over 900 random examples in brackets:
-    greenfield taken, developed and vacant land per resident 1 % (0.29 %), budget margin per resident 0.1 %
-    (0.013 %), PT access of the smaller half 0.1 % (0.011 %), PT share 5 % (2.6 %); the fiscal Gini 0.001
-    absolute (0.00014). Any lever may be set (they act only through agreements, and there are none).
+    largest value in the run, with the largest deviation measured over 600 examples (hypothesis, derandomized) in
+    brackets: greenfield taken, developed and vacant land per resident 1 % (0.49 %, 0.10 %, 0.10 %), budget margin
+    per resident 0.1 % (0.027 %), PT access of the smaller half 0.5 % (0.13 %; 0.17 % before the tariff unions), PT
+    share 8 % (5.7 %: one ticket across a tariff union leaves the intrazonal trips' car cost, which grows with
+    sqrt(k), a larger part of what sets the calibrated PT constant; 4.0 % before); the fiscal Gini 0.001
+    absolute (0.00038). Any lever may be set (they act only through agreements, and there are none).
     Regions whose core jobs are a sourced absolute figure (Leipzig, Graz, Prague) are excluded: their core's
     jobs do not scale with the table."""
     runs = [f"region={region}", "scenario=no_cooperation", f"seed={seed}", "timeline.horizon=2017Q4", *lever,
@@ -480,7 +482,7 @@ def test_scaling_population_and_area_leaves_per_resident_indicators_unchanged_wi
     assert (a.members == 0).all() and (b.members == 0).all()
     assert_scale_invariant(a, b, k, {"greenfield_take_cum_ha": 0.01, "developed_ha": 0.01,
                                      "vacant_commercial_ha": 0.01, "fiscal_capacity_eur_pc": 1e-3,
-                                     "pt_access_small": 1e-3, "pt_share": 0.05, "fiscal_inequality": 1e-3})
+                                     "pt_access_small": 5e-3, "pt_share": 0.08, "fiscal_inequality": 1e-3})
 
 
 @given(table=municipality_tables(), k=st.floats(0.5, 10.0), region=st.sampled_from(PER_CAPITA_REGIONS),
@@ -499,14 +501,14 @@ def test_scaling_population_and_area_leaves_a_land_compacts_per_resident_indicat
     tests/data/properties/scale_flips.json. So identical membership is assumed (examples where it
     differs are discarded), and then the land compact's mechanics (pooled firms and reserves, brownfield first,
     the greenfield cap per resident) must scale. Tolerances as without cooperation, with the largest deviation
-    measured over 900 examples in brackets: greenfield taken per resident 15 % (7.4 %: when a municipality
-    runs out of greenfield, the date it does so turns the 0.1 % residual differences into a few per cent of
-    the region's take), developed and vacant land per resident 1 % (0.35 %), budget margin per resident 1 %
-    (0.34 %), PT access of the smaller half 10 % (0.57 % over those 900; the long profile found 8.4 %:
-    Wroclaw, k = 2, seed 0, a 1.4-million core; access is a kernel of absolute travel minutes, and a trip within a
-    municipality grows with the square root of its area), PT share 6 % (1.5 % over those 900, before residents
-    relocated between municipalities; since then one example of 100, Wroclaw k = 10, was 5.0 %), fiscal Gini 0.01
-    absolute (0.0034)."""
+    measured over 300 derandomized and 400 random examples in brackets: greenfield taken per resident 15 % (3.6 %;
+    7.4 % in an earlier profile: when a municipality runs out of greenfield, the date it does so turns the 0.1 %
+    residual differences into a few per cent of the region's take), developed land per resident 1 % (0.66 %),
+    vacant commercial land per resident 10 % (4.6 %, and 2.6 % before the tariff unions: a reserve zoned a quarter
+    earlier or later), budget margin per resident 1 % (0.15 %), PT access of the smaller half 10 % (0.17 %; the
+    long profile found 8.4 %: Wroclaw, k = 2, seed 0, a 1.4-million core; access is a kernel of absolute travel
+    minutes, and a trip within a municipality grows with the square root of its area), PT share 6 % (3.6 %; one
+    earlier example, Wroclaw k = 10, was 5.0 %), fiscal Gini 0.01 absolute (0.0012)."""
     runs = [f"region={region}", "scenario=land_compact", f"seed={seed}", "timeline.horizon=2017Q4",
             *SCALE_FREE_DECISIONS, *lever]
     with tempfile.TemporaryDirectory() as tmp:
@@ -515,7 +517,7 @@ def test_scaling_population_and_area_leaves_a_land_compacts_per_resident_indicat
     cols = ["step", "municipality", "theme", "member"]
     assume(a.memberships[cols].equals(b.memberships[cols]))
     assert_scale_invariant(a.quarterly, b.quarterly, k, {
-        "greenfield_take_cum_ha": 0.15, "developed_ha": 0.01, "vacant_commercial_ha": 0.01,
+        "greenfield_take_cum_ha": 0.15, "developed_ha": 0.01, "vacant_commercial_ha": 0.10,
         "fiscal_capacity_eur_pc": 0.01, "pt_access_small": 0.10, "pt_share": 0.06, "fiscal_inequality": 0.01})
 
 

@@ -61,16 +61,36 @@ def test_the_associations_cost_falls_on_the_residents_who_commute_between_munici
     car = transport.car_cost(pairs.car_min, pairs.road_km, TP)
     x = payoffs.TransportInputs(
         pairs=pairs, flows=np.full(9, 1.0), modes=transport.mode_tables(pairs, car, np.full(3, 30.0), 1.0, 0.0, TP),
-        population=np.array([1000.0, 200.0, 100.0]), pt_trips=np.array([40.0, 20.0, 10.0]), integration=True,
+        population=np.array([1000.0, 200.0, 100.0]), pt_trips=np.array([40.0, 20.0, 10.0]), integration=False,
         service=1.0, commuters_across=np.array([100.0, 50.0, 10.0]), cost_per_commuter=37.0, key=0.5,
         autonomy_weight=0.0, congestion_eur=0.0, trips_per_worker=1.0)
-    paid = payoffs.transport_association(np.array([True, False, False]), x).contribution
+    paid = payoffs.transport_association(np.array([True, False, False]), x).contribution  # service alone
     # the core alone: 37 EUR x 100 commuters, all of it at either key
     assert paid[0] == pytest.approx(37 * 100 * (0.5 * 1000 / 1000 + 0.5 * 40 / 40))
     # 1 joining: 37 x (100 + 50) = 5,550 EUR, its share 0.5 x 200/1,200 + 0.5 x 20/60 = 0.25
     assert paid[1] == pytest.approx(5550 * 0.25)
     # 2 joining: 37 x 110 = 4,070 EUR, its share 0.5 x 100/1,100 + 0.5 x 10/50
     assert paid[2] == pytest.approx(4070 * (0.5 * 100 / 1100 + 0.5 * 10 / 50))
+
+
+def test_one_tariff_costs_its_members_the_second_fare_their_riders_paid():
+    pairs = three_places()
+    car = transport.car_cost(pairs.car_min, pairs.road_km, TP)
+    modes = transport.mode_tables(pairs, car, np.full(3, 30.0), 1.0, 0.0, TP, np.array([False, True, True]))
+    p_in = modes.p_in.reshape(3, 3)  # a member origin's PT probability before one tariff
+    flows = np.array([[0.0, 10.0, 20.0], [30.0, 0.0, 40.0], [50.0, 60.0, 0.0]])
+    x = payoffs.TransportInputs(
+        pairs=pairs, flows=flows.ravel(), modes=modes, population=np.full(3, 100.0), pt_trips=np.full(3, 10.0),
+        integration=True, service=0.0, commuters_across=np.full(3, 10.0), cost_per_commuter=0.0, key=1.0,
+        autonomy_weight=0.0, congestion_eur=0.0, trips_per_worker=2.0)
+    paid = payoffs.transport_association(np.array([True, False, False]), x).contribution
+    # 1 and 2 are in a union already: only trips between 0 and the other joining paid a second fare (1.5 EUR),
+    # and with key 1 the waived fares are split by population between the two members, 2 trips a day per commuter
+    assert paid[1] == pytest.approx(1.5 * 2 * (10 * p_in[0, 1] + 30 * p_in[1, 0]) / 2)
+    assert paid[2] == pytest.approx(1.5 * 2 * (20 * p_in[0, 2] + 50 * p_in[2, 0]) / 2)
+    assert paid[0] == 0  # alone, it waives nothing
+    x = dataclasses.replace(x, integration=False)
+    assert not payoffs.transport_association(np.array([True, False, False]), x).contribution.any()
 
 
 def test_public_transport_trips_within_a_municipality_are_not_the_associations_use():

@@ -191,7 +191,8 @@ def Why(model: Classroom) -> None:
             solara.Text("No agreement has been on the table yet: step into phase 2 (pilots).")
             return
         _html("p", f"<b>Payoff breakdown of {escape(name)}</b> (EUR per year; net = benefit to the budget + "
-              "residents' gain (welfare, at the council's political weight) − what staying out would bring "
+              "residents' gain (welfare, at the council's political weight) + side payments received (paid: "
+              "negative) − what staying out would bring "
               "(free_riding) − the four transaction costs − autonomy − the core's dominance − unequal gains "
               "(inequity) − contribution; non-members: what joining would bring)", raw=True)
         shown = breakdown.set_index("theme")[[*BREAKDOWN]].T.rename_axis(columns=None).reset_index(names="EUR/yr")

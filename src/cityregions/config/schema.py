@@ -139,6 +139,11 @@ class ScenarioConfig:
     cost_sharing_bounds: list[float] = p([0.0, 1.0], 0.0, 1.0, "share",
                                          doc="transport association: the keys the members may bargain over [low, high]")
     revote_at_elections: bool = p(True, doc="after a failed vote, councils elected later vote again on the theme")
+    side_payments: float = p(0.0, 0.0, 1.0, "share", src="assumption: no compensation between councils is reported "
+                             "in the 2014 outputs", doc="payments among the negotiators of a contract or body (a "
+                             "declaration cannot commit to them): 0 none; 1 the Nash solution with transferable "
+                             "utility, every negotiator ending with the group's mean net gain; between, that share "
+                             "of the way. Only a group whose net gains sum to more than zero can pay")
 
 
 @dataclass

@@ -125,7 +125,15 @@ def payoff(m: CityRegionModel, theme: Theme, members: np.ndarray, status: Status
                   negotiation=neg * keep, enforcement=enf * keep, agency=agency * keep, autonomy=st.autonomy,
                   dominance=co.dominance(st.autonomy, population, members, is_core, cp.dominance_weight),
                   inequity=co.inequity(gain, population, members, cp.inequity_aversion),
-                  contribution=contribution, trust=trust)
+                  contribution=contribution, trust=trust, side_payment=np.zeros(len(population)))
+
+
+def with_side_payments(p: Payoff, a: Agreement) -> Payoff:
+    """The payoff with the agreement's side payments to and from its current members: fixed when it was agreed,
+    they stop for a member who leaves (a labelled simplification: the contract is not renegotiated)."""
+    if a.side_payments is None:
+        return p
+    return replace(p, side_payment=np.where(a.members, a.side_payments, 0.0))
 
 
 def sharing_key(m: CityRegionModel, theme: Theme, key: float | None) -> float:
@@ -226,7 +234,8 @@ def join_or_leave(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outco
                 after.append(a)
                 continue
             binding = a.status in co.BINDING
-            p = a.last_payoff if a.last_payoff is not None else payoff(m, theme, a.members, a.status, key=a.key)
+            p = a.last_payoff if a.last_payoff is not None else with_side_payments(
+                payoff(m, theme, a.members, a.status, key=a.key), a)
             members, streak = a.members, a.loss_streak
             leavers = members & (streak >= cp.exit_patience)
             if students:
@@ -277,7 +286,7 @@ def settle(m: CityRegionModel, t: int) -> Settlement:
             if not a.active:
                 after.append(a)
                 continue
-            p = payoff(m, theme, a.members, a.status, key=a.key)
+            p = with_side_payments(payoff(m, theme, a.members, a.status, key=a.key), a)
             own = 1.0
             if a.status == Status.PILOT:  # the project co-finances pilot costs while its funds last
                 due = float(np.where(a.members, p.transaction + p.contribution, 0.0).sum()) / 4
@@ -285,7 +294,7 @@ def settle(m: CityRegionModel, t: int) -> Settlement:
                 funds -= paid
                 own = 1.0 - paid / max(due, 1e-9)
             tc += np.where(a.members, p.transaction, 0.0) * own
-            contrib += np.where(a.members, p.contribution, 0.0) * own
+            contrib += np.where(a.members, p.contribution - p.side_payment, 0.0) * own
             successful = a.members & (p.net > 0)
             if successful.sum() >= 2:
                 successes.append(successful)

@@ -111,7 +111,7 @@ class Money:
     revenue: np.ndarray
     debt_service: np.ndarray
     tc_paid: np.ndarray  # transaction costs paid this quarter (annualised)
-    contributions: np.ndarray  # financial contributions to agreements (annualised)
+    contributions: np.ndarray  # financial contributions to agreements, net of side payments received (annualised)
 
     @property
     def fiscal_capacity(self) -> np.ndarray:

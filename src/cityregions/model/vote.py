@@ -96,7 +96,8 @@ def council_vote(m: CityRegionModel, t: int, rng: np.random.Generator, themes: t
         if verdict.passed:  # the open agreements end in the new one; otherwise they carry on informally
             agreements[theme] = [replace(a, status=Status.DISSOLVED) if id(a) in pr.open_ids else a
                                  for a in agreements[theme]]
-            agreements[theme].append(Agreement(theme, yes.copy(), pr.status, t, key=key))
+            agreements[theme].append(Agreement(theme, yes.copy(), pr.status, t, key=key,
+                                               side_payments=p.side_payment if p.side_payment.any() else None))
         else:
             agreements[theme] = [replace(a, status=Status.INFORMAL) if id(a) in pr.open_ids else a
                                  for a in agreements[theme]]
@@ -110,7 +111,8 @@ def _bargain(m: CityRegionModel, theme: Theme, group: np.ndarray, status: Status
              pooling: bool) -> tuple[float, bool, Payoff, np.ndarray]:
     """The sharing key the group settles on, whether every negotiator gains from it, and every council's payoff
     at it (true and perceived): the Nash bargaining solution within the scenario's bounds, or the scenario's key
-    (bargaining=fixed). A land compact without a form that allows pooling business tax has key 0."""
+    (bargaining=fixed), with the side payments a binding form allows (scenario.side_payments). A land compact
+    without a form that allows pooling business tax has key 0."""
     sc = m.cfg.scenario
     if theme == Theme.LAND and not pooling:
         fixed, bounds = 0.0, None
@@ -118,12 +120,14 @@ def _bargain(m: CityRegionModel, theme: Theme, group: np.ndarray, status: Status
         fixed, bounds = sc.revenue_sharing_key, sc.revenue_sharing_bounds
     else:
         fixed, bounds = sc.cost_sharing_key, sc.cost_sharing_bounds
-    if sc.bargaining == "fixed" or bounds is None:
-        p = payoff(m, theme, group, status, key=float(fixed))
-        return float(fixed), True, p, perceived_net(m, theme, p)
-    keys = bargaining.candidates(*bounds)
+    imposed = sc.bargaining == "fixed" or bounds is None
+    keys = np.array([float(fixed)]) if imposed else bargaining.candidates(*bounds)
     offers = [payoff(m, theme, group, status, key=float(k)) for k in keys]
-    seen = [perceived_net(m, theme, p) for p in offers]
-    deal = bargaining.nash(keys, np.array([s[group] for s in seen]))
+    seen = np.array([perceived_net(m, theme, p) for p in offers])
+    paid = np.zeros_like(seen)
+    if status in co.BINDING:  # a contract or a body can commit its members to payments; a declaration cannot
+        paid[:, group] = bargaining.side_payments(seen[:, group], sc.side_payments)
+    seen += paid
+    deal = bargaining.nash(keys, seen[:, group])
     chosen = int(np.flatnonzero(keys == deal.key)[0])
-    return deal.key, deal.agreed, offers[chosen], seen[chosen]
+    return deal.key, imposed or deal.agreed, replace(offers[chosen], side_payment=paid[chosen]), seen[chosen]

@@ -147,15 +147,16 @@ def differences_figure(diffs: pd.DataFrame, metrics: list[tuple[str, str]], arms
     return fig
 
 
-PAYOFF_PARTS = ("benefit", "welfare", "free_riding", "information", "negotiation", "enforcement", "agency", "autonomy",
-                "dominance", "inequity", "contribution")
-GAINS = ("benefit", "welfare")  # drawn to the right; the rest are costs of belonging
+PAYOFF_PARTS = ("benefit", "welfare", "side_payment", "free_riding", "information", "negotiation", "enforcement",
+                "agency", "autonomy", "dominance", "inequity", "contribution")
+GAINS = ("benefit", "welfare", "side_payment")  # drawn as signed (a side payment paid is negative); the rest are costs
 
 
 def payoffs_figure(decisions: pd.DataFrame, label: Callable[[str], str], title: str) -> plt.Figure:
-    """Each decision's payoff breakdown as a stacked bar (thousand EUR/yr): the budget benefit and the weighted
-    welfare to the right; the value of staying out, the four transaction costs, the autonomy, dominance and inequity
-    costs and the contribution to the left; the net as a marker."""
+    """Each decision's payoff breakdown as a stacked bar (thousand EUR/yr): the budget benefit, the weighted
+    welfare and side payments received to the right (paid: to the left); the value of staying out, the four
+    transaction costs, the autonomy, dominance and inequity costs and the contribution to the left; the net as a
+    marker."""
     n = len(decisions)
     height = 2.4 + 0.42 * max(n, 1)
     fig, ax = plt.subplots(figsize=(11, height))
@@ -164,7 +165,7 @@ def payoffs_figure(decisions: pd.DataFrame, label: Callable[[str], str], title: 
         for k, part in enumerate(PAYOFF_PARTS):
             v = (float(d[part]) if part in GAINS else -float(d[part])) / 1000.0
             start = left_pos if v >= 0 else left_neg
-            grey, hatch = GREYS[k % 7], HATCHES[(k + 3 * (k // 7)) % 7]  # eleven parts, no two drawn alike
+            grey, hatch = GREYS[k % 7], HATCHES[(k + 3 * (k // 7)) % 7]  # twelve parts, no two drawn alike
             ax.barh(i, v, left=start, color=grey, hatch=hatch, edgecolor="black", lw=0.4,
                     height=0.6, label=label(f"pay_{part}") if i == 0 else None)
             if v >= 0:

@@ -6,6 +6,11 @@ Rubinstein's alternating offers with patient parties, Binmore, Rubinstein and Wo
 point is staying out, which every payoff is already measured against, so a party's surplus is its net payoff.
 Where no key gives every party a surplus, no key can be agreed unanimously: the group takes the key that the most
 parties accept, and among those the one that leaves the worst-off party best off, and the vote decides.
+
+Where the rules allow side payments, the parties can also move money among themselves. With fully transferable
+utility the Nash solution gives every party the group's mean surplus (the key that maximises the total is then
+the one chosen); a share s of the way there, s (mean - surplus) each, is the lever between no payments and that.
+A group whose surpluses sum to zero or less has nothing to share and pays nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +55,16 @@ def nash(keys: np.ndarray, surplus: np.ndarray) -> Bargain:
     best = accepted == accepted.max()
     worst = np.where(best, surplus.min(axis=1), -np.inf)
     return Bargain(float(keys[_first_best(worst)]), False)
+
+
+def side_payments(surplus: np.ndarray, share: float) -> np.ndarray:
+    """What each party receives (pays: negative) so that its surplus moves a share of the way to the mean, along
+    the last axis (one row per key); zero where the surpluses sum to zero or less. The payments sum to zero."""
+    surplus = np.asarray(surplus, dtype=float)
+    if share == 0 or surplus.shape[-1] == 0:
+        return np.zeros_like(surplus)
+    mean = surplus.mean(axis=-1, keepdims=True)
+    return np.where(mean > 0, share * (mean - surplus), 0.0)
 
 
 def _first_best(score: np.ndarray) -> int:

@@ -56,6 +56,7 @@ class Agreement:
     formed_step: int
     strength: float = 1.0
     key: float | None = None  # the sharing key it was agreed with (None: the scenario's)
+    side_payments: np.ndarray | None = None  # EUR/yr each member receives (pays: negative), fixed when agreed
     loss_streak: np.ndarray = field(default=None)  # quarters of net loss in a row, per municipality
     last_payoff: Payoff | None = None  # realised payoff of the last quarter, what councils judge by
 
@@ -86,6 +87,7 @@ class Payoff:
     inequity: np.ndarray  # the cost of gaining less per resident than the group's average
     contribution: np.ndarray
     trust: np.ndarray
+    side_payment: np.ndarray  # received from the other negotiators (paid: negative)
 
     @cached_property
     def transaction(self) -> np.ndarray:
@@ -95,8 +97,8 @@ class Payoff:
     @cached_property
     def net(self) -> np.ndarray:
         """Budget benefit and weighted welfare less the value of staying out, transaction costs, autonomy,
-        dominance and inequity costs and the financial contribution."""
-        gains = self.benefit + self.welfare
+        dominance and inequity costs and the financial contribution, plus side payments received."""
+        gains = self.benefit + self.welfare + self.side_payment
         return gains - self.free_riding - self.transaction - self.autonomy - self.dominance - self.inequity \
             - self.contribution
 

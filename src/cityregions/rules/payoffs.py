@@ -6,7 +6,9 @@ business tax and less tax competition (the outside still competes), less the ext
 plus the reserve land it need not service; against it, the firms the members' greenfield cap turns away, which a
 non-member attracts. Transport association: the commuters' time and money saved (logsum change) and car trips
 taken off its roads, residents' gains, against its share of the cost, a budget outlay: the added regional service
-costs so much per member resident who commutes to another municipality, shared by population and by use.
+costs so much per member resident who commutes to another municipality, and one tariff waives the second fare its
+riders paid across a tariff boundary (the revenue a union makes good to its operators); shared by population and
+by use.
 """
 
 from __future__ import annotations
@@ -133,10 +135,27 @@ def transport_association(members: np.ndarray, x: TransportInputs) -> Stakes:
     use_after = x.pt_trips[members].sum() + np.where(~members, x.pt_trips, 0.0)
     served_after = x.commuters_across[members].sum() + np.where(~members, x.commuters_across, 0.0)
     total = x.cost_per_commuter * x.service * served_after
+    if x.integration:
+        total = total + _fares_lost(members, x)
     share = x.key * x.population / pop_after + (1 - x.key) * x.pt_trips / np.maximum(use_after, 1e-9)
     contribution = total * share
     zero = np.zeros_like(contribution)
     return Stakes(zero, consumer + relief, zero, x.autonomy_weight * contribution, contribution, external)
+
+
+def _fares_lost(members: np.ndarray, x: TransportInputs) -> np.ndarray:
+    """The fare revenue one tariff among the members with each municipality waives, EUR/yr: the second fare
+    that the PT trips between two members across a tariff boundary paid before (trips it draws to PT paid none)."""
+    w = members.astype(float)
+    if x.factors is not None and x.weighted is not None:
+        f, table = x.factors, x.weighted.fare_lost
+        out = f.origin * (table @ (w * f.dest))  # from each municipality to the members
+        into = f.dest * ((w * f.origin) @ table)  # from the members to each municipality
+    else:
+        out = x.pairs.row_dot(x.flows, x.modes.fare_lost, w)
+        into = x.pairs.col_dot(x.flows, x.modes.fare_lost, w)
+    among = float(out[members].sum())  # within the group as it is (a municipality's own trips waive nothing)
+    return (among + np.where(members, 0.0, out + into)) * x.trips_per_worker
 
 
 def _commuters_gain(members: np.ndarray, x: TransportInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

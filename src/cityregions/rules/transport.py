@@ -141,6 +141,7 @@ class WeightedTables:
     gain_tariff: np.ndarray  # D gain_tariff
     shift_tariff: np.ndarray  # D shift_tariff
     shift_service: np.ndarray  # D shift_service
+    fare_lost: np.ndarray  # D fare_lost
 
 
 WEIGHTED_TABLES_MAX = 1000  # municipalities: larger dense regions keep no weighted tables (10 x 8 MB at 1,000)
@@ -166,7 +167,7 @@ def weighted_tables(t: ModeTables, pairs: Catchment, deterrence: np.ndarray | sp
     return WeightedTables(d=deterrence, road=d_road, symmetric=symmetric, out=with_km(by_d(t.p_out)),
                           inside=with_km(by_d(t.p_in)), one_tariff=with_km(by_d(t.p_in_one_tariff)), gain=by_d(t.gain),
                           gain_tariff=by_d(t.gain_tariff), shift_tariff=by_d(t.shift_tariff),
-                          shift_service=by_d(t.shift_service))
+                          shift_service=by_d(t.shift_service), fare_lost=by_d(t.fare_lost))
 
 
 def _stacked(tables: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -229,6 +230,7 @@ class ModeTables:
     gain_tariff: np.ndarray  # what a destination under one tariff adds to the gain of joining
     shift_tariff: np.ndarray  # p_in_one_tariff - p_in: PT probability one tariff adds (0 within a municipality)
     shift_service: np.ndarray  # p_in - p_out: PT probability the co-financed service adds (0 within a municipality)
+    fare_lost: np.ndarray  # EUR per commuter a trip: the second fare one tariff waives, on the trips that paid it
 
 
 def one_tariff(pairs: Catchment, union: np.ndarray | None) -> np.ndarray:
@@ -266,7 +268,8 @@ def mode_tables(pairs: Catchment, car: np.ndarray, headway_base: np.ndarray, ser
         wait_out=np.exp(-tp.distance_decay * headway_base / 2),
         wait_in=np.exp(-tp.distance_decay * headway_in / 2),
         gain_tariff=gain_tariff,
-        shift_tariff=np.where(own, 0.0, p_one - p_in), shift_service=p_in - p_out)
+        shift_tariff=np.where(own, 0.0, p_one - p_in), shift_service=p_in - p_out,
+        fare_lost=np.where(base, 0.0, tp.tariff_penalty_eur * p_in))
 
 
 def pt_probability_now(t: ModeTables, pairs: Catchment, members: np.ndarray, integration: bool) -> np.ndarray:
