@@ -123,7 +123,8 @@ def test_every_figure_the_report_references_exists_and_is_embedded(sweeps):
     out = sweeps["cmp"] / "report"
     refs = _Refs()
     refs.feed((out / "report.html").read_text(encoding="utf-8"))
-    assert sorted(refs.hrefs) == ["differences_leipzig.png", "map_leipzig.png", "trajectories_leipzig.png"]
+    assert sorted(refs.hrefs) == ["differences_leipzig.png", "map_leipzig.png", "trajectories_leipzig.png",
+                                  "winners_leipzig.png"]
     for href, src in zip(refs.hrefs, refs.srcs, strict=True):
         data = (out / href).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 10_000
@@ -174,7 +175,8 @@ def test_national_targets_are_scaled_to_the_regions_residents():
 # ------------------------------------------------------------------------------------------ my municipality
 def test_the_brief_shows_gains_and_the_payoff_breakdown_of_each_decision(sweeps, tmp_path):
     b = brief.make_brief(sweeps["cmp"], "MARKRANSTÄDT", out_dir=tmp_path)  # a real suburb, found whatever the case
-    assert b.html.name == f"{brief.file_stem('Markranstädt')}.html" and b.html.name.startswith("markranstadt_")
+    assert b.html.name == f"{brief.file_stem('Markranstädt')}.html" == "markranstadt.html"  # no suffix: unique
+    assert b.figure.name == "markranstadt_payoffs.png"
     assert b.figure.read_bytes().startswith(b"\x89PNG")
     d = pd.read_parquet(sweeps["cmp"] / "dataset" / "decisions.parquet")
     mine = d[(d["municipality"] == "Markranstädt") & (d["replicate"] == 0)]

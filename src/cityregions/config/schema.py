@@ -288,6 +288,10 @@ class FiscalParams:
     business_tax_eur_per_job: float = p(700.0, 0.0, 100000.0, "EUR/job/yr", doc="local business tax per job")
     revenue_eur_per_capita: float = p(1000.0, 0.0, 100000.0, "EUR/resident/yr", doc="income-tax share and "
                                       "general grants per resident")
+    discount_rate: float = p(0.04, 0.0, 0.2, "1/yr", src="Commission Delegated Regulation (EU) No 480/2014, "
+                             "Art. 19: a 4 % financial discount rate in real terms as the indicative benchmark for "
+                             "projects co-financed by the funds", doc="discounts each council's budget items to the "
+                             "first quarter (present values over the run; the model's money is in constant EUR)")
 
 
 @dataclass

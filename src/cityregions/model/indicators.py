@@ -194,11 +194,17 @@ def quarterly_table(m: CityRegionModel) -> pd.DataFrame:
     return pd.concat([meta, df], axis=1)
 
 
+LEDGER_COLUMNS = {"fiscal_capacity": "fiscal_capacity", "tc_paid": "transaction_costs",
+                  "contributions": "contributions"}  # budget items summed over the run: item -> column name
+
+
 def municipality_table(m: CityRegionModel) -> pd.DataFrame:
-    """End state per municipality: people, jobs, land by class, money, capacity and memberships."""
+    """End state per municipality: people, jobs, land by class, money (at the horizon, summed over the run and
+    its present value at params.fiscal.discount_rate), capacity and memberships."""
     land_cols = {f"{c}_ha": getattr(m.land, c) for c in CLASSES}
     names = m.municipalities.get("name")  # AgentSet keeps creation order, i.e. the array index
     people, money, knowledge = m.people, m.money, m.coop.knowledge
+    zero = np.zeros(m.geo.n)
     return pd.DataFrame({
         "region": m.region, "scenario": m.cfg.scenario.name, "seed": m.cfg.seed,
         "municipality": names, "code": m.geo.codes, "is_core": m.geo.is_core, "x_km": m.geo.x_km, "y_km": m.geo.y_km,
@@ -207,6 +213,8 @@ def municipality_table(m: CityRegionModel) -> pd.DataFrame:
         "revenue_eur": money.revenue, "debt_service_eur": money.debt_service, "transaction_costs_eur": money.tc_paid,
         "contributions_eur": money.contributions,
         "fiscal_capacity_eur_pc": money.fiscal_capacity / people.population,
+        **{f"{name}_{kind}_eur": sums.get(item, zero) for item, name in LEDGER_COLUMNS.items()
+           for kind, sums in (("cum", money.totals), ("pv", money.present))},
         "planning_capacity": m.councils.capacity, "pt_access": m.commuting.pt_access,
         "knowledge_land": knowledge[Theme.LAND], "knowledge_transport": knowledge[Theme.TRANSPORT],
         "member_land": m.members(Theme.LAND), "member_transport": m.members(Theme.TRANSPORT)})

@@ -286,6 +286,7 @@ class CityRegionModel(Model):
         """The quarter's settlement: agreements, their last payoffs, what cooperation cost, trust, project funds."""
         self.coop.agreements, self.coop.last_payoff, self.coop.trust = s.agreements, s.last_payoff, s.trust
         self.money.tc_paid, self.money.contributions = s.tc_paid, s.contributions
+        self.money.book(self.step_index, self.cfg.params.fiscal.discount_rate)
         self.partner.project_funds_eur = s.project_funds_eur
 
     def _log_membership(self, t: int) -> None:

@@ -112,6 +112,19 @@ class Money:
     debt_service: np.ndarray
     tc_paid: np.ndarray  # transaction costs paid this quarter (annualised)
     contributions: np.ndarray  # financial contributions to agreements, net of side payments received (annualised)
+    totals: dict[str, np.ndarray] = field(default_factory=dict)  # each item summed over the quarters so far (EUR)
+    present: dict[str, np.ndarray] = field(default_factory=dict)  # the same, discounted to the first quarter (EUR)
+
+    LEDGER = ("fiscal_capacity", "revenue", "debt_service", "tc_paid", "contributions")  # the items summed
+
+    def book(self, t: int, rate: float) -> None:
+        """Add quarter t's amounts (a quarter of each annual figure) to the totals, and discounted at the annual
+        rate to the first quarter (mid-quarter: t + 1/2 quarters) to the present values."""
+        factor = (1.0 + rate) ** (-(t + 0.5) / 4.0)
+        for item in self.LEDGER:
+            quarter = getattr(self, item) / 4.0
+            self.totals[item] = self.totals.get(item, 0.0) + quarter
+            self.present[item] = self.present.get(item, 0.0) + factor * quarter
 
     @property
     def fiscal_capacity(self) -> np.ndarray:

@@ -7,6 +7,7 @@ import difflib
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,16 +47,54 @@ class UnknownMunicipality(ConfigError):
 UNDECOMPOSED = str.maketrans({"ł": "l", "ß": "ss", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe", "ı": "i"})
 
 
+def _ascii_slug(text: str) -> str:
+    """The text in lower-case ASCII letters, digits and single underscores: accents dropped (NFKD), letters that
+    do not decompose spelled out (UNDECOMPOSED: "ß" -> "ss", "ł" -> "l"), everything else an underscore."""
+    folded = unicodedata.normalize("NFKD", text.casefold().translate(UNDECOMPOSED))
+    ascii_text = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")
+
+
 def file_stem(name: str) -> str:
     """A readable file name for a municipality, in ASCII letters, digits and underscores ("Halle (Saale)" ->
-    halle_saale). Names whose letters are not all ASCII ("Říčany", "Řež") take a short hash of the exact name
-    after it (ricany_1b5c0e), so that names that read alike in ASCII never share a file."""
-    folded = unicodedata.normalize("NFKD", name.casefold().translate(UNDECOMPOSED))
-    ascii_text = "".join(c for c in folded if not unicodedata.combining(c))
-    stem = re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_") or "municipality"
-    if any(c.isalpha() and not c.isascii() for c in name):
-        stem += "_" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:6]
-    return stem
+    halle_saale, "Říčany" -> ricany, "Gratwein-Straßengel" -> gratwein_strassengel). Names that read alike in
+    ASCII ("Nová Ves", "Nova Ves") share it: file_stems tells the municipalities of a region apart."""
+    return _ascii_slug(name) or "municipality"
+
+
+def _name_hash(name: str, digits: int) -> str:
+    """The first `digits` hex digits of the SHA-256 of the exact name (UTF-8)."""
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:digits]
+
+
+def file_stems(names: list[str], codes: list[str]) -> dict[str, str]:
+    """A distinct readable file name for every municipality of one region, by name (codes[i] is names[i]'s
+    official code, "" if it has none; a name given twice keeps its first code).
+
+    Each is the name's file_stem, so a council finds its own file by its name; only where two names of the region
+    read alike in ASCII ("Nová Ves" and "Nova Ves") does each get its code after it (nova_ves_cz_a), and a name
+    with no code, or whose code does not tell it apart either, a short hash of its exact name (nova_ves_260525).
+    """
+    if len(names) != len(codes):
+        raise ValueError(f"file_stems: {len(names)} names but {len(codes)} codes; give one code per name")
+    code_of: dict[str, str] = {}
+    for n, c in zip(names, codes, strict=True):
+        code_of.setdefault(n, _ascii_slug(c or ""))
+    base = {n: file_stem(n) for n in code_of}
+    shared = Counter(base.values())
+    stems = {n: s for n, s in base.items() if shared[s] == 1}
+    alike = [n for n in base if shared[base[n]] > 1]
+    with_code = {n: f"{base[n]}_{code_of[n]}" for n in alike if code_of[n]}
+    taken = Counter([*stems.values(), *with_code.values()])
+    for n in alike:
+        stem = with_code.get(n)
+        if stem is None or taken[stem] > 1:
+            stem = f"{base[n]}_{_name_hash(n, 6)}"
+        stems[n] = stem
+    clash = Counter(stems.values())
+    for n in [n for n in alike if clash[stems[n]] > 1]:  # six hex digits alike, or alike a real name: all of them
+        stems[n] = f"{base[n]}_{_name_hash(n, 64)}"
+    return {n: stems[n] for n in code_of}
 
 
 def find_municipality(name: str, names: list[str], region: str) -> str:
@@ -88,6 +127,14 @@ def gains_table(munis: pd.DataFrame, baseline: str) -> pd.DataFrame:
     return compare.paired_differences(values, baseline, cols).rename(columns={"metric": "quantity"})
 
 
+def region_file_stems(m_all: pd.DataFrame) -> dict[str, str]:
+    """file_stems of every municipality of a region's rows of municipalities.parquet (each name with its first
+    code; a dataset written before codes were recorded has none, and names alike then take the hash)."""
+    first = m_all.drop_duplicates("municipality")
+    codes = first["code"] if "code" in first.columns else pd.Series("", index=first.index)
+    return file_stems([str(n) for n in first["municipality"]], [c if isinstance(c, str) else "" for c in codes])
+
+
 def make_brief(source: str | Path, municipality: str, baseline: str | None = None, lang: str = "en",
                region: str | None = None, out_dir: str | Path | None = None) -> Brief:
     """Write the brief of one municipality from a sweep, a dataset or a run; returns where and what."""
@@ -111,7 +158,7 @@ def make_brief(source: str | Path, municipality: str, baseline: str | None = Non
     shown = shown.assign(arm_name=shown["arm"].map(L.scenario),
                          action_name=shown["action"].map(lambda a: L(f"act_{a}")))
     out = Path(out_dir) if out_dir else ds.source / OUT
-    slug = file_stem(name)
+    slug = region_file_stems(m_all)[name]
     fig_path = out / f"{slug}_payoffs.png"
     bars = shown.head(MAX_BARS)
     title = L("title_brief", municipality=name, region=L.region(region))

@@ -14,6 +14,7 @@ import matplotlib
 if not os.environ.get("MPLBACKEND"):  # files only, no windows; unless chosen (Jupyter sets its inline backend)
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from cityregions.world.phases import Phase, Timeline  # noqa: E402
@@ -183,6 +184,35 @@ def payoffs_figure(decisions: pd.DataFrame, label: Callable[[str], str], title: 
     fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=4, frameon=False, fontsize=7)
     ax.set_title(textwrap.fill(title, 90), fontsize=10)
     fig.tight_layout(rect=(0, 0.75 / height, 1, 1))
+    return fig
+
+
+def winners_figure(table: pd.DataFrame, arms: list[str], names: dict[str, str], label: Callable[..., str],
+                   title: str, top: int = 12) -> plt.Figure:
+    """One panel per arm: the municipalities whose budgets it lowers most and raises most against the baseline,
+    as the present value of their budget margins over the run per resident (mean and 95 % interval of the
+    paired replicates); the rest are in the table."""
+    fig, axes = plt.subplots(1, len(arms), figsize=(4.6 * len(arms) + 1.0, 0.24 * 2 * top + 1.8), squeeze=False)
+    for ax, arm in zip(axes[0], arms, strict=True):
+        t = table[table["arm"] == arm].sort_values("budget_pv_eur_pc_diff")
+        shown = pd.concat([t.head(top), t.tail(top)]).drop_duplicates("municipality") if len(t) > 2 * top else t
+        y = np.arange(len(shown))
+        d = shown["budget_pv_eur_pc_diff"].to_numpy()
+        lo, hi = shown["budget_pv_eur_pc_lo"].to_numpy(), shown["budget_pv_eur_pc_hi"].to_numpy()
+        err = np.vstack([d - lo, hi - d])
+        ax.errorbar(d, y, xerr=np.where(np.isfinite(err), err, 0.0), fmt="none", ecolor="0.4", lw=0.8)
+        ax.scatter(d, y, c=np.where(d < 0, "0.1", "white"), edgecolors="black", s=22, zorder=3)
+        ax.set_yticks(y, [f"{m}{' ●' if core else ''}" for m, core in zip(shown["municipality"], shown["is_core"],
+                                                                          strict=True)], fontsize=7)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", lw=0.8)
+        if len(t) > len(shown):
+            ax.axhline(top - 0.5, color="0.6", lw=0.6, ls=":")
+        ax.set_title(textwrap.fill(names[arm], 40), fontsize=9)
+        ax.set_xlabel(label("axis_budget_pv"), fontsize=8)
+        ax.grid(axis="x", alpha=0.3, lw=0.5)
+    fig.suptitle(textwrap.fill(title, int(12 * fig.get_figwidth())), fontsize=9)
+    fig.tight_layout()
     return fig
 
 

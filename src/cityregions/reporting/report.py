@@ -2,8 +2,9 @@
 
 ``cityregions report <run-or-sweep-dir>`` writes ``<dir>/report/``: ``report.html`` (figures embedded), per
 region ``trajectories_<region>.png``, ``differences_<region>.png`` and ``map_<region>.png``, and the numbers
-behind them, ``scorecard.csv`` (one row per region x arm x metric) and ``values.csv`` (one row per region x
-arm x replicate). Every number in the report comes from those tables, which come from the dataset.
+behind them, ``scorecard.csv`` (one row per region x arm x metric), ``values.csv`` (one row per region x
+arm x replicate) and ``winners.csv`` (one row per arm x region x municipality against the baseline; the figure
+``winners_<region>.png``). Every number in the report comes from those tables, which come from the dataset.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from cityregions.analysis import compare, scorecard
+from cityregions.analysis import compare, scorecard, winners
 from cityregions.config import ConfigError
 from cityregions.reporting import maps, plots
 from cityregions.reporting.labels import Labels, resolve_language
@@ -149,6 +150,54 @@ def _cell(row: pd.Series, L: Labels) -> dict[str, str]:
     return cell
 
 
+WINNERS_SHOWN = 8  # largest losers and winners listed per scenario in the report (all are in winners.csv)
+
+
+def compensation_sentences(table: pd.DataFrame, region: str, arms: list[str], baseline: str, horizon: str,
+                           L: Labels) -> list[str]:
+    """Per arm: who loses budget against the baseline and whether the winners could make them whole."""
+    out = []
+    for arm in arms:
+        c = winners.compensation(table, arm, region)
+        common = {"scenario": L.scenario(arm), "baseline": L.scenario(baseline)}
+        if not c.losers:
+            out.append(L("win_comp_none", **common))
+            continue
+        out.append(L("win_comp_feasible" if c.feasible else "win_comp_infeasible", **common, n=len(c.losers),
+                     names=", ".join(c.losers[:3]), loss=L.num(c.loss_eur, 0), gain=L.num(c.gain_eur, 0),
+                     horizon=horizon[:4]))
+    return out
+
+
+def winners_rows(table: pd.DataFrame, L: Labels, top: int = WINNERS_SHOWN) -> list[dict[str, str]]:
+    """The largest losers and winners of one arm in one region, as the report's table rows."""
+    t = table.sort_values("budget_pv_eur_pc_diff")
+    shown = pd.concat([t.head(top), t.tail(top)]).drop_duplicates("municipality") if len(t) > 2 * top else t
+
+    def diff(r: pd.Series, q: str, digits: int) -> str:
+        text = L.num(r[f"{q}_diff"], digits, sign=True)
+        if pd.notna(r[f"{q}_lo"]):
+            text += f" ({L.num(r[f'{q}_lo'], digits, sign=True)} … {L.num(r[f'{q}_hi'], digits, sign=True)})"
+        return text
+    return [{"name": r["municipality"], "core": bool(r["is_core"]), "budget": diff(r, "budget_eur_pc", 0),
+             "pv": diff(r, "budget_pv_eur_pc", 0), "greenfield": diff(r, "greenfield_ha", 1),
+             "access": diff(r, "pt_access", 3),
+             "member": f"{L.num(r['member_land'], 1)} / {L.num(r['member_transport'], 1)}"}
+            for _, r in shown.iterrows()]
+
+
+def discount_rate(run_dir: Path | None) -> float:
+    """The discount rate of the run's present values (its configuration's, else the schema's default)."""
+    from cityregions.config import FiscalParams
+    from cityregions.runs.results import read_config
+    if run_dir is not None and (Path(run_dir) / "config.yaml").is_file():
+        try:
+            return float(read_config(Path(run_dir) / "config.yaml").params.fiscal.discount_rate)
+        except (OSError, ValueError, AttributeError):
+            pass
+    return FiscalParams().discount_rate
+
+
 def write_figure(path: Path, fig: plots.plt.Figure) -> None:
     """Save a figure as PNG, atomically, and free it."""
     results.atomic_write(path, lambda p: plots.save(fig, p))
@@ -189,6 +238,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
     crn = ds.common_random_numbers
     summaries = {}
     trajectories = compare.trajectories(ds, [c for c, *_ in plots.TRAJECTORY_PANELS])
+    gains = winners.winners_table(ds, baseline) if baseline is not None else None
     for region in ds.regions:
         q = ds.quarterly[ds.quarterly["region"] == region]
         horizon = str(q.sort_values("step")["quarter"].iloc[-1])
@@ -207,6 +257,11 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
             write_figure(path, plots.differences_figure(
                 d, metrics, others, names, L, f"{title}: {L('fig_differences', baseline=names[baseline])}"))
             figs["differences"] = path
+            mine = gains[gains["region"] == region]
+            path = out / f"winners_{region}.png"
+            write_figure(path, plots.winners_figure(mine, others, names, L,
+                                                    f"{title}: {L('fig_winners', baseline=names[baseline])}"))
+            figs["winners"] = path
         when = map_dates(q, dates)
         munis = ds.municipalities[(ds.municipalities["region"] == region) & (ds.municipalities["arm"] == arms[0])]
         munis = munis[munis["replicate"] == munis["replicate"].min()]
@@ -230,12 +285,21 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
         summaries[region] = (summary_sentences(card, region, baseline, horizon, n, crn, L,
                                                scorecard.residents_at_start(q))
                              if baseline is not None else [])
+        losers = []
+        if baseline is not None:
+            others = [a for a in arms if a != baseline]
+            summaries[region] += compensation_sentences(gains, region, others, baseline, horizon, L)
+            losers = [{"name": names[a], "rows": winners_rows(gains[(gains["region"] == region)
+                                                                    & (gains["arm"] == a)], L)} for a in others]
         sections.append({"region": region, "title": title, "horizon": horizon, "rows": rows,
-                         "summary": summaries[region],
+                         "summary": summaries[region], "winners": losers,
+                         "rate": L.num(100 * discount_rate(ds.run_dir(arms[0], region)), 1), "shown": WINNERS_SHOWN,
                          "figures": {k: {"file": p.name, "src": embed_png(p)} for k, p in figs.items()}})
     card_out = card.drop(columns=["digits"])
     results.atomic_write(out / "scorecard.csv", lambda p: card_out.to_csv(p, index=False))
     results.atomic_write(out / "values.csv", lambda p: values.to_csv(p, index=False))
+    if gains is not None:
+        results.atomic_write(out / "winners.csv", lambda p: gains.to_csv(p, index=False))
     html = template("report.html").render(
         L=L, lang=L.lang, sections=sections, arms=[{"key": a, "name": names[a], "baseline": a == baseline}
                                                     for a in arms],

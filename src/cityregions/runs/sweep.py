@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -31,6 +33,11 @@ ERROR = "error.json"
 STATUS = ".status"
 DATASET = "dataset"
 STATES = ("ok", "skipped", "failed")
+SUBDIR = "hydra.sweep.subdir"
+KEY_SUBDIR = "${hydra.job.override_dirname}"  # conf/config.yaml: a job's directory is named by its key
+NAME_MAX = 255  # bytes of one file name (Linux, macOS, Windows)
+SEPARATORS = re.compile("[/" + re.escape(os.sep + (os.altsep or "")) + "]")
+NOT_IN_NAME = re.compile(r"[/\\'\"$\x00-\x1f]")  # separators, and what would need escaping in an override
 
 
 def job_key(overrides: Sequence[Any], exclude_keys: Sequence[str], item_sep: str = ",", kv_sep: str = "=") -> str:
@@ -57,6 +64,25 @@ def job_params(task_overrides: Sequence[str], exclude_keys: Sequence[str] = ()) 
 def with_columns(df: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
     """The table with one constant column per value, except where it already has that column."""
     return df.assign(**{k: [v] * len(df) for k, v in values.items() if k not in df.columns})
+
+
+def job_dir_name(key: str) -> str:
+    """The name of the job's directory in the sweep: the job's key as Hydra names it, or, where the key would not
+    stay one directory inside the sweep (a path separator in it, as an override's file path has: ../../x.csv or
+    /data/x.csv; or it is . or ..) or is too long for a file name, the key with every separator, quote, $ and
+    control character made "_" and a short hash of the exact key after it, so that the name is one directory,
+    distinct from every other job's and the same at every launch (a re-run finds the job again)."""
+    if key not in (".", "..") and not SEPARATORS.search(key) and len(key.encode("utf-8")) <= NAME_MAX:
+        return key
+    readable = NOT_IN_NAME.sub("_", key).encode("utf-8")[: NAME_MAX - 11].decode("utf-8", errors="ignore")
+    return f"{readable}_{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
+
+
+def job_dir_overrides(key: str) -> list[str]:
+    """What the sweeper adds to a job's overrides so that Hydra writes it into job_dir_name(key): nothing where
+    that is the key itself, else hydra.sweep.subdir=<name> (a Hydra setting: it is not part of the job's key)."""
+    name = job_dir_name(key)
+    return [] if name == key else [f"{SUBDIR}='{name}'"]
 
 
 def _digest(key: str) -> str:

@@ -199,6 +199,10 @@ class PlannedSweeper(BasicSweeper):
         except ValueError as e:
             raise HydraException(str(e)) from None
         log.info(bookkeeping.plan_line(plan))
+        if OmegaConf.to_container(self.config.hydra.sweep, resolve=False).get("subdir") == bookkeeping.KEY_SUBDIR:
+            # a key that is no safe directory name (a file path in an override) names a directory it cannot leave
+            self.overrides = [[job + bookkeeping.job_dir_overrides(key(job)) for job in batch]
+                              for batch in self.overrides]
 
         os.environ.setdefault("RAY_DEDUP_LOGS", "0")  # Ray would fold the progress lines of its workers
         returns, failed, index = [], [], 0
@@ -213,7 +217,8 @@ class PlannedSweeper(BasicSweeper):
                       f"`cityregions status {sweep_dir}` lists them; re-running the same command runs only the jobs "
                       "that are not complete.", file=sys.stderr, flush=True)
                 raise SystemExit(1) from None
-            failed += [job for job, r in zip(batch, results, strict=True) if r.status == JobStatus.FAILED]
+            failed += [[o for o in job if not o.startswith(f"{bookkeeping.SUBDIR}=")]
+                       for job, r in zip(batch, results, strict=True) if r.status == JobStatus.FAILED]
             index += len(batch)
             returns.append(results)
         print(bookkeeping.final_line(sweep_dir, plan), flush=True)

@@ -1,0 +1,94 @@
+"""Winners and losers: what a scenario does to each council against the baseline, over the period and at its end,
+checked against hand-computed numbers; the report lists them and says what would make the losers whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from cityregions.analysis import compare, winners
+from cityregions.model.state import Money
+from cityregions.reporting import report
+
+
+def test_the_ledger_sums_each_quarter_and_discounts_it_to_the_first():
+    money = Money(revenue=np.array([400.0]), debt_service=np.array([40.0]), tc_paid=np.array([20.0]),
+                  contributions=np.array([-60.0]))  # a side payment received: a negative contribution
+    money.book(0, 0.04)
+    money.book(1, 0.04)
+    # 400 - 40 - 20 + 60 = 400 EUR a year: 100 a quarter, at mid-quarter 1/8 and 3/8 of a year from the start
+    assert money.totals["fiscal_capacity"][0] == pytest.approx(200.0)
+    assert money.present["fiscal_capacity"][0] == pytest.approx(100 * 1.04 ** -0.125 + 100 * 1.04 ** -0.375)
+    assert money.totals["tc_paid"][0] == pytest.approx(10.0)
+    assert money.present["contributions"][0] == pytest.approx(-15 * (1.04 ** -0.125 + 1.04 ** -0.375))
+
+
+def municipalities(budgets: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
+    """A municipalities table of two arms over three replicates: budget margin per resident by (arm, place)."""
+    rows = []
+    for (arm, place), values in budgets.items():
+        for rep, b in enumerate(values):
+            rows.append({"arm": arm, "region": "r", "replicate": rep, "municipality": place, "is_core": place == "A",
+                         "population": 100.0, "population_start": 100.0, "fiscal_capacity_eur_pc": b,
+                         "fiscal_capacity_eur": 100.0 * b, "fiscal_capacity_pv_eur": 1000.0 * b,
+                         "greenfield_taken_ha": 1.0 if arm == "base" else 0.5, "pt_access": 0.2,
+                         "member_land": arm != "base" and rep < 2, "member_transport": False})
+    return pd.DataFrame(rows)
+
+
+def dataset(m: pd.DataFrame) -> compare.Dataset:
+    empty = pd.DataFrame()
+    return compare.Dataset(empty, m, empty, empty, empty, Path("."))
+
+
+BUDGETS = {("base", "A"): [10.0, 12.0, 11.0], ("base", "B"): [5.0, 5.0, 5.0],
+           ("pact", "A"): [7.0, 10.0, 7.0], ("pact", "B"): [9.0, 8.0, 10.0]}
+
+
+def test_each_council_is_compared_with_itself_in_the_baseline_replicate_by_replicate():
+    t = winners.winners_table(dataset(municipalities(BUDGETS)), "base")
+    assert list(t["municipality"]) == ["A", "B"]  # the loser first
+    a = t.iloc[0]
+    d = np.array([7 - 10, 10 - 12, 7 - 11])  # paired: -3, -2, -4
+    half = stats.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3)
+    assert a["budget_eur_pc_diff"] == pytest.approx(-3.0)
+    assert (a["budget_eur_pc_lo"], a["budget_eur_pc_hi"]) == pytest.approx((-3 - half, -3 + half))
+    assert a["budget_pv_eur_pc_diff"] == pytest.approx(1000 * -3.0 / 100)  # present value per resident at start
+    assert a["greenfield_ha_diff"] == pytest.approx(-0.5) and a["member_land"] == pytest.approx(2 / 3)
+    assert a["n"] == 3 and a["is_core"]
+
+
+def test_the_winners_can_make_the_losers_whole_only_if_they_gain_more_than_the_losers_lose():
+    t = winners.winners_table(dataset(municipalities(BUDGETS)), "base")
+    c = winners.compensation(t, "pact", "r")
+    assert c.losers == ["A"] and c.loss_eur == pytest.approx(300.0) and c.gain_eur == pytest.approx(400.0)
+    assert c.feasible  # B gains 4 EUR per resident, 400 EUR a year; A loses 300
+    poor = dict(BUDGETS) | {("pact", "B"): [6.0, 6.0, 6.0]}  # B gains only 100 a year
+    c = winners.compensation(winners.winners_table(dataset(municipalities(poor)), "base"), "pact", "r")
+    assert c.losers == ["A"] and not c.feasible
+
+
+def test_a_baseline_that_is_not_in_the_dataset_is_refused_with_the_arms_it_has():
+    with pytest.raises(ValueError, match=r"baseline='none'.*\['base', 'pact'\]"):
+        winners.winners_table(dataset(municipalities(BUDGETS)), "none")
+
+
+def test_the_report_lists_winners_and_losers_and_writes_them_all(tmp_path):
+    from cityregions.app.cli import invoke
+    from cityregions.app.commands import BY_NAME
+    out = tmp_path / "cmp"
+    args = ["region=graz", "scenarios=[no_cooperation,land_compact]", "seeds=2", "timeline.horizon=2016Q4",
+            f"out={out}"]
+    assert invoke(BY_NAME["compare"], args) == 0
+    table = pd.read_csv(out / "report" / "winners.csv")
+    assert set(table["arm"]) == {"land_compact"} and len(table) == 37  # every municipality of Graz's partnership
+    assert table["budget_pv_eur_pc_diff"].is_monotonic_increasing
+    html = (out / "report" / "report.html").read_text(encoding="utf-8")
+    assert "Winners and losers" in html and (out / "report" / "winners_graz.png").is_file()
+    rep = report.make_report(out, lang="cs")
+    assert any("EUR" in s for s in rep.summaries["graz"])  # who loses, and what would make them whole
+    assert "Kdo získá a kdo ztratí" in rep.html.read_text(encoding="utf-8")
