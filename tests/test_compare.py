@@ -84,6 +84,37 @@ def test_the_verdict_follows_the_direction_in_which_a_metric_is_better(diff, lo,
     assert scorecard.judge(diff, lo, hi, better, base) == verdict
 
 
+def test_a_verdict_needs_enough_replicates_and_a_difference_beyond_the_practical_threshold():
+    assert scorecard.judge(3e-9, 1e-9, 5e-9, scorecard.LOWER, 12_000.0) == "unclear"  # 3e-9 ha of 12,000 ha
+    assert scorecard.judge(100.0, 90.0, 110.0, scorecard.LOWER, 12_000.0) == "unclear"  # within 1 % (120 ha)
+    assert scorecard.judge(200.0, 130.0, 270.0, scorecard.LOWER, 12_000.0) == "worse"  # beyond it
+    assert scorecard.judge(200.0, 130.0, 270.0, scorecard.LOWER, 12_000.0, n=2) == "unclear"  # two replicates
+    assert scorecard.judge(200.0, 130.0, 270.0, scorecard.LOWER, 12_000.0, n=scorecard.MIN_PAIRS) == "worse"
+
+
+def test_the_intervals_of_shares_stay_inside_what_a_share_can_be():
+    values = pd.DataFrame({"arm": ["base"] * 3 + ["pact"] * 3, "region": "r", "replicate": [0, 1, 2] * 2,
+                           "member_land": [0.0, 0.0, 0.0, 1.0, 0.0, 1.0]})
+    d = compare.paired_differences(values, "base", ["member_land"], {"member_land": (0.0, 1.0)})
+    row = d[d["arm"] == "pact"].iloc[0]
+    free = compare.interval(np.array([1.0, 0.0, 1.0]))
+    assert free[1] < 0 and free[2] > 1  # Student's t alone: from -0.77 to +2.1
+    assert (row["diff_lo"], row["diff_hi"]) == (0.0, 1.0)  # a share of 0 to 1 against a baseline of 0
+    assert "jobs" not in scorecard.BY_KEY  # the region's jobs grow with its population, an input: no line
+
+
+def test_every_scenario_is_measured_against_the_baselines_early_land_take(sweeps):
+    ds = compare.load(sweeps["cmp"])
+    own = compare.metric_table(ds).set_index(["arm", "replicate"])["eu_path"]
+    shared = compare.metric_table(ds, "no_cooperation").set_index(["arm", "replicate"])["eu_path"]
+    q = ds.quarterly.sort_values("step")
+    for rep in range(SEEDS):
+        base = q[(q["arm"] == "no_cooperation") & (q["replicate"] == rep)]["greenfield_take_ha"].to_numpy()
+        arm = q[(q["arm"] == "integrated") & (q["replicate"] == rep)]["greenfield_take_ha"].to_numpy()
+        assert shared[("integrated", rep)] == pytest.approx(100 * arm[-4:].sum() / (base[:12].sum() / 3))
+        assert shared[("no_cooperation", rep)] == pytest.approx(own[("no_cooperation", rep)])
+
+
 # ------------------------------------------------------------------------------------------ the report
 def test_the_reports_numbers_equal_those_computed_from_the_dataset(sweeps):
     q = pd.read_parquet(sweeps["cmp"] / "dataset" / "quarterly.parquet")

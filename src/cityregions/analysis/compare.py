@@ -112,9 +112,21 @@ def load(path: str | Path) -> Dataset:
                    source=path)
 
 
-def metric_table(ds: Dataset) -> pd.DataFrame:
-    """One row per arm x region x replicate: every scorecard metric at the horizon."""
-    return scorecard.metric_values(ds.quarterly, ["arm", "region", "replicate"])
+def metric_table(ds: Dataset, baseline: str | None = None) -> pd.DataFrame:
+    """One row per arm x region x replicate: every scorecard metric at the horizon; with a baseline, the EU path
+    of every arm against the baseline's 2012-2015 rate of the same region and replicate (one reference for all)."""
+    values = scorecard.metric_values(ds.quarterly, ["arm", "region", "replicate"])
+    if baseline is None or baseline not in set(values["arm"]):
+        return values
+    runs = ds.quarterly.sort_values("step").groupby(["arm", "region", "replicate"], sort=False)
+    early = runs.apply(scorecard.early_rate, include_groups=False).rename("early").reset_index()
+    reference = early[early["arm"] == baseline].drop(columns="arm")
+    last = runs["greenfield_take_ha"].apply(lambda s: float(s.to_numpy()[-4:].sum())).rename("last").reset_index()
+    both = last.merge(reference, on=["region", "replicate"], how="left")
+    ratio = np.where(both["early"] > 0, 100.0 * both["last"] / both["early"], np.nan)
+    keyed = pd.Series(ratio, index=pd.MultiIndex.from_frame(both[["arm", "region", "replicate"]]))
+    values["eu_path"] = keyed.reindex(pd.MultiIndex.from_frame(values[["arm", "region", "replicate"]])).to_numpy()
+    return values
 
 
 def interval(d: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
@@ -129,10 +141,13 @@ def interval(d: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def paired_differences(values: pd.DataFrame, baseline: str, metrics: list[str] | None = None) -> pd.DataFrame:
+def paired_differences(values: pd.DataFrame, baseline: str, metrics: list[str] | None = None,
+                       bounds: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """Each arm's metrics against the baseline arm, paired by region and replicate: one row per arm x region x
     metric with the baseline's and the arm's means, the mean difference, its 95 % interval, the relative
-    difference (% of the baseline mean), the number of pairs and the verdict (better, worse, unclear)."""
+    difference (% of the baseline mean), the number of pairs and the verdict (better, worse, unclear). The
+    interval of a quantity with a range (a scorecard metric's bounds, or those given) stays where a difference
+    from the baseline's mean can lie."""
     metrics = metrics or [m.key for m in scorecard.METRICS]
     if baseline not in set(values["arm"]):
         raise ValueError(f"baseline={baseline!r} is not among the arms: {sorted(set(values['arm']))}")
@@ -150,13 +165,16 @@ def paired_differences(values: pd.DataFrame, baseline: str, metrics: list[str] |
             d[np.abs(d) <= 1e-12 * np.abs(b[key].to_numpy(dtype=float))] = 0.0
             diff, lo, hi = interval(d)
             bmean, amean = float(b[key].mean()), float(g[key].mean())
-            scale = 100.0 / abs(bmean) if bmean != 0 and np.isfinite(bmean) else float("nan")
             m = scorecard.BY_KEY.get(key)
+            limits = (bounds or {}).get(key, m.bounds if m is not None else None)
+            if limits is not None and np.isfinite(lo):  # a difference of shares stays possible
+                lo, hi = max(lo, limits[0] - bmean), min(hi, limits[1] - bmean)
+            scale = 100.0 / abs(bmean) if bmean != 0 and np.isfinite(bmean) else float("nan")
             rows.append({"arm": arm, "region": region, "metric": key, "n": int(np.isfinite(d).sum()),
                          "baseline_mean": bmean, "mean": amean, "diff": diff, "diff_lo": lo, "diff_hi": hi,
                          "rel_diff_pct": diff * scale, "rel_lo_pct": lo * scale, "rel_hi_pct": hi * scale,
                          "verdict": "baseline" if arm == baseline else
-                         scorecard.judge(diff, lo, hi, m.better if m else 1, bmean)})
+                         scorecard.judge(diff, lo, hi, m.better if m else 1, bmean, int(np.isfinite(d).sum()))})
     return pd.DataFrame(rows)
 
 

@@ -4,7 +4,14 @@ Each metric is a function of one run's quarterly table for one region, with its 
 it is better, so that a comparison can say "better" or "worse" rather than only "higher" or "lower". Land-take
 targets: Germany's and Austria's national ha/day targets scaled to the region's residents, and for every region
 the EU's "no net land take by 2050" read as a straight path from the 2012-2015 rate to zero (an assumption: the
-Roadmap sets the end point, not the path).
+Roadmap sets the end point, not the path), from one reference shared by every scenario of a comparison: the
+baseline's 2012-2015 rate, replicate by replicate (a scenario's own early rate would credit it for what its pilots
+already saved). The region's jobs are not a line: their total grows with the population, an input, so it is the
+same in every scenario.
+
+A difference gets a verdict ("better", "worse") only when there are at least MIN_PAIRS paired replicates and its
+95 % interval lies entirely beyond a practical threshold, PRACTICAL_SHARE of the baseline's value; otherwise it is
+"unclear": a difference of 3e-9 ha is no difference a council can use.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ from cityregions.world.facts import RegionFacts, load_sourced_parameters
 
 DAYS_PER_QUARTER = 365.25 / 4
 HIGHER, LOWER, NEAR_ONE = 1, -1, 0  # the direction in which a metric is better
+MIN_PAIRS = 3  # paired replicates a verdict needs (the report recommends RECOMMENDED_PAIRS)
+RECOMMENDED_PAIRS = 10
+PRACTICAL_SHARE = 0.01  # a difference within 1 % of the baseline's value is no verdict (assumption)
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ class Metric:
     better: int
     of: Callable[[pd.DataFrame], float]
     digits: int = 1
+    bounds: tuple[float, float] | None = None  # the range of a share: its differences' intervals stay inside
 
 
 def _last(col: str, factor: float = 1.0) -> Callable[[pd.DataFrame], float]:
@@ -45,11 +56,16 @@ def _per_day(q: pd.DataFrame) -> float:
     return _greenfield(q) / (len(q) * DAYS_PER_QUARTER)
 
 
-def eu_path_ratio(q: pd.DataFrame) -> float:
-    """Greenfield take in the last four quarters as % of the yearly rate of the first twelve (2012 Q3-2015 Q2)."""
-    take = q["greenfield_take_ha"].to_numpy()
-    first = take[:12].sum() / 3.0
-    return float(100.0 * take[-4:].sum() / first) if first > 0 else float("nan")
+def early_rate(q: pd.DataFrame) -> float:
+    """Greenfield taken a year over the first twelve quarters (2012 Q3-2015 Q2), ha/yr."""
+    return float(q["greenfield_take_ha"].to_numpy()[:12].sum() / 3.0)
+
+
+def eu_path_ratio(q: pd.DataFrame, reference: float | None = None) -> float:
+    """Greenfield take in the last four quarters as % of a reference yearly rate: the run's own first twelve
+    quarters, unless another (the baseline's) is given."""
+    first = early_rate(q) if reference is None else reference
+    return float(100.0 * q["greenfield_take_ha"].to_numpy()[-4:].sum() / first) if first > 0 else float("nan")
 
 
 def eu_path_allowed(q: pd.DataFrame, net_zero_year: float) -> float:
@@ -68,19 +84,18 @@ METRICS: tuple[Metric, ...] = (
     Metric("greenfield_ha", "green", "ha", LOWER, _greenfield, 0),
     Metric("greenfield_ha_per_day", "green", "ha/day", LOWER, _per_day, 3),
     Metric("eu_path", "green", "%", LOWER, eu_path_ratio, 0),
-    Metric("brownfield_share", "green", "%", HIGHER, _brownfield_share, 1),
+    Metric("brownfield_share", "green", "%", HIGHER, _brownfield_share, 1, (0.0, 100.0)),
     Metric("commuting_co2_kt", "green", "kt CO2/yr", LOWER, _last("commuting_co2_t", 1e-3), 1),
-    Metric("pt_share", "green", "%", HIGHER, _last("pt_share", 100.0), 1),
-    Metric("jobs", "productive", "jobs", HIGHER, _last("jobs"), 0),
+    Metric("pt_share", "green", "%", HIGHER, _last("pt_share", 100.0), 1, (0.0, 100.0)),
     Metric("fiscal_capacity_eur_pc", "productive", "EUR/resident/yr", HIGHER, _last("fiscal_capacity_eur_pc"), 0),
     Metric("vacant_commercial_ha", "productive", "ha", LOWER, _last("vacant_commercial_ha"), 0),
-    Metric("fiscal_inequality", "just", "Gini 0-1", LOWER, _last("fiscal_inequality"), 3),
+    Metric("fiscal_inequality", "just", "Gini 0-1", LOWER, _last("fiscal_inequality"), 3, (0.0, 1.0)),
     Metric("fiscal_gap_core_suburb", "just", "ratio", NEAR_ONE, _last("fiscal_gap_core_suburb"), 2),
     Metric("pt_access_gap_core_suburb", "just", "ratio", NEAR_ONE, _last("pt_access_gap_core_suburb"), 2),
-    Metric("pt_access_small", "just", "0-1", HIGHER, _last("pt_access_small"), 3),
+    Metric("pt_access_small", "just", "0-1", HIGHER, _last("pt_access_small"), 3, (0.0, 1.0)),
     Metric("members", "cooperation", "municipalities", HIGHER, _last("members"), 0),
     Metric("institutionalised", "cooperation", "agreements", HIGHER, _last("institutionalised"), 1),
-    Metric("mean_trust", "cooperation", "0-1", HIGHER, _last("mean_trust"), 3),
+    Metric("mean_trust", "cooperation", "0-1", HIGHER, _last("mean_trust"), 3, (0.0, 1.0)),
 )
 BY_KEY = {m.key: m for m in METRICS}
 DIMENSIONS = ("green", "productive", "just", "cooperation")
@@ -96,9 +111,11 @@ def metric_values(quarterly: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def judge(diff: float, lo: float, hi: float, better: int, base: float) -> str:
-    """'better', 'worse' or 'unclear': the sign of the change when its 95 % interval excludes zero."""
-    if not (np.isfinite(lo) and np.isfinite(hi)) or lo <= 0.0 <= hi:
+def judge(diff: float, lo: float, hi: float, better: int, base: float, n: int | None = None) -> str:
+    """'better', 'worse' or 'unclear': the sign of the change when there are at least MIN_PAIRS pairs (n) and its
+    95 % interval lies entirely beyond PRACTICAL_SHARE of the baseline's value on either side."""
+    band = PRACTICAL_SHARE * abs(base) if np.isfinite(base) else 0.0
+    if (n is not None and n < MIN_PAIRS) or not (np.isfinite(lo) and np.isfinite(hi)) or (lo <= band and hi >= -band):
         return "unclear"
     if better == NEAR_ONE:  # a ratio: better when it moves towards 1
         return "better" if abs(base + diff - 1.0) < abs(base - 1.0) else "worse"

@@ -124,7 +124,8 @@ def gains_table(munis: pd.DataFrame, baseline: str) -> pd.DataFrame:
     baseline (by replicate) with its 95 % interval."""
     cols = [col for col, *_ in GAINS]
     values = munis[["arm", "region", "replicate", *cols]].astype({c: float for c in cols})
-    return compare.paired_differences(values, baseline, cols).rename(columns={"metric": "quantity"})
+    shares = {c: (0.0, 1.0) for c in ("member_land", "member_transport", "pt_access")}
+    return compare.paired_differences(values, baseline, cols, shares).rename(columns={"metric": "quantity"})
 
 
 def region_file_stems(m_all: pd.DataFrame) -> dict[str, str]:

@@ -134,6 +134,8 @@ def summary_sentences(card: pd.DataFrame, region: str, baseline: str, horizon: s
                      else L("sum_none_better", baseline=base))
         out.append(" ".join(parts))
     out.append(L("sum_method" if crn else "sum_method_independent", n=n) if n > 1 else L("sum_single"))
+    if n < scorecard.RECOMMENDED_PAIRS:
+        out.append(L("sum_few_replicates", n=n, recommended=scorecard.RECOMMENDED_PAIRS))
     return out
 
 
@@ -229,7 +231,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
     L = Labels(resolve_language(lang, facts0.language if facts0 else None))
     out = Path(out_dir) if out_dir else ds.source / OUT
     out.mkdir(parents=True, exist_ok=True)
-    values = compare.metric_table(ds)
+    values = compare.metric_table(ds, baseline)
     card = scorecard_table(values, baseline)
     names = {a: L.scenario(a) for a in arms}
     figures: list[Path] = []
@@ -304,6 +306,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
         L=L, lang=L.lang, sections=sections, arms=[{"key": a, "name": names[a], "baseline": a == baseline}
                                                     for a in arms],
         baseline=names.get(baseline, ""), source=str(ds.source), n=n, crn=crn,
+        verdict_rule=L("verdict_rule", min=scorecard.MIN_PAIRS, pct=L.num(100 * scorecard.PRACTICAL_SHARE, 0)),
         versions=results.versions())
     path = out / "report.html"
     results.atomic_write(path, lambda p: p.write_text(html, encoding="utf-8"))
