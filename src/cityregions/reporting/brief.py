@@ -31,6 +31,9 @@ GAINS = (  # column of municipalities.parquet, label key, unit, digits
     ("contributions_eur", "m_contributions_eur", "EUR/yr", 0),
     ("fiscal_capacity_eur", "m_fiscal_capacity_eur", "EUR/yr", 0),
     ("fiscal_capacity_eur_pc", "m_fiscal_capacity_eur_pc", "EUR/resident/yr", 1),
+    ("transaction_costs_pv_eur", "m_transaction_costs_pv_eur", "EUR", 0),  # over the run, present values
+    ("contributions_pv_eur", "m_contributions_pv_eur", "EUR", 0),
+    ("fiscal_capacity_pv_eur", "m_fiscal_capacity_pv_eur", "EUR", 0),
     ("greenfield_taken_ha", "m_greenfield_taken_ha", "ha", 1),
     ("pt_access", "m_pt_access", "0-1", 3),
     ("member_land", "m_member_land", "share", 2),
@@ -122,7 +125,7 @@ class Brief:
 def gains_table(munis: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """One row per arm x quantity: the municipality's mean at the horizon and the paired difference to the
     baseline (by replicate) with its 95 % interval."""
-    cols = [col for col, *_ in GAINS]
+    cols = [col for col, *_ in GAINS if col in munis.columns]  # a dataset from before the run totals lacks them
     values = munis[["arm", "region", "replicate", *cols]].astype({c: float for c in cols})
     shares = {c: (0.0, 1.0) for c in ("member_land", "member_transport", "pt_access")}
     return compare.paired_differences(values, baseline, cols, shares).rename(columns={"metric": "quantity"})
@@ -170,7 +173,7 @@ def make_brief(source: str | Path, municipality: str, baseline: str | None = Non
     for arm in arms:
         g = gains[gains["arm"] == arm].set_index("quantity")
         rows = []
-        for col, key, unit, digits in GAINS:
+        for col, key, unit, digits in (row for row in GAINS if row[0] in g.index):
             r = g.loc[col]
             diff = ""
             if arm != baseline and np.isfinite(r["diff"]):
