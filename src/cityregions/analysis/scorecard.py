@@ -41,7 +41,7 @@ class Metric:
     better: int
     of: Callable[[pd.DataFrame], float]
     digits: int = 1
-    bounds: tuple[float, float] | None = None  # the range of a share: its differences' intervals stay inside
+    bounds: tuple[float, float] | None = None  # the range of a share or a count: intervals stay inside it
 
 
 def _last(col: str, factor: float = 1.0) -> Callable[[pd.DataFrame], float]:
@@ -93,8 +93,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("fiscal_gap_core_suburb", "just", "ratio", NEAR_ONE, _last("fiscal_gap_core_suburb"), 2),
     Metric("pt_access_gap_core_suburb", "just", "ratio", NEAR_ONE, _last("pt_access_gap_core_suburb"), 2),
     Metric("pt_access_small", "just", "0-1", HIGHER, _last("pt_access_small"), 3, (0.0, 1.0)),
-    Metric("members", "cooperation", "municipalities", HIGHER, _last("members"), 0),
-    Metric("institutionalised", "cooperation", "agreements", HIGHER, _last("institutionalised"), 1),
+    Metric("members", "cooperation", "municipalities", HIGHER, _last("members"), 0, (0.0, np.inf)),
+    Metric("institutionalised", "cooperation", "agreements", HIGHER, _last("institutionalised"), 1, (0.0, np.inf)),
     Metric("mean_trust", "cooperation", "0-1", HIGHER, _last("mean_trust"), 3, (0.0, 1.0)),
 )
 BY_KEY = {m.key: m for m in METRICS}
