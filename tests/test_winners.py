@@ -89,6 +89,7 @@ def test_the_report_lists_winners_and_losers_and_writes_them_all(tmp_path):
     assert table["budget_pv_eur_pc_diff"].is_monotonic_increasing
     html = (out / "report" / "report.html").read_text(encoding="utf-8")
     assert "Winners and losers" in html and (out / "report" / "winners_graz.png").is_file()
+    assert "Where the money moves" in html and (out / "report" / "change_graz.png").is_file()
     rep = report.make_report(out, lang="cs")
     assert any("EUR" in s for s in rep.summaries["graz"])  # who loses, and what would make them whole
     assert "Kdo získá a kdo ztratí" in rep.html.read_text(encoding="utf-8")

@@ -4,7 +4,8 @@
 region ``trajectories_<region>.png``, ``differences_<region>.png`` and ``map_<region>.png``, and the numbers
 behind them, ``scorecard.csv`` (one row per region x arm x metric), ``values.csv`` (one row per region x
 arm x replicate) and ``winners.csv`` (one row per arm x region x municipality against the baseline; the figure
-``winners_<region>.png``). Every number in the report comes from those tables, which come from the dataset.
+``winners_<region>.png``, and the map of that change, ``change_<region>.png``). Every number in the report comes
+from those tables, which come from the dataset.
 """
 
 from __future__ import annotations
@@ -264,11 +265,17 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
             write_figure(path, plots.winners_figure(mine, others, names, L,
                                                     f"{title}: {L('fig_winners', baseline=names[baseline])}"))
             figs["winners"] = path
+            path = out / f"change_{region}.png"
+            first = ds.municipalities[(ds.municipalities["region"] == region) & (ds.municipalities["arm"] == baseline)]
+            first = first[first["replicate"] == first["replicate"].min()]
+            graph = maps.road_network(ds.run_dir(arms[0], region), region)
+            write_figure(path, maps.change_map(first, mine, others, names, graph, L, title))
+            figs["change"] = path
         when = map_dates(q, dates)
         munis = ds.municipalities[(ds.municipalities["region"] == region) & (ds.municipalities["arm"] == arms[0])]
         munis = munis[munis["replicate"] == munis["replicate"].min()]
         panels = [(f"{names[a]} – {d}", compare.membership_at(ds, a, region, s)) for a in arms for d, s in when]
-        graph = maps.road_network(ds.run_dir(arms[0], region), region)
+        graph = maps.road_network(ds.run_dir(arms[0], region), region) if baseline is None else graph
         path = out / f"map_{region}.png"
         write_figure(path, maps.membership_map(munis, panels, graph, L, title, ncol=len(when)))
         figs["map"] = path
