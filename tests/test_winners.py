@@ -3,6 +3,7 @@ checked against hand-computed numbers; the report lists them and says what would
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,9 @@ def test_the_report_lists_winners_and_losers_and_writes_them_all(tmp_path):
     html = (out / "report" / "report.html").read_text(encoding="utf-8")
     assert "Winners and losers" in html and (out / "report" / "winners_graz.png").is_file()
     assert "Where the money moves" in html and (out / "report" / "change_graz.png").is_file()
+    pdf = (out / "report" / "summary.pdf").read_bytes()  # the page a council can table: one A4 page per region
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+    assert re.search(rb"/MediaBox\s*\[\s*0 0 595\.\d* 841\.\d*\s*\]", pdf)  # A4 portrait in points
     rep = report.make_report(out, lang="cs")
     assert any("EUR" in s for s in rep.summaries["graz"])  # who loses, and what would make them whole
     assert "Kdo získá a kdo ztratí" in rep.html.read_text(encoding="utf-8")

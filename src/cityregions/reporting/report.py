@@ -19,7 +19,7 @@ import pandas as pd
 
 from cityregions.analysis import compare, scorecard, winners
 from cityregions.config import ConfigError
-from cityregions.reporting import maps, plots
+from cityregions.reporting import maps, plots, summary_pdf
 from cityregions.reporting.labels import Labels, resolve_language
 from cityregions.runs import results
 from cityregions.world.facts import RegionFacts, load_region
@@ -304,6 +304,11 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
                          "summary": summaries[region], "winners": losers,
                          "rate": L.num(100 * discount_rate(ds.run_dir(arms[0], region)), 1), "shown": WINNERS_SHOWN,
                          "figures": {k: {"file": p.name, "src": embed_png(p)} for k, p in figs.items()}})
+    ordered = ([baseline] if baseline is not None else []) + [a for a in arms if a != baseline]
+    pages = [{"region": s["region"], "title": f"{s['title']} · {s['horizon']}", "summary": s["summary"]}
+             for s in sections]
+    footer = f"{ds.source} · " + ", ".join(f"{k} {v}" for k, v in results.versions().items())
+    results.atomic_write(out / "summary.pdf", lambda p: summary_pdf.write(p, pages, ordered, names, card, L, footer))
     card_out = card.drop(columns=["digits"])
     results.atomic_write(out / "scorecard.csv", lambda p: card_out.to_csv(p, index=False))
     results.atomic_write(out / "values.csv", lambda p: values.to_csv(p, index=False))
