@@ -118,14 +118,10 @@ def metric_table(ds: Dataset, baseline: str | None = None) -> pd.DataFrame:
     values = scorecard.metric_values(ds.quarterly, ["arm", "region", "replicate"])
     if baseline is None or baseline not in set(values["arm"]):
         return values
-    runs = ds.quarterly.sort_values("step").groupby(["arm", "region", "replicate"], sort=False)
-    early = runs.apply(scorecard.early_rate, include_groups=False).rename("early").reset_index()
-    reference = early[early["arm"] == baseline].drop(columns="arm")
-    last = runs["greenfield_take_ha"].apply(lambda s: float(s.to_numpy()[-4:].sum())).rename("last").reset_index()
-    both = last.merge(reference, on=["region", "replicate"], how="left")
-    ratio = np.where(both["early"] > 0, 100.0 * both["last"] / both["early"], np.nan)
-    keyed = pd.Series(ratio, index=pd.MultiIndex.from_frame(both[["arm", "region", "replicate"]]))
-    values["eu_path"] = keyed.reindex(pd.MultiIndex.from_frame(values[["arm", "region", "replicate"]])).to_numpy()
+    runs = {key: q.sort_values("step") for key, q in ds.quarterly.groupby(["arm", "region", "replicate"])}
+    early = {(region, rep): scorecard.early_rate(q) for (arm, region, rep), q in runs.items() if arm == baseline}
+    values["eu_path"] = [scorecard.eu_path_ratio(runs[key], early.get(key[1:], np.nan))
+                         for key in values[["arm", "region", "replicate"]].itertuples(index=False, name=None)]
     return values
 
 

@@ -69,6 +69,13 @@ def winners_table(ds: Dataset, baseline: str) -> pd.DataFrame:
     return out.sort_values(["region", "arm", "budget_pv_eur_pc_diff"], kind="stable").reset_index(drop=True)
 
 
+def extremes(table: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The `top` largest losers and `top` largest winners of one arm's rows (all of them if there are no more),
+    largest loser first."""
+    t = table.sort_values("budget_pv_eur_pc_diff")
+    return pd.concat([t.head(top), t.tail(top)]).drop_duplicates("municipality") if len(t) > 2 * top else t
+
+
 @dataclass(frozen=True)
 class Compensation:
     """Whether the winners could make good the losers' losses at the horizon (EUR/yr, whole councils)."""

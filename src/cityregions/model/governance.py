@@ -128,9 +128,11 @@ def payoff(m: CityRegionModel, theme: Theme, members: np.ndarray, status: Status
                   contribution=contribution, trust=trust, side_payment=np.zeros(len(population)))
 
 
-def with_side_payments(p: Payoff, a: Agreement) -> Payoff:
-    """The payoff with the agreement's side payments to and from its current members: fixed when it was agreed,
-    they stop for a member who leaves (a labelled simplification: the contract is not renegotiated)."""
+def agreement_payoff(m: CityRegionModel, a: Agreement) -> Payoff:
+    """What an agreement brings its members now, at its status and key, with its side payments to and from its
+    current members: fixed when it was agreed, they stop for a member who leaves (a labelled simplification: the
+    contract is not renegotiated)."""
+    p = payoff(m, a.theme, a.members, a.status, key=a.key)
     if a.side_payments is None:
         return p
     return replace(p, side_payment=np.where(a.members, a.side_payments, 0.0))
@@ -234,8 +236,7 @@ def join_or_leave(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outco
                 after.append(a)
                 continue
             binding = a.status in co.BINDING
-            p = a.last_payoff if a.last_payoff is not None else with_side_payments(
-                payoff(m, theme, a.members, a.status, key=a.key), a)
+            p = a.last_payoff if a.last_payoff is not None else agreement_payoff(m, a)
             members, streak = a.members, a.loss_streak
             leavers = members & (streak >= cp.exit_patience)
             if students:
@@ -286,7 +287,7 @@ def settle(m: CityRegionModel, t: int) -> Settlement:
             if not a.active:
                 after.append(a)
                 continue
-            p = with_side_payments(payoff(m, theme, a.members, a.status, key=a.key), a)
+            p = agreement_payoff(m, a)
             own = 1.0
             if a.status == Status.PILOT:  # the project co-finances pilot costs while its funds last
                 due = float(np.where(a.members, p.transaction + p.contribution, 0.0).sum()) / 4

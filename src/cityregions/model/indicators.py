@@ -194,8 +194,7 @@ def quarterly_table(m: CityRegionModel) -> pd.DataFrame:
     return pd.concat([meta, df], axis=1)
 
 
-LEDGER_COLUMNS = {"fiscal_capacity": "fiscal_capacity", "tc_paid": "transaction_costs",
-                  "contributions": "contributions"}  # budget items summed over the run: item -> column name
+LEDGER_NAMES = {"tc_paid": "transaction_costs"}  # a budget item summed over the run -> its column's name, if other
 
 
 def municipality_table(m: CityRegionModel) -> pd.DataFrame:
@@ -213,7 +212,7 @@ def municipality_table(m: CityRegionModel) -> pd.DataFrame:
         "revenue_eur": money.revenue, "debt_service_eur": money.debt_service, "transaction_costs_eur": money.tc_paid,
         "contributions_eur": money.contributions,
         "fiscal_capacity_eur_pc": money.fiscal_capacity / people.population,
-        **{f"{name}_{kind}_eur": sums.get(item, zero) for item, name in LEDGER_COLUMNS.items()
+        **{f"{LEDGER_NAMES.get(item, item)}_{kind}_eur": sums.get(item, zero) for item in money.LEDGER
            for kind, sums in (("cum", money.totals), ("pv", money.present))},
         "planning_capacity": m.councils.capacity, "pt_access": m.commuting.pt_access,
         "knowledge_land": knowledge[Theme.LAND], "knowledge_transport": knowledge[Theme.TRANSPORT],

@@ -115,7 +115,7 @@ class Money:
     totals: dict[str, np.ndarray] = field(default_factory=dict)  # each item summed over the quarters so far (EUR)
     present: dict[str, np.ndarray] = field(default_factory=dict)  # the same, discounted to the first quarter (EUR)
 
-    LEDGER = ("fiscal_capacity", "revenue", "debt_service", "tc_paid", "contributions")  # the items summed
+    LEDGER = ("fiscal_capacity", "tc_paid", "contributions")  # the items summed (the municipalities table's)
 
     def book(self, t: int, rate: float) -> None:
         """Add quarter t's amounts (a quarter of each annual figure) to the totals, and discounted at the annual

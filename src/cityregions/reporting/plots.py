@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from cityregions.analysis import winners  # noqa: E402
 from cityregions.world.phases import Phase, Timeline  # noqa: E402
 
 PANELS = (
@@ -194,8 +195,8 @@ def winners_figure(table: pd.DataFrame, arms: list[str], names: dict[str, str], 
     paired replicates); the rest are in the table."""
     fig, axes = plt.subplots(1, len(arms), figsize=(4.6 * len(arms) + 1.0, 0.24 * 2 * top + 1.8), squeeze=False)
     for ax, arm in zip(axes[0], arms, strict=True):
-        t = table[table["arm"] == arm].sort_values("budget_pv_eur_pc_diff")
-        shown = pd.concat([t.head(top), t.tail(top)]).drop_duplicates("municipality") if len(t) > 2 * top else t
+        t = table[table["arm"] == arm]
+        shown = winners.extremes(t, top)
         y = np.arange(len(shown))
         d = shown["budget_pv_eur_pc_diff"].to_numpy()
         lo, hi = shown["budget_pv_eur_pc_lo"].to_numpy(), shown["budget_pv_eur_pc_hi"].to_numpy()

@@ -174,8 +174,7 @@ def compensation_sentences(table: pd.DataFrame, region: str, arms: list[str], ba
 
 def winners_rows(table: pd.DataFrame, L: Labels, top: int = WINNERS_SHOWN) -> list[dict[str, str]]:
     """The largest losers and winners of one arm in one region, as the report's table rows."""
-    t = table.sort_values("budget_pv_eur_pc_diff")
-    shown = pd.concat([t.head(top), t.tail(top)]).drop_duplicates("municipality") if len(t) > 2 * top else t
+    shown = winners.extremes(table, top)
 
     def diff(r: pd.Series, q: str, digits: int) -> str:
         text = L.num(r[f"{q}_diff"], digits, sign=True)
@@ -242,6 +241,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
     summaries = {}
     trajectories = compare.trajectories(ds, [c for c, *_ in plots.TRAJECTORY_PANELS])
     gains = winners.winners_table(ds, baseline) if baseline is not None else None
+    others = [a for a in arms if a != baseline]
     for region in ds.regions:
         q = ds.quarterly[ds.quarterly["region"] == region]
         horizon = str(q.sort_values("step")["quarter"].iloc[-1])
@@ -252,8 +252,8 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
         path = out / f"trajectories_{region}.png"
         write_figure(path, plots.trajectories_figure(traj, phases, arms, names, L, title))
         figs["trajectories"] = path
+        graph = maps.road_network(ds.run_dir(arms[0], region), region)
         if baseline is not None:
-            others = [a for a in arms if a != baseline]
             d = card[(card["region"] == region) & (card["arm"] != baseline)]
             path = out / f"differences_{region}.png"
             metrics = [(m.key, m.unit) for m in scorecard.METRICS]
@@ -268,14 +268,12 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
             path = out / f"change_{region}.png"
             first = ds.municipalities[(ds.municipalities["region"] == region) & (ds.municipalities["arm"] == baseline)]
             first = first[first["replicate"] == first["replicate"].min()]
-            graph = maps.road_network(ds.run_dir(arms[0], region), region)
             write_figure(path, maps.change_map(first, mine, others, names, graph, L, title))
             figs["change"] = path
         when = map_dates(q, dates)
         munis = ds.municipalities[(ds.municipalities["region"] == region) & (ds.municipalities["arm"] == arms[0])]
         munis = munis[munis["replicate"] == munis["replicate"].min()]
         panels = [(f"{names[a]} – {d}", compare.membership_at(ds, a, region, s)) for a in arms for d, s in when]
-        graph = maps.road_network(ds.run_dir(arms[0], region), region) if baseline is None else graph
         path = out / f"map_{region}.png"
         write_figure(path, maps.membership_map(munis, panels, graph, L, title, ncol=len(when)))
         figs["map"] = path
@@ -296,7 +294,6 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
                              if baseline is not None else [])
         losers = []
         if baseline is not None:
-            others = [a for a in arms if a != baseline]
             summaries[region] += compensation_sentences(gains, region, others, baseline, horizon, L)
             losers = [{"name": names[a], "rows": winners_rows(gains[(gains["region"] == region)
                                                                     & (gains["arm"] == a)], L)} for a in others]
@@ -304,7 +301,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
                          "summary": summaries[region], "winners": losers,
                          "rate": L.num(100 * discount_rate(ds.run_dir(arms[0], region)), 1), "shown": WINNERS_SHOWN,
                          "figures": {k: {"file": p.name, "src": embed_png(p)} for k, p in figs.items()}})
-    ordered = ([baseline] if baseline is not None else []) + [a for a in arms if a != baseline]
+    ordered = ([baseline] if baseline is not None else []) + others
     pages = [{"region": s["region"], "title": f"{s['title']} · {s['horizon']}", "summary": s["summary"]}
              for s in sections]
     footer = f"{ds.source} · " + ", ".join(f"{k} {v}" for k, v in results.versions().items())
