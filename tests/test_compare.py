@@ -35,10 +35,10 @@ def sweeps(tmp_path_factory) -> dict[str, Path]:
     the core city's veto, so that the agreements pass in every replicate and the difference is clear in three."""
     root = tmp_path_factory.mktemp("compare")
     done = cli("compare", "region=leipzig", "scenarios=[no_cooperation,integrated]", f"seeds={SEEDS}",
-               "scenario.core_veto=false", "out=cmp", cwd=root)
+               "scenario.core_veto=false", "futures=4", "out=cmp", cwd=root)
     assert done.returncode == 0, done.stderr[-3000:]
     again = cli("compare", "region=leipzig", "scenarios=[integrated]", f"seeds={SEEDS}", "scenario.core_veto=false",
-                "out=again", cwd=root)
+                "futures=0", "out=again", cwd=root)
     assert again.returncode == 0, again.stderr[-3000:]
     return {"cmp": root / "cmp", "again": root / "again", "root": root, "stdout": done.stdout}
 
@@ -243,7 +243,7 @@ def test_an_unknown_municipality_lists_close_matches(sweeps):
     (("scenarios=[land_compact]", "baseline=integrated"), "baseline='integrated' is not among scenarios"),
 ])
 def test_bad_compare_input_is_refused_before_anything_runs(tmp_path, args, message):
-    done = cli("compare", "region=graz", "out=here", *args, cwd=tmp_path)
+    done = cli("compare", "region=graz", "out=here", "futures=0", *args, cwd=tmp_path)
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert not (tmp_path / "here").exists()
 

@@ -83,7 +83,7 @@ def test_the_report_lists_winners_and_losers_and_writes_them_all(tmp_path):
     from cityregions.app.commands import BY_NAME
     out = tmp_path / "cmp"
     args = ["region=graz", "scenarios=[no_cooperation,land_compact]", "seeds=2", "timeline.horizon=2016Q4",
-            f"out={out}"]
+            "futures=0", f"out={out}"]
     assert invoke(BY_NAME["compare"], args) == 0
     table = pd.read_csv(out / "report" / "winners.csv")
     assert set(table["arm"]) == {"land_compact"} and len(table) == 37  # every municipality of Graz's partnership

@@ -115,10 +115,15 @@ def load(path: str | Path) -> Dataset:
 def metric_table(ds: Dataset, baseline: str | None = None) -> pd.DataFrame:
     """One row per arm x region x replicate: every scorecard metric at the horizon; with a baseline, the EU path
     of every arm against the baseline's 2012-2015 rate of the same region and replicate (one reference for all)."""
-    values = scorecard.metric_values(ds.quarterly, ["arm", "region", "replicate"])
+    return metric_values(ds.quarterly, baseline)
+
+
+def metric_values(quarterly: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
+    """metric_table of a quarterly table with its arm and replicate named on every row."""
+    values = scorecard.metric_values(quarterly, ["arm", "region", "replicate"])
     if baseline is None or baseline not in set(values["arm"]):
         return values
-    runs = {key: q.sort_values("step") for key, q in ds.quarterly.groupby(["arm", "region", "replicate"])}
+    runs = {key: q.sort_values("step") for key, q in quarterly.groupby(["arm", "region", "replicate"])}
     early = {(region, rep): scorecard.early_rate(q) for (arm, region, rep), q in runs.items() if arm == baseline}
     values["eu_path"] = [scorecard.eu_path_ratio(runs[key], early.get(key[1:], np.nan))
                          for key in values[["arm", "region", "replicate"]].itertuples(index=False, name=None)]

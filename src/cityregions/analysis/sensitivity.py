@@ -128,11 +128,14 @@ class Design:
         return {"num_vars": len(self.names), "names": list(self.names), "bounds": [list(b) for b in self.bounds]}
 
     def matrix(self) -> np.ndarray:
-        """The design points (one row per point), rounded as the jobs receive them; integer keys rounded."""
-        from SALib.sample import morris, sobol
+        """The design points (one row per point), rounded as the jobs receive them; integer keys rounded. Method
+        'latin' (an ensemble of n futures for robustness, not an index design) is a Latin hypercube."""
+        from SALib.sample import latin, morris, sobol
 
         if self.method == "morris":
             x = morris.sample(self.problem(), self.n, num_levels=self.levels, seed=self.seed)
+        elif self.method == "latin":
+            x = latin.sample(self.problem(), self.n, seed=self.seed)
         else:
             x = sobol.sample(self.problem(), self.n, calc_second_order=False, seed=self.seed)
         x = np.array([[float(f"{v:.{self.digits}g}") for v in row] for row in x])

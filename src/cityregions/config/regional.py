@@ -57,13 +57,18 @@ def differences(run: RunConfig, own: RunConfig) -> dict[str, Any]:
     return {k: copy.deepcopy(v) for k, v in mine.items() if k != NAME_KEY and v != base[k]}
 
 
-def _with(obj: Any, parts: list[str], value: Any, key: str) -> Any:
+def _with(obj: Any, parts: list[str], value: Any, key: str, where: str = "per_region: ") -> Any:
     """`obj` with the field at the dotted path replaced (nested dataclasses are copied, not changed)."""
     if not dataclasses.is_dataclass(obj) or parts[0] not in {f.name for f in dataclasses.fields(obj)}:
-        raise ConfigError(f"per_region: {key} is not a key of the configuration")
+        raise ConfigError(f"{where}{key} is not a key of the configuration")
     if len(parts) == 1:
         return dataclasses.replace(obj, **{parts[0]: copy.deepcopy(value)})
-    return dataclasses.replace(obj, **{parts[0]: _with(getattr(obj, parts[0]), parts[1:], value, key)})
+    return dataclasses.replace(obj, **{parts[0]: _with(getattr(obj, parts[0]), parts[1:], value, key, where)})
+
+
+def with_value(cfg: RunConfig, key: str, value: Any) -> RunConfig:
+    """The configuration with the value at a dotted key replaced (unchecked: validate the result)."""
+    return _with(cfg, key.split("."), value, key, "")
 
 
 def plain(cfg: RunConfig) -> RunConfig:

@@ -9,6 +9,7 @@ import dataclasses
 from collections import Counter
 from typing import Any
 
+from cityregions.analysis import robustness
 from cityregions.config import RunConfig
 from cityregions.world.facts import load_case_library, load_sourced_parameters, read_facts
 
@@ -37,6 +38,18 @@ def _rows(obj: Any, prefix: str) -> list[list[str]]:
     return rows
 
 
+def _value(cfg: Any, key: str) -> Any:
+    for part in key.split("."):
+        cfg = getattr(cfg, part)
+    return cfg
+
+
+def _unit(key: str) -> str:
+    from cityregions.analysis.sensitivity import schema_field
+    found = schema_field(key)
+    return found[1].get("unit", "") if found else ""
+
+
 def render() -> str:
     """The whole Markdown document."""
     out = ["# Parameters", "",
@@ -47,6 +60,15 @@ def render() -> str:
            "(`cityregions calibrate`) or swept.", "",
            "| key | default | unit | allowed | source | meaning |", "|---|---|---|---|---|---|"]
     out += ["| " + " | ".join(r).replace("\n", " ") + " |" for r in _rows(RunConfig(), "")]
+    out += ["", "## Uncertain parameters of the robustness ensemble", "",
+            "`compare ... futures=N` judges every scenario again in N futures: a Latin hypercube over these "
+            "behavioural parameters (`analysis/robustness.py`, `UNCERTAIN`), each future with its own random "
+            "numbers. The ranges are plausible values around the defaults (assumptions); calibrated parameters are "
+            "left out, as the data fix them region by region.", "",
+            "| key | default | range | unit |", "|---|---|---|---|"]
+    for key, (lo, hi) in robustness.UNCERTAIN.items():
+        default = _value(RunConfig(), key)
+        out.append(f"| `{key}` | `{default}` | {lo:g} - {hi:g} | {_unit(key)} |")
     facts = read_facts()
     counts = Counter(f.status for region in facts.values() for f in region.values())
     out += ["", "## Figures from the world", "",

@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from cityregions.analysis import compare, scorecard, winners
+from cityregions.analysis import compare, robustness, scorecard, winners
 from cityregions.config import ConfigError
 from cityregions.reporting import maps, plots, summary_pdf
 from cityregions.reporting.labels import Labels, resolve_language
@@ -142,7 +142,7 @@ def summary_sentences(card: pd.DataFrame, region: str, baseline: str, horizon: s
 
 def _cell(row: pd.Series, L: Labels) -> dict[str, str]:
     digits = int(row["digits"])
-    cell = {"value": L.num(row["mean"], digits), "diff": "", "verdict": ""}
+    cell = {"value": L.num(row["mean"], digits), "diff": "", "verdict": "", "robust": ""}
     if "diff" in row and row.get("verdict") not in (None, "baseline") and pd.notna(row.get("verdict")):
         d = L.num(row["diff"], digits, sign=True)
         if pd.notna(row["diff_lo"]):
@@ -150,7 +150,26 @@ def _cell(row: pd.Series, L: Labels) -> dict[str, str]:
         cell["diff"] = d
         cell["verdict"] = row["verdict"]
         cell["verdict_text"] = L(row["verdict"])
+        if row.get("futures", 0) > 0:
+            cell["robust"] = L("robust_cell", n=int(row["futures"]), better=L.num(100 * row["futures_better"], 0),
+                               worse=L.num(100 * row["futures_worse"], 0))
     return cell
+
+
+def robust_sentences(card: pd.DataFrame, region: str, arms: list[str], baseline: str, L: Labels) -> list[str]:
+    """Per arm: in how many futures of the uncertain parameters it saves greenfield, leaves the councils more or
+    less revenue, and keeps an agreement with members."""
+    c = card[card["region"] == region].set_index(["arm", "metric"])
+    out = []
+    for arm in arms:
+        g, f, m = (c.loc[(arm, k)] for k in ("greenfield_ha", "fiscal_capacity_eur_pc", "members"))
+        if not g["futures"]:
+            continue
+        out.append(L("sum_robust", scenario=L.scenario(arm), n=int(g["futures"]),
+                     green=L.num(100 * g["futures_better"], 0), fiscal=L.num(100 * f["futures_better"], 0),
+                     fiscal_worse=L.num(100 * f["futures_worse"], 0), members=L.num(100 * m["futures_better"], 0),
+                     baseline=L.scenario(baseline)))
+    return out
 
 
 WINNERS_SHOWN = 8  # largest losers and winners listed per scenario in the report (all are in winners.csv)
@@ -218,8 +237,10 @@ def template(name: str) -> jinja2.Template:
 
 
 def make_report(source: str | Path, baseline: str | None = None, lang: str = "en", dates: list[str] | None = None,
-                out_dir: str | Path | None = None) -> Report:
-    """Write the report of a sweep, a collected dataset or one run; returns where and what it wrote."""
+                out_dir: str | Path | None = None, futures: int = 0) -> Report:
+    """Write the report of a sweep, a collected dataset or one run; returns where and what it wrote. futures: run
+    each scenario in that many futures of the uncertain parameters (analysis.robustness) and say in how many its
+    verdicts hold; with 0, an ensemble the comparison already has is read."""
     ds = compare.load(source)
     arms = ds.arms
     if baseline is not None and baseline not in arms:
@@ -233,6 +254,12 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
     out.mkdir(parents=True, exist_ok=True)
     values = compare.metric_table(ds, baseline)
     card = scorecard_table(values, baseline)
+    ensemble = None
+    if baseline is not None:
+        ensemble = (robustness.run(ds, baseline, futures, out) if futures > 0 else robustness.read(out, baseline))
+    if ensemble is not None:
+        card = card.merge(robustness.verdicts(ensemble, baseline), on=["arm", "region", "metric"], how="left")
+        card["futures"] = card["futures"].fillna(0).astype(int)
     names = {a: L.scenario(a) for a in arms}
     figures: list[Path] = []
     sections = []
@@ -292,6 +319,8 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
         summaries[region] = (summary_sentences(card, region, baseline, horizon, n, crn, L,
                                                scorecard.residents_at_start(q))
                              if baseline is not None else [])
+        if ensemble is not None:
+            summaries[region] += robust_sentences(card, region, others, baseline, L)
         losers = []
         if baseline is not None:
             summaries[region] += compensation_sentences(gains, region, others, baseline, horizon, L)
@@ -316,6 +345,8 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
                                                     for a in arms],
         baseline=names.get(baseline, ""), source=str(ds.source), n=n, crn=crn,
         verdict_rule=L("verdict_rule", min=scorecard.MIN_PAIRS, pct=L.num(100 * scorecard.PRACTICAL_SHARE, 0)),
+        robust_rule=(L("robust_rule", k=len(robustness.UNCERTAIN), pct=L.num(100 * scorecard.PRACTICAL_SHARE, 0))
+                     if ensemble is not None else ""),
         versions=results.versions())
     path = out / "report.html"
     results.atomic_write(path, lambda p: p.write_text(html, encoding="utf-8"))

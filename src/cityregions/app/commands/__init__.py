@@ -7,6 +7,7 @@ Each command is a module of this package with `main(args: Args) -> int`, importe
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from cityregions.app.args import Option
@@ -42,6 +43,8 @@ _BASELINE = Option("baseline", "the scenario the others are measured against (de
 _LANG = Option("lang", "the report's language, or local: the region's", default="en", choices=(*LANGUAGES, "local"))
 _DATES = Option("dates", "the quarters the report tabulates, e.g. [2014Q4,2030Q4] (default: end of project and "
                          "horizon)", "names")
+_FUTURES = Option("futures", "futures of the uncertain parameters each verdict is tested in (0: none; an ensemble "
+                             "the report already has is read)", "int", 0, lo=0, hi=100_000)
 _SEEDS = Option("seeds", "replicates per scenario (common random numbers)", "int", 10, lo=1, hi=10_000)
 
 
@@ -53,13 +56,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("run", "run one scenario for a region, or sweep with --multirun (Hydra)",
             "cityregions [run] [key=value ...] [--multirun]", passthrough=True),
     Command("compare", "run scenarios as paired replicates and write the scorecard and report",
-            "cityregions compare region=R [scenarios=[..]] [seeds=N] [baseline=S] [lang=L] [key=value ...]\n"
-            "       cityregions compare <sweep-dir> [baseline=S] [lang=L]",
-            (_scenarios(), _SEEDS, _BASELINE, _LANG, _DATES, _out("multirun/compare/<region>")),
+            "cityregions compare region=R [scenarios=[..]] [seeds=N] [futures=N] [baseline=S] [lang=L] [key=value ...]"
+            "\n       cityregions compare <sweep-dir> [futures=N] [baseline=S] [lang=L]",
+            (_scenarios(), _SEEDS, dataclasses.replace(_FUTURES, default=100), _BASELINE, _LANG, _DATES,
+             _out("multirun/compare/<region>")),
             dirs=(0, 1), overrides=True),
     Command("report", "the HTML report of a finished run, sweep or dataset",
-            "cityregions report <run-or-sweep-dir> [baseline=S] [lang=L] [dates=[..]] [out=DIR]",
-            (_BASELINE, _LANG, _DATES, _out("<dir>/report")), dirs=(1, 1)),
+            "cityregions report <run-or-sweep-dir> [futures=N] [baseline=S] [lang=L] [dates=[..]] [out=DIR]",
+            (_FUTURES, _BASELINE, _LANG, _DATES, _out("<dir>/report")), dirs=(1, 1)),
     Command("brief", "one municipality's page: what each scenario means for its budget, land and commuters",
             'cityregions brief region=R municipality="NAME" [scenarios=[..]] [seeds=N] [key=value ...]\n'
             '       cityregions brief <sweep-dir> municipality="NAME"',

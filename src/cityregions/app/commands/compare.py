@@ -18,7 +18,8 @@ def main(args: Args) -> int:
         source = args.dirs[0]
     else:
         source = run_sweep(args)
-    rep = report.make_report(source, baseline=args.get("baseline"), lang=args.get("lang"), dates=args.get("dates"))
+    rep = report.make_report(source, baseline=args.get("baseline"), lang=args.get("lang"), dates=args.get("dates"),
+                             futures=args.get("futures"))
     print_scorecard(rep)
     print(f"\nreport: {rep.html}\nfigures: {', '.join(p.name for p in rep.figures)} in {rep.out_dir}")
     return 0
@@ -30,7 +31,7 @@ def print_scorecard(rep: report.Report) -> None:
     if "verdict" in card.columns:
         card = card[card["verdict"] != "baseline"]
     cols = [c for c in ("region", "arm", "dimension", "metric", "unit", "baseline_mean", "mean", "diff", "diff_lo",
-                        "diff_hi", "verdict") if c in card.columns]
+                        "diff_hi", "verdict", "futures_better", "futures_worse") if c in card.columns]
     with pd.option_context("display.width", 200, "display.max_rows", 500, "display.float_format", "{:.4g}".format):
         print(card[cols].to_string(index=False))
     for paragraphs in rep.summaries.values():
