@@ -181,6 +181,11 @@ def test_the_report_speaks_the_regions_language(sweeps, tmp_path):
     card = rep.scorecard
     green = card[(card["arm"] == "integrated") & (card["metric"] == "greenfield_ha")].iloc[0]
     assert labels.Labels("de").num(green["mean"], 0) in text  # decimal comma, thousands point
+    # every word in German: units, targets, quarters, the glossary; no English unit or country left
+    assert "ha/Tag" in text and "EUR/Einw./Jahr" in text and "Deutschland: 30 ha/Tag" in text
+    assert "Bewertungsübersicht (4. Quartal 2030)" in text and "Glossar" in text and "Verkehrsverbund" in text
+    for english in ("ha/day", "EUR/resident/yr", "municipalities", "agreements", "Germany", "2030Q4", "phase 1"):
+        assert english not in text, english
 
 
 def test_a_single_run_gets_a_report_without_a_baseline(tmp_path):
@@ -194,8 +199,9 @@ def test_a_single_run_gets_a_report_without_a_baseline(tmp_path):
 
 def test_national_targets_are_scaled_to_the_regions_residents():
     leipzig = load_region("leipzig")
-    target, what = scorecard.national_target_ha_per_day(leipzig)
+    target, what, national = scorecard.national_target_ha_per_day(leipzig)
     assert target == pytest.approx(30 * leipzig.fua_population / 83_155_031) and what.startswith("Germany")
+    assert national == 30.0
     # scaled by the modelled region's own residents when a run gives them: 30 x 1,000,000 / 83,155,031 = 0.3608
     assert scorecard.national_target_ha_per_day(leipzig, 1_000_000)[0] == pytest.approx(0.3608, abs=1e-4)
     q = pd.DataFrame({"step": [0, 0, 1], "population": [1_000.0, 1_002.0, 5_000.0]})
@@ -206,6 +212,11 @@ def test_national_targets_are_scaled_to_the_regions_residents():
 # ------------------------------------------------------------------------------------------ my municipality
 def test_the_brief_shows_gains_and_the_payoff_breakdown_of_each_decision(sweeps, tmp_path):
     b = brief.make_brief(sweeps["cmp"], "MARKRANSTÄDT", out_dir=tmp_path)  # a real suburb, found whatever the case
+    german = brief.make_brief(sweeps["cmp"], "Markranstädt", lang="de", out_dir=tmp_path / "de").html.read_text(
+        encoding="utf-8")
+    assert "EUR/Jahr" in german and "Quartal" in german and "Gemeinderat hat zugestimmt" in german
+    for english in ("EUR/yr", "residents", ">quarter<", ">theme<", "(perceived)", "voted", "suburban"):
+        assert english not in german, english
     assert b.html.name == f"{brief.file_stem('Markranstädt')}.html" == "markranstadt.html"  # no suffix: unique
     assert b.figure.name == "markranstadt_payoffs.png"
     assert b.figure.read_bytes().startswith(b"\x89PNG")

@@ -122,10 +122,12 @@ def judge(diff: float, lo: float, hi: float, better: int, base: float, n: int | 
     return "better" if diff * better > 0 else "worse"
 
 
-def national_target_ha_per_day(facts: RegionFacts, residents: float | None = None) -> tuple[float, str] | None:
-    """The country's land-take target scaled to the region's residents (ha/day) and what it is, if the country
-    has a numeric one (Germany, Austria); the sources are in parameters_sourced.csv. residents: the modelled
-    region's (a run's first quarter), else the region's sourced functional-area population."""
+def national_target_ha_per_day(facts: RegionFacts, residents: float | None = None
+                                ) -> tuple[float, str, float] | None:
+    """The country's land-take target scaled to the region's residents (ha/day), what it is, and the national
+    figure (ha/day), if the country has a numeric one (Germany, Austria); the sources are in
+    parameters_sourced.csv. residents: the modelled region's (a run's first quarter), else the region's sourced
+    functional-area population."""
     code = {"Germany": "de", "Austria": "at"}.get(facts.country)
     if code is None:
         return None
@@ -133,7 +135,7 @@ def national_target_ha_per_day(facts: RegionFacts, residents: float | None = Non
     target = float(p[f"target_{code}_ha_per_day"].value)
     people = float(p[f"population_{code}"].value)
     residents = facts.fua_population if residents is None else residents
-    return target * residents / people, f"{facts.country} {target:g} ha/day"
+    return target * residents / people, f"{facts.country} {target:g} ha/day", target
 
 
 def residents_at_start(quarterly: pd.DataFrame) -> float:

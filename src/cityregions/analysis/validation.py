@@ -103,8 +103,8 @@ def scale_factor(row: pd.Series | dict, facts: RegionFacts, residents: float | N
     scaled = national_target_ha_per_day(facts, residents)
     if scaled is None or row["scope"] != facts.country:
         raise ValueError(f"{facts.name}.{row['pattern']}: no residents' scaling from {row['scope']!r}")
-    value, label = scaled  # e.g. (0.393, "Germany 30 ha/day"): the target times the region's share of residents
-    factor = value / float(label.split()[-2])
+    value, label, national = scaled  # e.g. (0.393, "Germany 30 ha/day", 30.0): target x share of residents
+    factor = value / national
     return factor, (f"assumption: scaled by the region's share of {facts.country}'s residents ({factor:.4f}; "
                     f"{residents:,.0f} residents), as the scorecard scales the {label} target")
 

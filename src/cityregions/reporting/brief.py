@@ -16,7 +16,8 @@ import pandas as pd
 
 from cityregions.analysis import compare
 from cityregions.config import ConfigError
-from cityregions.reporting import plots
+from cityregions.reporting import labels, plots
+from cityregions.reporting.decision_text import rule_words
 from cityregions.reporting.labels import Labels, resolve_language
 from cityregions.reporting.report import ReportInputError, default_baseline, embed_png, facts_of, template, write_figure
 from cityregions.runs import results
@@ -160,7 +161,9 @@ def make_brief(source: str | Path, municipality: str, baseline: str | None = Non
     first = dec.groupby("arm")["replicate"].transform("min") if len(dec) else pd.Series(dtype=int)
     shown = dec[dec["replicate"] == first] if len(dec) else dec
     shown = shown.assign(arm_name=shown["arm"].map(L.scenario),
-                         action_name=shown["action"].map(lambda a: L(f"act_{a}")))
+                         action_name=shown["action"].map(lambda a: L(f"act_{a}")),
+                         theme_name=shown["theme"].map(lambda t: L(f"legend_{t}")),
+                         quarter_name=shown["quarter"].map(L.quarter))
     out = Path(out_dir) if out_dir else ds.source / OUT
     slug = region_file_stems(m_all)[name]
     fig_path = out / f"{slug}_payoffs.png"
@@ -180,21 +183,21 @@ def make_brief(source: str | Path, municipality: str, baseline: str | None = Non
                 diff = L.num(r["diff"], digits, sign=True)
                 if np.isfinite(r["diff_lo"]):
                     diff += f" ({L.num(r['diff_lo'], digits, sign=True)} … {L.num(r['diff_hi'], digits, sign=True)})"
-            rows.append({"label": L(key), "unit": unit, "value": L.num(r["mean"], digits), "diff": diff})
+            rows.append({"label": L(key), "unit": L.unit(unit), "value": L.num(r["mean"], digits), "diff": diff})
         d = shown[shown["arm"] == arm]
         tally = counts.loc[arm].to_dict() if arm in counts.index else {}
         sections.append({"name": L.scenario(arm), "baseline": arm == baseline, "rows": rows,
                          "n": int(n_rep.get(arm, 0)),
                          "tally": ", ".join(f"{L(f'act_{a}')}: {int(k)}" for a, k in tally.items() if k),
                          "decisions": [
-                             {"quarter": r["quarter"], "theme": r["theme"], "action": r["action_name"],
-                              "rule": r.get("rule", "") if isinstance(r.get("rule", ""), str) else "",
+                             {"quarter": r["quarter_name"], "theme": r["theme_name"], "action": r["action_name"],
+                              "rule": rule_words(r["rule"], L) if isinstance(r.get("rule"), str) else "",
                               **{c: L.num(float(r[c]), 2 if c in ("trust", "key") else 0) for c in PAYOFF_COLUMNS}}
                              for _, r in d.iterrows()]})
     html = template("brief.html").render(
         L=L, lang=L.lang, title=title, sections=sections, columns=PAYOFF_COLUMNS,
         figure={"file": fig_path.name, "src": embed_png(fig_path)}, more=max(len(shown) - MAX_BARS, 0),
-        baseline=L.scenario(baseline), source=str(ds.source))
+        baseline=L.scenario(baseline), glossary=labels.glossary(L.lang), source=str(ds.source))
     path = out / f"{slug}.html"
     results.atomic_write(path, lambda p: p.write_text(html, encoding="utf-8"))
-    return Brief(path, fig_path, gains, shown.drop(columns=["arm_name", "action_name"]))
+    return Brief(path, fig_path, gains, shown.drop(columns=["arm_name", "action_name", "theme_name", "quarter_name"]))

@@ -13,6 +13,7 @@ import string
 from importlib import resources
 
 LANGUAGES = ("en", "de", "pl", "cs", "it")
+NEUTRAL_UNITS = ("%", "ha", "EUR", "km", "0-1", "Gini 0-1")  # written alike in every language
 SEPARATORS = {"en": (".", ","), "de": (",", "."), "pl": (",", "\u00a0"), "cs": (",", "\u00a0"), "it": (",", ".")}
 
 
@@ -54,6 +55,16 @@ class Labels:
         key = f"scen_{name}"
         return (self(key) if self.has(key) else name) + (f" · {rest}" if rest else "")
 
+    def unit(self, unit: str) -> str:
+        """A unit in this language (u_<unit as a key>), or as written when it is the same in every language."""
+        key = unit_key(unit)
+        return self(key) if self.has(key) else unit
+
+    def quarter(self, label: str) -> str:
+        """A quarter such as 2030Q4 as this language writes it; anything else as given."""
+        year, q, num = label.partition("Q")
+        return self("quarter", year=year, q=num) if q and year.isdigit() and num.isdigit() else label
+
     def region(self, region: str) -> str:
         """A region's name in this language."""
         key = f"region_{region}"
@@ -66,6 +77,23 @@ class Labels:
         text = f"{x:+,.{digits}f}" if sign else f"{x:,.{digits}f}"
         dec, thousands = SEPARATORS[self.lang]
         return text.replace(",", "\0").replace(".", dec).replace("\0", thousands)
+
+
+def unit_key(unit: str) -> str:
+    """The label key of a unit: u_ and its letters and digits, e.g. EUR/resident/yr -> u_eur_resident_yr."""
+    return "u_" + "_".join("".join(c if c.isalnum() else " " for c in unit.lower()).split())
+
+
+@functools.cache
+def glossary(lang: str) -> list[dict[str, str]]:
+    """The glossary of one language (glossary.csv): each concept's one term, its definition, the English term,
+    and the words not to use for it."""
+    text = resources.files("cityregions.reporting").joinpath("glossary.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    english = {r["concept"]: r["term"] for r in rows if r["lang"] == "en"}
+    return [{"concept": r["concept"], "term": r["term"], "definition": r["definition"],
+             "english": english[r["concept"]], "avoid": [a.strip() for a in r["avoid"].split(";") if a.strip()]}
+            for r in rows if r["lang"] == lang]
 
 
 def placeholders(text: str) -> set[str]:

@@ -7,14 +7,14 @@ run's saved configuration (the geography is deterministic for a configuration an
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from cityregions.reporting.plots import plt
+from cityregions.reporting.labels import Labels
+from cityregions.reporting.plots import localise, plt
 
 STATES = (  # (land, transport) -> marker, face colour, legend key
     ((False, False), "o", "white", "legend_none"),
@@ -49,7 +49,7 @@ def road_network(run_dir: Path | None, region: str) -> nx.Graph | None:
 
 
 def membership_map(munis: pd.DataFrame, panels: list[tuple[str, pd.DataFrame]], graph: nx.Graph | None,
-                   label: Callable[[str], str], title: str, ncol: int) -> plt.Figure:
+                   label: Labels, title: str, ncol: int) -> plt.Figure:
     """Small multiples of the region: one panel per (title, membership table), in rows of ncol."""
     nrow = -(-len(panels) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.6 * ncol, 3.5 * nrow + 0.8), squeeze=False)
@@ -87,7 +87,7 @@ def membership_map(munis: pd.DataFrame, panels: list[tuple[str, pd.DataFrame]], 
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8)
     fig.suptitle(f"{title}\n{label('fig_map')}", fontsize=10)
     fig.tight_layout(rect=(0, 0.05, 1, 0.95))
-    return fig
+    return localise(fig, label)
 
 
 CHANGE_MARKERS = {"legend_none": "o", "legend_land": "s", "legend_transport": "^", "legend_both": "D"}  # colour is
@@ -95,7 +95,7 @@ CHANGE_MARKERS = {"legend_none": "o", "legend_land": "s", "legend_transport": "^
 
 
 def change_map(munis: pd.DataFrame, table: pd.DataFrame, arms: list[str], names: dict[str, str],
-               graph: nx.Graph | None, label: Callable[..., str], title: str) -> plt.Figure:
+               graph: nx.Graph | None, label: Labels, title: str) -> plt.Figure:
     """One panel per arm: every municipality at its position, sized by residents, coloured by the difference
     to the baseline in the present value of its revenue left per resident (winners.winners_table), on a
     diverging, colour-blind-safe scale centred on zero with a labelled colour bar; its marker says which
@@ -143,4 +143,4 @@ def change_map(munis: pd.DataFrame, table: pd.DataFrame, arms: list[str], names:
                       markersize=7, label=label(key)) for *_, key in STATES]
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8)
     fig.suptitle(textwrap.fill(f"{title}: {label('fig_change_map')}", int(13 * fig.get_figwidth())), fontsize=9)
-    return fig
+    return localise(fig, label)

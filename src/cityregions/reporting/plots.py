@@ -16,8 +16,10 @@ if not os.environ.get("MPLBACKEND"):  # files only, no windows; unless chosen (J
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import ScalarFormatter  # noqa: E402
 
 from cityregions.analysis import winners  # noqa: E402
+from cityregions.reporting.labels import SEPARATORS, Labels  # noqa: E402
 from cityregions.world.phases import Phase, Timeline  # noqa: E402
 
 PANELS = (
@@ -69,7 +71,7 @@ def save_summary(quarterly: pd.DataFrame, timeline: Timeline, title: str, path: 
 TRAJECTORY_PANELS = (
     ("greenfield_take_cum_ha", "m_greenfield_ha", "ha", 1.0),
     ("pt_share", "m_pt_share", "%", 100.0),
-    ("commuting_co2_t", "m_commuting_co2_kt", "kt CO$_2$/yr", 1e-3),
+    ("commuting_co2_t", "m_commuting_co2_kt", "kt CO2/yr", 1e-3),
     ("vacant_commercial_ha", "m_vacant_commercial_ha", "ha", 1.0),
     ("fiscal_inequality", "m_fiscal_inequality", "Gini 0-1", 1.0),
     ("members", "m_members", "municipalities", 1.0),
@@ -87,7 +89,7 @@ def _shade_phases(ax: plt.Axes, phases: pd.DataFrame) -> None:
 
 
 def trajectories_figure(traj: pd.DataFrame, phases: pd.DataFrame, arms: list[str], names: dict[str, str],
-                        label: Callable[[str], str], title: str) -> plt.Figure:
+                        label: Labels, title: str) -> plt.Figure:
     """Six indicators over time, one line per arm (mean over replicates) with a 10th-90th percentile band."""
     fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), sharex=True)
     for ax, (col, key, unit, factor) in zip(axes.flat, TRAJECTORY_PANELS, strict=True):
@@ -100,18 +102,18 @@ def trajectories_figure(traj: pd.DataFrame, phases: pd.DataFrame, arms: list[str
                     markevery=(k * 2, 12), markersize=4, color="black", lw=1.4,
                     label=names[arm], zorder=2)
         ax.set_title(textwrap.fill(label(key), 48), fontsize=9)
-        ax.set_ylabel(unit)
+        ax.set_ylabel(label.unit(unit))
         ax.grid(alpha=0.3, lw=0.5)
     for ax in axes[1]:
         ax.set_xlabel(label("axis_year"))
     handles, labels = axes.flat[0].get_legend_handles_labels()
     from matplotlib.patches import Patch
-    handles += [Patch(color=c, label=f"phase {n}") for c, n in PHASE_SHADES.values()]
+    handles += [Patch(color=c, label=label(f"phase_{int(ph)}")) for ph, (c, _) in PHASE_SHADES.items()]
     fig.legend(handles, labels + [h.get_label() for h in handles[len(labels):]], loc="lower center",
                ncol=min(len(handles), 6), frameon=False, fontsize=8)
     fig.suptitle(f"{title}\n{label('fig_trajectories')}", fontsize=10)
     fig.tight_layout(rect=(0, 0.07, 1, 0.95))
-    return fig
+    return localise(fig, label)
 
 
 def differences_figure(diffs: pd.DataFrame, metrics: list[tuple[str, str]], arms: list[str],
@@ -146,7 +148,7 @@ def differences_figure(diffs: pd.DataFrame, metrics: list[tuple[str, str]], arms
     fig.legend(handles=legend, loc="lower center", ncol=3, frameon=False, fontsize=8)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.04, 1, 0.96))
-    return fig
+    return localise(fig, label)
 
 
 PAYOFF_PARTS = ("benefit", "welfare", "side_payment", "free_riding", "information", "negotiation", "enforcement",
@@ -154,7 +156,7 @@ PAYOFF_PARTS = ("benefit", "welfare", "side_payment", "free_riding", "informatio
 GAINS = ("benefit", "welfare", "side_payment")  # drawn as signed (a side payment paid is negative); the rest are costs
 
 
-def payoffs_figure(decisions: pd.DataFrame, label: Callable[[str], str], title: str) -> plt.Figure:
+def payoffs_figure(decisions: pd.DataFrame, label: Labels, title: str) -> plt.Figure:
     """Each decision's payoff breakdown as a stacked bar (thousand EUR/yr): the budget benefit, the weighted
     welfare and side payments received to the right (paid: to the left); the value of staying out, the four
     transaction costs, the autonomy, dominance and inequity costs and the contribution to the left; the net as a
@@ -176,19 +178,20 @@ def payoffs_figure(decisions: pd.DataFrame, label: Callable[[str], str], title: 
                 left_neg += v
         ax.plot(float(d["net"]) / 1000.0, i, marker="D", color="white", markeredgecolor="black", markersize=6,
                 label=label("pay_net") if i == 0 else None, zorder=3)
-    ax.set_yticks(range(n), [textwrap.fill(f"{d['arm_name']}: {d['quarter']} {d['theme']} – {d['action_name']}", 45)
-                             for _, d in decisions.iterrows()], fontsize=7)
+    ticks = [f"{d['arm_name']}: {d['quarter_name']}, {d['theme_name']} – {d['action_name']}"
+             for _, d in decisions.iterrows()]
+    ax.set_yticks(range(n), [textwrap.fill(t, 45) for t in ticks], fontsize=7)
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("thousand EUR/yr")
+    ax.set_xlabel(label.unit("thousand EUR/yr"))
     ax.grid(axis="x", alpha=0.3, lw=0.5)
     fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=4, frameon=False, fontsize=7)
     ax.set_title(textwrap.fill(title, 90), fontsize=10)
     fig.tight_layout(rect=(0, 0.75 / height, 1, 1))
-    return fig
+    return localise(fig, label)
 
 
-def winners_figure(table: pd.DataFrame, arms: list[str], names: dict[str, str], label: Callable[..., str],
+def winners_figure(table: pd.DataFrame, arms: list[str], names: dict[str, str], label: Labels,
                    title: str, top: int = 12) -> plt.Figure:
     """One panel per arm: the municipalities whose budgets it lowers most and raises most against the baseline,
     as the present value of their budget margins over the run per resident (mean and 95 % interval of the
@@ -214,6 +217,23 @@ def winners_figure(table: pd.DataFrame, arms: list[str], names: dict[str, str], 
         ax.grid(axis="x", alpha=0.3, lw=0.5)
     fig.suptitle(textwrap.fill(title, int(12 * fig.get_figwidth())), fontsize=9)
     fig.tight_layout()
+    return localise(fig, label)
+
+
+class _DecimalComma(ScalarFormatter):
+    """matplotlib's tick labels with a decimal comma."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return super().__call__(x, pos).replace(".", ",")
+
+
+def localise(fig: plt.Figure, label: Labels) -> plt.Figure:
+    """The figure's numeric tick labels with the language's decimal separator (text labels stay as they are)."""
+    if SEPARATORS[label.lang][0] == ",":
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                if type(axis.get_major_formatter()) is ScalarFormatter:
+                    axis.set_major_formatter(_DecimalComma())
     return fig
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from cityregions.analysis import compare, robustness, scorecard, winners
 from cityregions.config import ConfigError
-from cityregions.reporting import maps, plots, summary_pdf
+from cityregions.reporting import labels, maps, plots, summary_pdf
 from cityregions.reporting.labels import Labels, resolve_language
 from cityregions.runs import results
 from cityregions.world.facts import RegionFacts, load_region
@@ -95,9 +95,11 @@ def targets(region: str, q: pd.DataFrame, L: Labels) -> dict[str, str]:
     facts = facts_of(region)
     nat = scorecard.national_target_ha_per_day(facts, scorecard.residents_at_start(q)) if facts else None
     if nat:
-        out["greenfield_ha_per_day"] = f"≤ {L.num(nat[0], 3)} ({nat[1]})"
+        target = L("target_national", country=L(f"country_{facts.country}"), unit=L.unit("ha/day"),
+                   target=L.num(nat[2], 0 if nat[2] >= 10 else 1))
+        out["greenfield_ha_per_day"] = f"≤ {L.num(nat[0], 3)} ({target})"
     allowed = scorecard.eu_path_allowed(q.sort_values("step"), scorecard.eu_net_zero_year())
-    out["eu_path"] = f"≤ {L.num(allowed, 0)} % (EU 2050)"
+    out["eu_path"] = f"≤ {L.num(allowed, 0)} % ({L('target_eu')})"
     return out
 
 
@@ -283,7 +285,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
         if baseline is not None:
             d = card[(card["region"] == region) & (card["arm"] != baseline)]
             path = out / f"differences_{region}.png"
-            metrics = [(m.key, m.unit) for m in scorecard.METRICS]
+            metrics = [(m.key, L.unit(m.unit)) for m in scorecard.METRICS]
             write_figure(path, plots.differences_figure(
                 d, metrics, others, names, L, f"{title}: {L('fig_differences', baseline=names[baseline])}"))
             figs["differences"] = path
@@ -300,7 +302,8 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
         when = map_dates(q, dates)
         munis = ds.municipalities[(ds.municipalities["region"] == region) & (ds.municipalities["arm"] == arms[0])]
         munis = munis[munis["replicate"] == munis["replicate"].min()]
-        panels = [(f"{names[a]} – {d}", compare.membership_at(ds, a, region, s)) for a in arms for d, s in when]
+        panels = [(f"{names[a]} – {L.quarter(d)}", compare.membership_at(ds, a, region, s))
+                  for a in arms for d, s in when]
         path = out / f"map_{region}.png"
         write_figure(path, maps.membership_map(munis, panels, graph, L, title, ncol=len(when)))
         figs["map"] = path
@@ -314,7 +317,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
                     continue
                 cells = [_cell(c[(c["arm"] == a) & (c["metric"] == m.key)].iloc[0], L) for a in arms]
                 better = {1: L("higher"), -1: L("lower"), 0: L("closer_to_1")}[m.better]
-                rows.append({"dimension": L(f"dim_{dim}"), "label": L(f"m_{m.key}"), "unit": m.unit,
+                rows.append({"dimension": L(f"dim_{dim}"), "label": L(f"m_{m.key}"), "unit": L.unit(m.unit),
                              "better": better, "target": tgt.get(m.key, ""), "cells": cells})
         summaries[region] = (summary_sentences(card, region, baseline, horizon, n, crn, L,
                                                scorecard.residents_at_start(q))
@@ -326,7 +329,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
             summaries[region] += compensation_sentences(gains, region, others, baseline, horizon, L)
             losers = [{"name": names[a], "rows": winners_rows(gains[(gains["region"] == region)
                                                                     & (gains["arm"] == a)], L)} for a in others]
-        sections.append({"region": region, "title": title, "horizon": horizon, "rows": rows,
+        sections.append({"region": region, "title": title, "horizon": L.quarter(horizon), "rows": rows,
                          "summary": summaries[region], "winners": losers,
                          "rate": L.num(100 * discount_rate(ds.run_dir(arms[0], region)), 1), "shown": WINNERS_SHOWN,
                          "figures": {k: {"file": p.name, "src": embed_png(p)} for k, p in figs.items()}})
@@ -347,7 +350,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
         verdict_rule=L("verdict_rule", min=scorecard.MIN_PAIRS, pct=L.num(100 * scorecard.PRACTICAL_SHARE, 0)),
         robust_rule=(L("robust_rule", k=len(robustness.UNCERTAIN), pct=L.num(100 * scorecard.PRACTICAL_SHARE, 0))
                      if ensemble is not None else ""),
-        versions=results.versions())
+        glossary=labels.glossary(L.lang), versions=results.versions())
     path = out / "report.html"
     results.atomic_write(path, lambda p: p.write_text(html, encoding="utf-8"))
     return Report(out, path, figures, card_out, values, summaries)

@@ -46,7 +46,7 @@ def page(fig: plt.Figure, title: str, arms: list[str], names: dict[str, str], ca
         for a in arms:
             r = card[(card["arm"] == a) & (card["metric"] == m.key)]
             cells.append(_cell(r.iloc[0], L) if len(r) else "")
-        rows.append([textwrap.fill(L(f"m_{m.key}"), 34), m.unit, *cells])
+        rows.append([textwrap.fill(L(f"m_{m.key}"), 34), L.unit(m.unit), *cells])
     table_size = 6.5
     lines = [max(str(c).count("\n") + 1 for c in row) for row in [header, *rows]]
     height = (sum(lines) + 0.7 * len(lines)) * _line(table_size)  # each row its tallest cell and some air

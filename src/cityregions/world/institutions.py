@@ -33,6 +33,7 @@ class LegalForm:
     available_from: dt.date
     available_to: dt.date | None
     source: str
+    local_name: str = ""  # the form's name in its country's language and law
 
     def exists(self, day: dt.date) -> bool:
         """Whether the form exists in law on a day."""
@@ -60,7 +61,7 @@ def legal_forms() -> tuple[LegalForm, ...]:
             out.append(LegalForm(r["country"].strip(), r["form"].strip(), level, r["binding"].strip() == "yes",
                                  r["tax_pooling"].strip() == "yes", r["cross_state"].strip() == "yes",
                                  _date(r["available_from"], where),
-                                 _date(to, where) if to else None, r["source"].strip()))
+                                 _date(to, where) if to else None, r["source"].strip(), r["local_name"].strip()))
     return tuple(out)
 
 
