@@ -37,6 +37,10 @@ def municipalities(budgets: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
                          "population": 100.0, "population_start": 100.0, "fiscal_capacity_eur_pc": b,
                          "fiscal_capacity_eur": 100.0 * b, "fiscal_capacity_pv_eur": 1000.0 * b,
                          "greenfield_taken_ha": 1.0 if arm == "base" else 0.5, "pt_access": 0.2,
+                         "fiscal_capacity_cum_eur": 1100.0 * b, "transaction_costs_pv_eur": 0.0 if arm == "base"
+                         else 50.0 + rep, "transaction_costs_cum_eur": 0.0 if arm == "base" else 60.0 + rep,
+                         "contributions_pv_eur": 0.0 if arm == "base" else 20.0, "contributions_cum_eur": 0.0 if
+                         arm == "base" else 25.0,
                          "member_land": arm != "base" and rep < 2, "member_transport": False})
     return pd.DataFrame(rows)
 
@@ -73,6 +77,19 @@ def test_the_winners_can_make_the_losers_whole_only_if_they_gain_more_than_the_l
     assert c.losers == ["A"] and not c.feasible
 
 
+def test_each_councils_costs_and_gains_over_the_run_are_summed_for_the_region():
+    t = winners.winners_table(dataset(municipalities(BUDGETS)), "base")
+    a = t[t["municipality"] == "A"].iloc[0]
+    assert a["tc_pv_eur"] == pytest.approx(51.0)  # 50, 51, 52 in the three replicates
+    assert a["tc_cum_eur"] == pytest.approx(61.0) and a["contributions_pv_eur"] == pytest.approx(20.0)
+    assert a["budget_pv_eur_diff"] == pytest.approx(1000 * -3.0)  # the whole council's present value
+    assert a["budget_cum_eur_diff"] == pytest.approx(1100 * -3.0)
+    c = winners.period_costs(t, "pact", "r")
+    # A and B pay 51 + 51 in transaction costs and 20 + 20 in contributions; A loses 3000, B gains
+    # 1000 x ((9 + 8 + 10) - 15) / 3 = 4000: together 1000 EUR more revenue left over the run
+    assert (c.transaction_costs, c.contributions, c.revenue_left_diff) == pytest.approx((102.0, 40.0, 1000.0))
+
+
 def test_a_baseline_that_is_not_in_the_dataset_is_refused_with_the_arms_it_has():
     with pytest.raises(ValueError, match=r"baseline='none'.*\['base', 'pact'\]"):
         winners.winners_table(dataset(municipalities(BUDGETS)), "none")
@@ -96,4 +113,5 @@ def test_the_report_lists_winners_and_losers_and_writes_them_all(tmp_path):
     assert re.search(rb"/MediaBox\s*\[\s*0 0 595\.\d* 841\.\d*\s*\]", pdf)  # A4 portrait in points
     rep = report.make_report(out, lang="cs")
     assert any("EUR" in s for s in rep.summaries["graz"])  # who loses, and what would make them whole
+    assert any("transakčních nákladů" in s and "současné hodnoty" in s for s in rep.summaries["graz"])
     assert "Kdo získá a kdo ztratí" in rep.html.read_text(encoding="utf-8")

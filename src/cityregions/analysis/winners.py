@@ -4,8 +4,10 @@ A region-wide verdict can hide that some councils pay for it. For every municipa
 baseline this table gives the paired difference (arm minus baseline, replicate by replicate, with common random
 numbers the difference is due to policy alone) of its budget margin per resident at the horizon and of the
 present value of its budget margins over the run per resident (discounted at `params.fiscal.discount_rate`), of the
-greenfield it took and of its public-transport job access, each with its 95 % Student-t interval, and how often it
-is a member of each agreement at the horizon. Sorted from the largest loser to the largest winner.
+greenfield it took and of its public-transport job access, and over the run of the whole council's revenue left,
+transaction costs paid and contributions (present values and undiscounted sums), each with its 95 % Student-t
+interval, and how often it is a member of each agreement at the horizon. Sorted from the largest loser to the
+largest winner.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ QUANTITIES = {  # column in the table -> how it is read from the municipalities 
     "budget_eur": "fiscal_capacity_eur",  # EUR/yr at the horizon, the whole council
     "greenfield_ha": "greenfield_taken_ha",
     "pt_access": "pt_access",
+    # over the run, whole councils (EUR): revenue left, transaction costs paid and contributions, as present values
+    # at the run's discount rate and summed undiscounted
+    "budget_pv_eur": "fiscal_capacity_pv_eur",
+    "tc_pv_eur": "transaction_costs_pv_eur",
+    "contributions_pv_eur": "contributions_pv_eur",
+    "budget_cum_eur": "fiscal_capacity_cum_eur",
+    "tc_cum_eur": "transaction_costs_cum_eur",
+    "contributions_cum_eur": "contributions_cum_eur",
 }
 KEYS = ["arm", "region", "municipality"]
 
@@ -67,6 +77,22 @@ def winners_table(ds: Dataset, baseline: str) -> pd.DataFrame:
         out[f"{q}_diff"], out[f"{q}_lo"], out[f"{q}_hi"] = mean, mean - half, mean + half
     out = out.reset_index()
     return out.sort_values(["region", "arm", "budget_pv_eur_pc_diff"], kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class PeriodCosts:
+    """What an arm's councils pay and gain over the run in one region (present values, EUR, replicate means)."""
+
+    transaction_costs: float  # paid by all councils
+    contributions: float  # paid to agreements by all councils
+    revenue_left_diff: float  # revenue left after debt service and cooperation costs, minus the baseline's
+
+
+def period_costs(table: pd.DataFrame, arm: str, region: str) -> PeriodCosts:
+    """The region's councils' costs and gain over the run under an arm (sums over the winners table's rows)."""
+    t = table[(table["arm"] == arm) & (table["region"] == region)]
+    return PeriodCosts(float(t["tc_pv_eur"].sum()), float(t["contributions_pv_eur"].sum()),
+                       float(t["budget_pv_eur_diff"].sum()))
 
 
 def extremes(table: pd.DataFrame, top: int) -> pd.DataFrame:

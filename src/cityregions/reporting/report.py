@@ -193,6 +193,18 @@ def compensation_sentences(table: pd.DataFrame, region: str, arms: list[str], ba
     return out
 
 
+def period_sentences(table: pd.DataFrame, region: str, arms: list[str], baseline: str, horizon: str, rate: float,
+                     L: Labels) -> list[str]:
+    """Per arm: what the councils pay and gain over the whole run, as present values."""
+    out = []
+    for arm in arms:
+        c = winners.period_costs(table, arm, region)
+        out.append(L("sum_costs_period", scenario=L.scenario(arm), baseline=L.scenario(baseline),
+                     horizon=horizon[:4], tc=L.num(c.transaction_costs, 0), contrib=L.num(c.contributions, 0),
+                     gain=L.num(c.revenue_left_diff, 0, sign=True), rate=L.num(100 * rate, 1)))
+    return out
+
+
 def winners_rows(table: pd.DataFrame, L: Labels, top: int = WINNERS_SHOWN) -> list[dict[str, str]]:
     """The largest losers and winners of one arm in one region, as the report's table rows."""
     shown = winners.extremes(table, top)
@@ -204,7 +216,8 @@ def winners_rows(table: pd.DataFrame, L: Labels, top: int = WINNERS_SHOWN) -> li
         return text
     return [{"name": r["municipality"], "core": bool(r["is_core"]), "budget": diff(r, "budget_eur_pc", 0),
              "pv": diff(r, "budget_pv_eur_pc", 0), "greenfield": diff(r, "greenfield_ha", 1),
-             "access": diff(r, "pt_access", 3),
+             "access": diff(r, "pt_access", 3), "tc": L.num(r["tc_pv_eur"], 0),
+             "contrib": L.num(r["contributions_pv_eur"], 0),
              "member": f"{L.num(r['member_land'], 1)} / {L.num(r['member_transport'], 1)}"}
             for _, r in shown.iterrows()]
 
@@ -274,6 +287,7 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
     for region in ds.regions:
         q = ds.quarterly[ds.quarterly["region"] == region]
         horizon = str(q.sort_values("step")["quarter"].iloc[-1])
+        rate = discount_rate(ds.run_dir(arms[0], region))
         title = f"{L.region(region)}"
         phases = q.drop_duplicates("step")[["year", "phase"]]
         traj = trajectories[trajectories["region"] == region]
@@ -327,11 +341,13 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
         losers = []
         if baseline is not None:
             summaries[region] += compensation_sentences(gains, region, others, baseline, horizon, L)
+            summaries[region] += period_sentences(gains, region, others, baseline, horizon, rate, L)
             losers = [{"name": names[a], "rows": winners_rows(gains[(gains["region"] == region)
                                                                     & (gains["arm"] == a)], L)} for a in others]
-        sections.append({"region": region, "title": title, "horizon": L.quarter(horizon), "rows": rows,
+        sections.append({"region": region, "title": title, "horizon": L.quarter(horizon), "year": horizon[:4],
+                         "rows": rows,
                          "summary": summaries[region], "winners": losers,
-                         "rate": L.num(100 * discount_rate(ds.run_dir(arms[0], region)), 1), "shown": WINNERS_SHOWN,
+                         "rate": L.num(100 * rate, 1), "shown": WINNERS_SHOWN,
                          "figures": {k: {"file": p.name, "src": embed_png(p)} for k, p in figs.items()}})
     ordered = ([baseline] if baseline is not None else []) + others
     pages = [{"region": s["region"], "title": f"{s['title']} · {s['horizon']}", "summary": s["summary"]}
