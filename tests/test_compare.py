@@ -154,8 +154,8 @@ def test_every_figure_the_report_references_exists_and_is_embedded(sweeps):
     out = sweeps["cmp"] / "report"
     refs = _Refs()
     refs.feed((out / "report.html").read_text(encoding="utf-8"))
-    assert sorted(refs.hrefs) == ["change_leipzig.png", "differences_leipzig.png", "map_leipzig.png",
-                                  "trajectories_leipzig.png", "winners_leipzig.png"]
+    assert sorted(refs.hrefs) == ["change_greenfield_leipzig.png", "change_leipzig.png", "differences_leipzig.png",
+                                  "map_leipzig.png", "trajectories_leipzig.png", "winners_leipzig.png"]
     for href, src in zip(refs.hrefs, refs.srcs, strict=True):
         data = (out / href).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 10_000

@@ -108,6 +108,7 @@ def test_the_report_lists_winners_and_losers_and_writes_them_all(tmp_path):
     html = (out / "report" / "report.html").read_text(encoding="utf-8")
     assert "Winners and losers" in html and (out / "report" / "winners_graz.png").is_file()
     assert "Where the money moves" in html and (out / "report" / "change_graz.png").is_file()
+    assert "Where the land is taken" in html and (out / "report" / "change_greenfield_graz.png").is_file()
     pdf = (out / "report" / "summary.pdf").read_bytes()  # the page a council can table: one A4 page per region
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     assert re.search(rb"/MediaBox\s*\[\s*0 0 595\.\d* 841\.\d*\s*\]", pdf)  # A4 portrait in points

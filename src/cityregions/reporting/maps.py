@@ -94,12 +94,19 @@ CHANGE_MARKERS = {"legend_none": "o", "legend_land": "s", "legend_transport": "^
 # taken by the change, so both agreements get a shape of their own
 
 
+# what a map of change can show: the winners table's column, a diverging colour-blind-safe colour map (the
+# colour of a loss or of more land taken first), the caption's and the colour bar's labels
+CHANGES = {"budget": ("budget_pv_eur_pc_diff", "PuOr_r", "fig_change_map", "axis_budget_pv"),
+           "greenfield": ("greenfield_ha_diff", "BrBG_r", "fig_change_green", "axis_greenfield_diff")}
+
+
 def change_map(munis: pd.DataFrame, table: pd.DataFrame, arms: list[str], names: dict[str, str],
-               graph: nx.Graph | None, label: Labels, title: str) -> plt.Figure:
-    """One panel per arm: every municipality at its position, sized by residents, coloured by the difference
-    to the baseline in the present value of its revenue left per resident (winners.winners_table), on a
-    diverging, colour-blind-safe scale centred on zero with a labelled colour bar; its marker says which
-    agreements it belongs to in most replicates; the core and the largest places named."""
+               graph: nx.Graph | None, label: Labels, title: str, what: str = "budget") -> plt.Figure:
+    """One panel per arm: every municipality at its position, sized by residents, coloured by its difference
+    to the baseline (winners.winners_table; `what` in CHANGES: the present value of its revenue left per
+    resident, or the greenfield it took), on a diverging, colour-blind-safe scale centred on zero with a labelled
+    colour bar; its marker says which agreements it belongs to in most replicates; the core and the largest
+    places named."""
     import textwrap
 
     from matplotlib.collections import LineCollection
@@ -109,7 +116,8 @@ def change_map(munis: pd.DataFrame, table: pd.DataFrame, arms: list[str], names:
     size = 8 + 300 * np.sqrt(munis["population_start"].to_numpy() / munis["population_start"].max())
     segments = [((x[i], y[i]), (x[j], y[j])) for i, j in graph.edges if i < len(x) and j < len(x)] if graph else []
     by_arm = {a: table[table["arm"] == a].set_index("municipality").reindex(munis["municipality"]) for a in arms}
-    values = np.concatenate([t["budget_pv_eur_pc_diff"].to_numpy(float) for t in by_arm.values()])
+    column, cmap, caption, axis = CHANGES[what]
+    values = np.concatenate([t[column].to_numpy(float) for t in by_arm.values()])
     reach = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.0
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-max(reach, 1e-9), vmax=max(reach, 1e-9))
     width = 4.8 * len(arms) + 2.0  # the colour bar and its label take the last 1.6 inches
@@ -119,10 +127,10 @@ def change_map(munis: pd.DataFrame, table: pd.DataFrame, arms: list[str], names:
         if segments:
             ax.add_collection(LineCollection(segments, colors="0.85", linewidths=0.4, zorder=0))
         land, transport = t["member_land"].to_numpy(float) > 0.5, t["member_transport"].to_numpy(float) > 0.5
-        colour = t["budget_pv_eur_pc_diff"].to_numpy(float)
+        colour = t[column].to_numpy(float)
         for (lnd, trn), _, _, key in STATES:
             sel, marker = (land == lnd) & (transport == trn), CHANGE_MARKERS[key]
-            points = ax.scatter(x[sel], y[sel], s=size[sel], c=colour[sel], cmap="PuOr_r", norm=norm, marker=marker,
+            points = ax.scatter(x[sel], y[sel], s=size[sel], c=colour[sel], cmap=cmap, norm=norm, marker=marker,
                                 edgecolors="black", linewidths=0.5, zorder=2)
         for i in largest(munis, LABELLED):
             ax.annotate(str(munis["municipality"].iloc[i]), (x[i], y[i]), xytext=(4, 4), textcoords="offset points",
@@ -135,12 +143,12 @@ def change_map(munis: pd.DataFrame, table: pd.DataFrame, arms: list[str], names:
     right = 1 - 1.6 / width
     fig.subplots_adjust(bottom=0.14, top=0.84, left=0.6 / width, right=right, wspace=0.2)
     bar = fig.colorbar(points, cax=fig.add_axes((right + 0.3 / width, 0.2, 0.12 / width, 0.6)))
-    bar.set_label(label("axis_budget_pv"), fontsize=8)
+    bar.set_label(label(axis), fontsize=8)
     bar.ax.tick_params(labelsize=7)
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], ls="", marker=CHANGE_MARKERS[key], markerfacecolor="white", markeredgecolor="black",
                       markersize=7, label=label(key)) for *_, key in STATES]
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8)
-    fig.suptitle(textwrap.fill(f"{title}: {label('fig_change_map')}", int(13 * fig.get_figwidth())), fontsize=9)
+    fig.suptitle(textwrap.fill(f"{title}: {label(caption)}", int(13 * fig.get_figwidth())), fontsize=9)
     return localise(fig, label)

@@ -4,8 +4,9 @@
 region ``trajectories_<region>.png``, ``differences_<region>.png`` and ``map_<region>.png``, and the numbers
 behind them, ``scorecard.csv`` (one row per region x arm x metric), ``values.csv`` (one row per region x
 arm x replicate) and ``winners.csv`` (one row per arm x region x municipality against the baseline; the figure
-``winners_<region>.png``, and the map of that change, ``change_<region>.png``). Every number in the report comes
-from those tables, which come from the dataset.
+``winners_<region>.png``, and the maps of change, ``change_<region>.png`` for revenue and
+``change_greenfield_<region>.png`` for greenfield); with futures, ``futures.parquet`` and ``futures.json``
+(analysis.robustness). Every number in the report comes from those tables, which come from the dataset.
 """
 
 from __future__ import annotations
@@ -308,11 +309,12 @@ def make_report(source: str | Path, baseline: str | None = None, lang: str = "en
             write_figure(path, plots.winners_figure(mine, others, names, L,
                                                     f"{title}: {L('fig_winners', baseline=names[baseline])}"))
             figs["winners"] = path
-            path = out / f"change_{region}.png"
             first = ds.municipalities[(ds.municipalities["region"] == region) & (ds.municipalities["arm"] == baseline)]
             first = first[first["replicate"] == first["replicate"].min()]
-            write_figure(path, maps.change_map(first, mine, others, names, graph, L, title))
-            figs["change"] = path
+            for what, stem in (("budget", "change"), ("greenfield", "change_greenfield")):
+                path = out / f"{stem}_{region}.png"
+                write_figure(path, maps.change_map(first, mine, others, names, graph, L, title, what))
+                figs[stem] = path
         when = map_dates(q, dates)
         munis = ds.municipalities[(ds.municipalities["region"] == region) & (ds.municipalities["arm"] == arms[0])]
         munis = munis[munis["replicate"] == munis["replicate"].min()]
