@@ -38,7 +38,7 @@ def _wrapped(summary: list[str], size: float) -> list[list[str]]:
 def page(fig: plt.Figure, title: str, arms: list[str], names: dict[str, str], card: pd.DataFrame,
          summary: list[str], footer: str, L: Labels) -> None:
     """Draw one region's page on an A4 figure: title, summary paragraphs, the scorecard table, the legend; the
-    summary's type shrinks (7 to 5.5 pt) until the page holds it all."""
+    summary's type shrinks (7 to 5 pt) until the page holds it all; the legend follows the table."""
     header = [L("col_indicator"), L("col_unit"), *[textwrap.fill(names[a], 16) for a in arms]]
     rows = []
     for m in scorecard.METRICS:
@@ -50,10 +50,10 @@ def page(fig: plt.Figure, title: str, arms: list[str], names: dict[str, str], ca
     table_size = 6.5
     lines = [max(str(c).count("\n") + 1 for c in row) for row in [header, *rows]]
     height = (sum(lines) + 0.7 * len(lines)) * _line(table_size)  # each row its tallest cell and some air
-    for size in (7.0, 6.5, 6.0, 5.5):
+    for size in (7.0, 6.5, 6.0, 5.5, 5.0):
         paragraphs = _wrapped(summary, size)
         text_height = sum(len(p) * _line(size) + 0.006 for p in paragraphs)
-        if 0.94 - text_height - 0.01 - height >= 0.11:
+        if 0.94 - text_height - 0.01 - height >= 0.075:  # the legend's two lines and the footer below
             break
     fig.text(0.06, 0.965, title, fontsize=14, weight="bold", va="top")
     y = 0.935
@@ -76,7 +76,7 @@ def page(fig: plt.Figure, title: str, arms: list[str], names: dict[str, str], ca
             cell.set_text_props(ha="left")
     legend = L("pdf_legend", baseline=names[arms[0]], min=scorecard.MIN_PAIRS,
                pct=L.num(100 * scorecard.PRACTICAL_SHARE, 0))
-    fig.text(0.06, 0.085, "\n".join(textwrap.wrap(legend, 150)), fontsize=6.5, va="top")
+    fig.text(0.06, min(0.085, top - height - 0.008), "\n".join(textwrap.wrap(legend, 150)), fontsize=6.5, va="top")
     fig.text(0.06, 0.02, footer, fontsize=5.5, color="0.4", va="bottom")
 
 
