@@ -116,3 +116,25 @@ def test_the_report_lists_winners_and_losers_and_writes_them_all(tmp_path):
     assert any("EUR" in s for s in rep.summaries["graz"])  # who loses, and what would make them whole
     assert any("transakčních nákladů" in s and "současné hodnoty" in s for s in rep.summaries["graz"])
     assert "Kdo získá a kdo ztratí" in rep.html.read_text(encoding="utf-8")
+
+
+def test_the_one_page_summary_keeps_its_legend_below_the_table_however_long_the_summary():
+    from cityregions.analysis import scorecard
+    from cityregions.reporting import summary_pdf
+    from cityregions.reporting.labels import Labels
+    from cityregions.reporting.plots import plt
+
+    arms = ["no_cooperation", "city_regions", "land_compact", "transport_alliance", "integrated"]
+    card = pd.DataFrame([{"arm": a, "metric": m.key, "mean": 1.0, "digits": 1, "verdict": "better"}
+                         for a in arms for m in scorecard.METRICS])
+    summary = ["Ein langer Absatz über Gewerbeflächenpool und Verkehrsverbund. " * 4] * 17  # as long as Prague's
+    L = Labels("de")
+    fig = plt.figure(figsize=summary_pdf.A4_PORTRAIT)
+    summary_pdf.page(fig, "Praha", arms, {a: L.scenario(a) for a in arms}, card, summary, "footer", L)
+    table_bottom = fig.axes[0].get_position().y0
+    legend = next(t for t in fig.texts if t.get_text().startswith("▲"))
+    assert legend.get_position()[1] <= table_bottom  # below the table, not over its last rows
+    assert legend.get_position()[1] > 0.05  # and its two lines above the footer
+    header = [c.get_text().get_text() for (r, _), c in fig.axes[0].tables[0].get_celld().items() if r == 0]
+    assert "Gewerbeflächenpool" in header  # a scenario's name is not broken inside a word
+    plt.close(fig)

@@ -31,7 +31,7 @@ def _line(size: float) -> float:
 
 def _wrapped(summary: list[str], size: float) -> list[list[str]]:
     """The summary's paragraphs wrapped to the page's width at a font size (about half an em a character)."""
-    width = int(0.88 * A4_PORTRAIT[0] * 72 / (0.53 * size))
+    width = int(0.88 * A4_PORTRAIT[0] * 72 / (0.56 * size))
     return [textwrap.wrap(p, width) for p in summary]
 
 
@@ -39,7 +39,10 @@ def page(fig: plt.Figure, title: str, arms: list[str], names: dict[str, str], ca
          summary: list[str], footer: str, L: Labels) -> None:
     """Draw one region's page on an A4 figure: title, summary paragraphs, the scorecard table, the legend; the
     summary's type shrinks (7 to 5 pt) until the page holds it all; the legend follows the table."""
-    header = [L("col_indicator"), L("col_unit"), *[textwrap.fill(names[a], 16) for a in arms]]
+    table_size = 6.5
+    chars = max(10, int(0.58 / len(arms) * 0.88 * A4_PORTRAIT[0] * 72 / (0.6 * table_size)))  # a column's width
+    header = [L("col_indicator"), L("col_unit"),
+              *[textwrap.fill(names[a], chars, break_long_words=False) for a in arms]]
     rows = []
     for m in scorecard.METRICS:
         cells = []
@@ -47,7 +50,6 @@ def page(fig: plt.Figure, title: str, arms: list[str], names: dict[str, str], ca
             r = card[(card["arm"] == a) & (card["metric"] == m.key)]
             cells.append(_cell(r.iloc[0], L) if len(r) else "")
         rows.append([textwrap.fill(L(f"m_{m.key}"), 34), L.unit(m.unit), *cells])
-    table_size = 6.5
     lines = [max(str(c).count("\n") + 1 for c in row) for row in [header, *rows]]
     height = (sum(lines) + 0.7 * len(lines)) * _line(table_size)  # each row its tallest cell and some air
     for size in (7.0, 6.5, 6.0, 5.5, 5.0):
