@@ -18,6 +18,7 @@ from cityregions.model.model import CityRegionModel
 from cityregions.rules import bargaining, ratification
 from cityregions.rules import cooperation as co
 from cityregions.rules.cooperation import BINDING, Status, Theme
+from cityregions.runs.runner import run_scenario
 from cityregions.world import institutions
 
 CLEAR_SIGHTED = ["region=synthetic", "region.n_municipalities=12", "timeline.horizon=2014Q4",
@@ -255,6 +256,29 @@ def test_transaction_costs_grow_with_the_square_root_of_size():
     info, *_ = co.transaction_costs(cp, 1.0, np.zeros(2), np.zeros(2), np.zeros(2), np.ones(2), log_pop, None, 1.0)
     assert info == pytest.approx([60_000.0, 600_000.0])  # 60 kEUR at 10 000 residents; x sqrt(100) at a million
     assert info[0] / 1e4 > info[1] / 1e6  # per resident, the small pay more
+
+
+def test_a_land_compact_binds_only_through_a_form_that_can_carry_land_use_planning():
+    day = dt.date(2014, 12, 31)
+    # Poland and Czechia reserve the local plan to each council: a union may run buses, not cap greenfield
+    assert institutions.binding_form("PL", day, pooling=False, planning=True) is None
+    assert institutions.binding_form("CZ", day, pooling=False, planning=True) is None
+    assert institutions.binding_form("PL", day, pooling=False).form == "zwiazek_miedzygminny"
+    # Germany: a planning association (a Zweckverband), not a Zweckvereinbarung; Italy: a union, not a consortium
+    assert institutions.binding_form("DE", day, pooling=True, planning=True).form == "zweckverband"
+    assert institutions.binding_form("IT", day, pooling=False, planning=True).form == "unione_di_comuni"
+    assert institutions.binding_form("IT", day, pooling=False).form == "consorzio"
+    # a form without a source on planning is taken as able to carry it (an assumption)
+    assert institutions.binding_form("AT", day, pooling=True, planning=True).form == "gemeindeverband"
+
+
+def test_a_passed_land_vote_in_poland_makes_only_a_declaration():
+    cfg = load_config(["region=wroclaw", "scenario=city_regions", "scenario.core_veto=false", "scenario.quorum=0.0"])
+    d = run_scenario(cfg).decisions
+    votes = d[d["action"].str.startswith("vote") & (d["theme"] == "land")]
+    assert len(votes) and votes["rule"].str.startswith("ratified").all()  # every land vote passes at quorum 0
+    assert votes["rule"].str.contains("no binding legal form in PL").all()  # and makes a declaration
+    assert not votes["rule"].str.contains("as a ").any()
 
 
 def test_legal_forms_and_election_days_from_the_data():

@@ -65,8 +65,9 @@ def proposal(m: CityRegionModel, t: int, theme: Theme, agreements: list[Agreemen
             group |= a.members
     day = m.timeline.day(t)
     across = institutions.spans_states(m.country, [m.geo.codes[i] for i in np.flatnonzero(group)])
-    pooling = institutions.binding_form(m.country, day, True, across) if theme == Theme.LAND else None
-    form = pooling or institutions.binding_form(m.country, day, False, across)
+    land = theme == Theme.LAND  # a land compact binds only through a form that can carry land-use planning
+    pooling = institutions.binding_form(m.country, day, True, across, planning=True) if land else None
+    form = pooling or institutions.binding_form(m.country, day, False, across, planning=land)
     status = LEVEL_STATUS[form.level] if form is not None else Status.INFORMAL
     key, agreed, p, seen = _bargain(m, theme, group, status, pooling is not None)
     return Proposal(theme, group, open_, form, status, key, agreed, p, seen)

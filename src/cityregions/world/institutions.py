@@ -4,7 +4,10 @@ with its source; docs/INSTITUTIONS_SOURCES.md).
 
 A form's level says what an agreement made in it can be: a declaration binds no one; a contract binds its
 signatories; a body has organs of its own. Statutory metropolitan bodies are made by the state, not by the
-councils' agreement, so no vote can create one.
+councils' agreement, so no vote can create one. A land compact caps its members' greenfield development, which
+binds them only through a form that can carry their land-use planning (the `planning` column: Poland and Czechia
+reserve the local plan to each council; Germany's planning associations and Italy's unions and conventions may
+carry it; where no source was found, a form is taken as able to, an assumption).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from cityregions.world.facts import data_path
 
 LEVELS = ("declaration", "contract", "body", "metropolitan")  # from least to most binding
 FORMABLE = ("contract", "body")  # binding levels the councils can create by agreement
+PLANNING = {"yes": True, "no": False, "unknown": None}  # legal_forms.csv's planning column
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class LegalForm:
     available_to: dt.date | None
     source: str
     local_name: str = ""  # the form's name in its country's language and law
+    planning: bool | None = None  # whether it can carry its members' land-use planning (None: no source found)
 
     def exists(self, day: dt.date) -> bool:
         """Whether the form exists in law on a day."""
@@ -61,16 +66,27 @@ def legal_forms() -> tuple[LegalForm, ...]:
             out.append(LegalForm(r["country"].strip(), r["form"].strip(), level, r["binding"].strip() == "yes",
                                  r["tax_pooling"].strip() == "yes", r["cross_state"].strip() == "yes",
                                  _date(r["available_from"], where),
-                                 _date(to, where) if to else None, r["source"].strip(), r["local_name"].strip()))
+                                 _date(to, where) if to else None, r["source"].strip(), r["local_name"].strip(),
+                                 PLANNING[_planning(r, where)]))
     return tuple(out)
 
 
-def binding_form(country: str, day: dt.date, pooling: bool, cross_state: bool = False) -> LegalForm | None:
+def _planning(r: dict[str, str], where: str) -> str:
+    value = (r.get("planning") or "").strip()
+    if value not in PLANNING:
+        raise ValueError(f"{where}: planning={value!r}; allowed: {', '.join(PLANNING)}")
+    return value
+
+
+def binding_form(country: str, day: dt.date, pooling: bool, cross_state: bool = False,
+                 planning: bool = False) -> LegalForm | None:
     """The most binding form the councils of a country can agree on a day (pooling: one through which they may
-    pool business tax; cross_state: one that joins municipalities of two federal states), or None if there is
-    none."""
+    pool business tax; cross_state: one that joins municipalities of two federal states; planning: one that can
+    carry their land-use planning, so that a cap on greenfield binds them: a form the law denies it is left out,
+    one without a source is taken as able to), or None if there is none."""
     usable = [f for f in legal_forms() if f.country == country and f.level in FORMABLE and f.binding
-              and f.exists(day) and (f.tax_pooling or not pooling) and f.cross_state == cross_state]
+              and f.exists(day) and (f.tax_pooling or not pooling) and f.cross_state == cross_state
+              and not (planning and f.planning is False)]
     return max(usable, key=lambda f: FORMABLE.index(f.level), default=None)
 
 
