@@ -140,3 +140,31 @@ def test_a_union_reaches_as_far_as_its_radius_and_exists_only_from_its_first_yea
     np.testing.assert_array_equal(tariff_union(m.geo, near, 2012), km <= 10.0)
     assert 0 < (km <= 10.0).sum() < m.geo.n
     assert not tariff_union(m.geo, dataclasses.replace(m.facts, tariff_union_since=2013.0), 2012).any()
+
+
+def test_an_existing_transport_authority_leaves_an_association_no_service_to_add_in_its_area():
+    pairs = three_places()
+    car = transport.car_cost(pairs.car_min, pairs.road_km, TP)
+    authority = np.array([True, True, False])  # 0 and 1 already served by the authority, 2 not
+    modes = transport.mode_tables(pairs, car, np.full(3, 30.0), 1.0, 0.0, TP, authority=authority)
+    alone = transport.mode_tables(pairs, car, np.full(3, 30.0), 1.0, 0.0, TP)
+    shift = modes.shift_service.reshape(3, 3)
+    assert (shift[:2] == 0).all()  # no added trains at stations the authority already co-finances
+    assert shift[2, 0] == alone.shift_service.reshape(3, 3)[2, 0] > 0  # outside its area, as without it
+    assert np.array_equal(modes.p_out, alone.p_out)  # the start is the same: the observed service
+    # and the association's cost: only the residents outside the area are newly served
+    assert list(governance.served_by_association(np.array([100.0, 50.0, 10.0]), authority)) == [0.0, 0.0, 10.0]
+    assert list(governance.served_by_association(np.array([100.0, 50.0, 10.0]), None)) == [100.0, 50.0, 10.0]
+
+
+def test_turins_agency_serves_the_conurbation_as_sourced():
+    m = CityRegionModel(load_config(["region=turin", "scenario=city_regions"]), region="turin")
+    area = m.commuting.tables.authority
+    served = {n for n, a in zip(m.geo.names, area, strict=True) if a}
+    assert {"Torino", "Moncalieri", "Rivoli", "Chieri", "Leini", "Mappano"} <= served and len(served) == 30
+    assert {"Gassino Torinese", "Pavarolo", "Sciolze"}.isdisjoint(served)  # the eastern hills lie outside it
+    for region in ("leipzig", "graz", "wroclaw", "prague"):  # no authority found for the others
+        other = CityRegionModel(load_config([f"region={region}"]), region=region)
+        assert other.commuting.tables.authority is None
+    off = CityRegionModel(load_config(["region=turin", "region.pt_authority=false"]), region="turin")
+    assert off.commuting.tables.authority is None

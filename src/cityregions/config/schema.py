@@ -82,6 +82,10 @@ class RegionConfig:
     tariff_union: bool = p(True, doc="the region's existing tariff union (MDV, Verbund Linie, PID, Formula; "
                            "region_facts.csv) covers its municipalities from the start, so one ticket crosses their "
                            "boundaries before any association; false: every municipal boundary is a tariff boundary")
+    pt_authority: bool = p(True, doc="the region's existing public-transport authority (Turin's Agenzia per la "
+                           "mobilità metropolitana, a consortium since 2003; pt_authorities.csv) already co-finances "
+                           "the regional service of its area, so an association adds service only outside it; "
+                           "false: none")
 
 
 @dataclass

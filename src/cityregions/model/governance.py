@@ -81,6 +81,12 @@ def outside_rivals(cfg: RunConfig, geo: Geography, employment_rate: float) -> tu
     return w * residents, w * residents * employment_rate * cfg.params.transport.ring_jobs_per_worker
 
 
+def served_by_association(commuters_across: np.ndarray, authority: np.ndarray | None) -> np.ndarray:
+    """Each municipality's residents whom an association's added service would serve: those commuting to another
+    municipality, where no existing transport authority serves them already."""
+    return commuters_across if authority is None else np.where(authority, 0.0, commuters_across)
+
+
 def transport_inputs(m: CityRegionModel, key: float | None = None) -> payoffs.TransportInputs:
     """The transport-association payoff's inputs from the model's current state (key: the cost-sharing key,
     default the scenario's)."""
@@ -89,7 +95,8 @@ def transport_inputs(m: CityRegionModel, key: float | None = None) -> payoffs.Tr
         pairs=m.geo.pairs, flows=None if c.factored else c.flows,
         modes=c.tables.modes, population=m.people.population,
         pt_trips=c.outcome.pt_trips_across, integration=sc.tariff_integration, service=sc.service_cofinancing,
-        commuters_across=c.outcome.commuters_across, cost_per_commuter=tp.service_cost_eur_per_commuter,
+        commuters_across=served_by_association(c.outcome.commuters_across, c.tables.authority),
+        cost_per_commuter=tp.service_cost_eur_per_commuter,
         key=sharing_key(m, Theme.TRANSPORT, key),
         autonomy_weight=m.cfg.params.cooperation.autonomy_weight_transport,
         congestion_eur=tp.congestion_eur_per_car_trip, trips_per_worker=2 * tp.workdays, factors=c.factors,

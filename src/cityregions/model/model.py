@@ -33,7 +33,7 @@ from cityregions.rules import boundary, fiscal, gravity, land, transport
 from cityregions.rules.cooperation import BINDING, Theme, betrayal, initial_trust, planning_capacity
 from cityregions.world.facts import RegionFacts, load_case_library, load_sourced_parameters, region_facts
 from cityregions.world.geography import region_geography, region_label, tariff_union
-from cityregions.world.institutions import election_days
+from cityregions.world.institutions import election_days, transport_authority
 from cityregions.world.phases import Phase, Timeline
 
 HOUSEHOLD_SIZE0 = 2.0  # persons per household at the start (assumption; only its trend matters)
@@ -167,14 +167,21 @@ class CityRegionModel(Model):
         pt0 = transport.pt_cost(pairs.pt_min, pairs.by_origin(headway_base), transport.one_tariff(pairs, union), tp)
         pt_target = self.facts.pt_share if self.facts.pt_share is not None else tp.commute_share_default
         asc = transport.calibrate_asc(flows, car, pt0, tp.mode_scale, pt_target)
-        modes = transport.mode_tables(pairs, car, headway_base, sc.service_cofinancing, asc, tp, union)
+        authority = self._authority()
+        modes = transport.mode_tables(pairs, car, headway_base, sc.service_cofinancing, asc, tp, union, authority)
         pt_kernel = pairs.matrix(modes.kernel)
         tables = TransportTables(headway_base=headway_base, deterrence=deterrence, symmetric=symmetric,
                                  pt_target=pt_target, asc=asc, modes=modes, pt_kernel=pt_kernel,
                                  symmetric_kernel=gravity.is_symmetric(pt_kernel),
                                  weighted=transport.weighted_tables(modes, pairs, deterrence, symmetric),
-                                 zone=zone, open_deterrence=open_matrix)
+                                 zone=zone, open_deterrence=open_matrix, authority=authority)
         return Commuting(tables=tables, pairs=pairs, integration=sc.tariff_integration, warm_start=start.warm_start)
+
+    def _authority(self) -> np.ndarray | None:
+        """The municipalities an existing public-transport authority serves at the start (None: none)."""
+        found = transport_authority(self.region) if self.cfg.region.pt_authority else None
+        area = found.area(list(self.geo.names), self.timeline.day(0)) if found is not None else None
+        return area if area is not None and area.any() else None
 
     def _agents(self) -> None:
         """One Municipality per row of the region's table (in its order) and the regional partner body."""

@@ -57,6 +57,7 @@ class TransportTables:
     pt_kernel: np.ndarray | sparse.csr_array  # exp(-decay PT minutes) of every pair within reach, as a matrix
     symmetric_kernel: bool  # the PT kernel is symmetric
     weighted: transport.WeightedTables | None  # the mode tables times the deterrence (dense regions only)
+    authority: np.ndarray | None = None  # municipalities an existing transport authority serves (None: none)
     zone: boundary.ExternalZone | None = None  # the outside as one zone (None: a closed region)
     open_deterrence: np.ndarray | sparse.csr_array | None = None  # the deterrence with the zone's row and column
 

@@ -242,12 +242,16 @@ def one_tariff(pairs: Catchment, union: np.ndarray | None) -> np.ndarray:
 
 
 def mode_tables(pairs: Catchment, car: np.ndarray, headway_base: np.ndarray, service: float, asc: float,
-                tp: TransportParams, union: np.ndarray | None = None) -> ModeTables:
+                tp: TransportParams, union: np.ndarray | None = None,
+                authority: np.ndarray | None = None) -> ModeTables:
     """The PT probabilities, logsum gains and access kernels of every pair in each case; union flags the
-    municipalities an existing tariff union covers, whose pairs have one tariff whether members or not."""
+    municipalities an existing tariff union covers, whose pairs have one tariff whether members or not; authority
+    those whose regional service an existing transport authority already co-finances, where an association adds
+    none (their base headway is the co-financed one)."""
     own = pairs.own
     base = one_tariff(pairs, union)
-    headway_in = member_headways(headway_base, np.ones(pairs.n, dtype=bool), service)
+    served = np.ones(pairs.n, dtype=bool) if authority is None else ~authority
+    headway_in = member_headways(headway_base, served, service)
     h_out = pairs.by_origin(headway_base)
     h_in = np.where(own, h_out, pairs.by_origin(headway_in))  # the association runs no trips within a municipality
     pt_out = pt_cost(pairs.pt_min, h_out, base, tp)

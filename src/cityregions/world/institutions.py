@@ -1,6 +1,7 @@
 """The institutions a vote meets: which legal forms of inter-municipal cooperation each country offers at each
-date, and when its councils are elected (``world/data/legal_forms.csv``, ``world/data/elections.csv``, each row
-with its source; docs/INSTITUTIONS_SOURCES.md).
+date, when its councils are elected and which public-transport authority already serves a region
+(``world/data/legal_forms.csv``, ``elections.csv``, ``pt_authorities.csv``, each row with its source;
+docs/INSTITUTIONS_SOURCES.md).
 
 A form's level says what an agreement made in it can be: a declaration binds no one; a contract binds its
 signatories; a body has organs of its own. Statutory metropolitan bodies are made by the state, not by the
@@ -16,6 +17,8 @@ import csv
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
+
+import numpy as np
 
 from cityregions.world.facts import data_path
 
@@ -111,3 +114,29 @@ def election_days(country: str, core_names: tuple[str, ...]) -> tuple[dt.date, .
     names = {n.casefold() for n in core_names}
     own = [d for scope, d in rows if scope.casefold() in names]
     return tuple(sorted(own or [d for scope, d in rows if scope == "all"]))
+
+
+@dataclass(frozen=True)
+class TransportAuthority:
+    """A public-transport authority that already plans, tenders and co-finances the regional service of its area
+    (pt_authorities.csv): Turin's Agenzia per la mobilità metropolitana, a consortium since 2003."""
+
+    name: str
+    since: dict[str, dt.date]  # each municipality of its area and the day it came under it
+
+    def area(self, names: list[str], day: dt.date) -> np.ndarray:
+        """One flag per municipality (by name, in order): under the authority on that day."""
+        return np.array([n in self.since and self.since[n] <= day for n in names], dtype=bool)
+
+
+@cache
+def transport_authority(region: str) -> TransportAuthority | None:
+    """The region's existing public-transport authority, or None where none was found."""
+    name, since = None, {}
+    with data_path("pt_authorities.csv").open(encoding="utf-8", newline="") as fh:
+        for n, r in enumerate(csv.DictReader(fh), start=2):
+            if r["region"].strip() != region:
+                continue
+            name = r["authority"].strip()
+            since[r["municipality"].strip()] = _date(r["since"], f"pt_authorities.csv line {n}")
+    return TransportAuthority(name, since) if name else None
