@@ -281,6 +281,21 @@ def test_a_passed_land_vote_in_poland_makes_only_a_declaration():
     assert not votes["rule"].str.contains("as a ").any()
 
 
+def test_councils_do_not_bind_themselves_on_what_an_enacted_statutory_body_is_about_to_take_over():
+    core = ("Turin", "Torino")
+    # L. 56/2014 in force 8 Apr 2014; the Città metropolitana from 1 Jan 2015, with planning and mobility
+    assert institutions.pending_body("IT", dt.date(2014, 12, 31), "land", core).form == "citta_metropolitana"
+    assert institutions.pending_body("IT", dt.date(2014, 12, 31), "transport", core) is not None
+    assert institutions.pending_body("IT", dt.date(2014, 3, 31), "land", core) is None  # not yet enacted
+    assert institutions.pending_body("IT", dt.date(2015, 3, 31), "land", core) is None  # it exists: no longer pending
+    assert institutions.pending_body("IT", dt.date(2014, 12, 31), "land", ("Bergamo",)) is None  # no such body there
+    cfg = load_config(["region=turin", "scenario=city_regions", "scenario.core_veto=false", "scenario.quorum=0.0"])
+    d = run_scenario(cfg).decisions
+    votes = d[d["action"].str.startswith("vote") & (d["quarter"] == "2014Q4")]
+    assert len(votes) and votes["rule"].str.startswith("ratified").all()
+    assert votes["rule"].str.contains("citta_metropolitana takes the theme over from 2015-01-01").all()
+
+
 def test_legal_forms_and_election_days_from_the_data():
     day = dt.date(2014, 12, 31)
     assert institutions.binding_form("DE", day, pooling=True).level == "body"

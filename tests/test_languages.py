@@ -82,6 +82,11 @@ def test_a_failed_quorum_vote_reads_in_german():
     assert rule_words(passed, labels.Labels("de")) == (
         "beschlossen: 38 % der Einwohner der Umlandgemeinden ≥ Quorum 30 %; kein Verteilungsschlüssel brachte "
         "jedem Verhandlungspartner einen Gewinn; als Körperschaft: Zweckverband (SächsKomZG; GKG-LSA)")
+    pending = "ratified: 40% of suburban residents >= quorum 30%; citta_metropolitana takes the theme over from " \
+              "2015-01-01: a declaration of the yes-voters"
+    assert rule_words(pending, labels.Labels("it")).endswith(
+        "Città metropolitana di Torino (legge 56/2014 'Delrio') assume la funzione dal 2015-01-01: una dichiarazione "
+        "dei favorevoli")
     assert rule_words("something else", labels.Labels("de")) == "something else"  # unknown: as recorded
     assert rule_words("", labels.Labels("de")) == ""
 

@@ -40,6 +40,7 @@ class Proposal:
     group: np.ndarray  # the core and the members of the theme's open pilots and declarations
     open_ids: frozenset[int]  # those agreements (by id): a passed vote dissolves them into the new one
     form: institutions.LegalForm | None  # the most binding form available; None: only a declaration
+    pending: institutions.LegalForm | None  # a statutory body about to take the theme over (then form is None)
     status: Status
     key: float
     agreed: bool  # every negotiator gains at the key
@@ -66,11 +67,12 @@ def proposal(m: CityRegionModel, t: int, theme: Theme, agreements: list[Agreemen
     day = m.timeline.day(t)
     across = institutions.spans_states(m.country, [m.geo.codes[i] for i in np.flatnonzero(group)])
     land = theme == Theme.LAND  # a land compact binds only through a form that can carry land-use planning
-    pooling = institutions.binding_form(m.country, day, True, across, planning=True) if land else None
-    form = pooling or institutions.binding_form(m.country, day, False, across, planning=land)
+    pending = institutions.pending_body(m.country, day, theme.value, (m.facts.core_city, m.geo.names[m.geo.core]))
+    pooling = institutions.binding_form(m.country, day, True, across, planning=True) if land and not pending else None
+    form = None if pending else pooling or institutions.binding_form(m.country, day, False, across, planning=land)
     status = LEVEL_STATUS[form.level] if form is not None else Status.INFORMAL
     key, agreed, p, seen = _bargain(m, theme, group, status, pooling is not None)
-    return Proposal(theme, group, open_, form, status, key, agreed, p, seen)
+    return Proposal(theme, group, open_, form, pending, status, key, agreed, p, seen)
 
 
 def council_vote(m: CityRegionModel, t: int, rng: np.random.Generator, themes: tuple[Theme, ...]) -> Outcome:
@@ -88,7 +90,10 @@ def council_vote(m: CityRegionModel, t: int, rng: np.random.Generator, themes: t
         verdict = ratification.decide(sc.ratification, yes, pr.group, m.people.population, m.geo.is_core,
                                       sc.quorum, sc.core_veto)
         rule = verdict.reason + ("" if pr.agreed else "; no key gave every negotiator a gain")
-        if verdict.passed and form is None:
+        if verdict.passed and pr.pending is not None:
+            rule += (f"; {pr.pending.form} takes the theme over from {pr.pending.available_from}: a declaration "
+                     "of the yes-voters")
+        elif verdict.passed and form is None:
             rule += f"; no binding legal form in {m.country} on {day}: a declaration of the yes-voters"
         elif verdict.passed:
             rule += f"; as a {form.level} ({form.form})"

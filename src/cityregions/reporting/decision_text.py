@@ -27,6 +27,8 @@ CLAUSES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"no binding legal form in (?P<country>\w+) on (?P<day>[\d-]+): a declaration of the yes-voters"),
      "rule_no_form"),
     (re.compile(r"as a (?P<level>\w+) \((?P<form>\w+)\)"), "rule_form"),
+    (re.compile(r"(?P<form>\w+) takes the theme over from (?P<day>[\d-]+): a declaration of the yes-voters"),
+     "rule_pending"),
 )
 
 
@@ -46,6 +48,7 @@ def _part(text: str, patterns: tuple[tuple[re.Pattern[str], str], ...], L: Label
             key += "_pass" if values.pop("ok") == "ratified" else "_fail"
         if "level" in values:
             values["level"] = L(f"level_{values['level']}") if L.has(f"level_{values['level']}") else values["level"]
+        if "form" in values:
             values["form"] = _form_name(values["form"])
         return L(key, **values)
     return None

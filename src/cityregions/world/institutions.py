@@ -25,6 +25,7 @@ from cityregions.world.facts import data_path
 LEVELS = ("declaration", "contract", "body", "metropolitan")  # from least to most binding
 FORMABLE = ("contract", "body")  # binding levels the councils can create by agreement
 PLANNING = {"yes": True, "no": False, "unknown": None}  # legal_forms.csv's planning column
+THEMES = ("land", "transport")  # what a statutory body can take over (cooperation's themes, by name)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class LegalForm:
     source: str
     local_name: str = ""  # the form's name in its country's language and law
     planning: bool | None = None  # whether it can carry its members' land-use planning (None: no source found)
+    enacted: dt.date | None = None  # a statutory body: the day the law creating it came into force
+    takes_over: tuple[str, ...] = ()  # a statutory body: the themes it takes over from the municipalities
+    cores: tuple[str, ...] = ()  # a statutory body: the core cities whose areas it covers (empty: every one)
 
     def exists(self, day: dt.date) -> bool:
         """Whether the form exists in law on a day."""
@@ -70,8 +74,35 @@ def legal_forms() -> tuple[LegalForm, ...]:
                                  r["tax_pooling"].strip() == "yes", r["cross_state"].strip() == "yes",
                                  _date(r["available_from"], where),
                                  _date(to, where) if to else None, r["source"].strip(), r["local_name"].strip(),
-                                 PLANNING[_planning(r, where)]))
+                                 PLANNING[_planning(r, where)],
+                                 _date(r["enacted"], where) if r.get("enacted", "").strip() else None,
+                                 _themes(r.get("takes_over", ""), where), _names(r.get("cores", ""))))
     return tuple(out)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in text.split(";") if x.strip())
+
+
+def _themes(text: str, where: str) -> tuple[str, ...]:
+    themes = _names(text)
+    bad = [t for t in themes if t not in THEMES]
+    if bad:
+        raise ValueError(f"{where}: takes_over={text!r}; allowed: {', '.join(THEMES)}, separated by ';'")
+    return themes
+
+
+def pending_body(country: str, day: dt.date, theme: str, core_names: tuple[str, ...]) -> LegalForm | None:
+    """A statutory metropolitan body that the law has created for the core's area but that does not yet exist on
+    the day and that will take the theme over (Turin's Città metropolitana: enacted 8 Apr 2014, from 1 Jan 2015):
+    councils do not bind themselves on a theme a body of the state is about to take over."""
+    names = {n.casefold() for n in core_names}
+    for f in legal_forms():
+        if (f.country == country and f.level == "metropolitan" and f.enacted is not None
+                and f.enacted <= day < f.available_from and theme in f.takes_over
+                and (not f.cores or names & {c.casefold() for c in f.cores})):
+            return f
+    return None
 
 
 def _planning(r: dict[str, str], where: str) -> str:
