@@ -30,11 +30,10 @@ def _to_session(c: Classroom, kind: str) -> None:
         c.step()
 
 
-def test_without_mayors_the_classroom_is_the_model_with_the_same_seed():
+def test_without_mayors_the_classroom_is_the_command_lines_run_with_the_same_seed():
     c = Classroom(region="graz", policy="integrated", seed=3)
-    plain = CityRegionModel(load_config(overrides("graz", "integrated", 3, {
-        "revenue_sharing_key": 0.25, "greenfield_cap": 1.3, "transaction_cost_scale": 1.0,
-        "cofinancing_rate": 0.75, "pilots_per_theme": 1})))
+    plain = CityRegionModel(load_config(["region=graz", "scenario=integrated", "seed=3"]))
+    assert c.cfg.scenario == plain.cfg.scenario  # the scenario's own levers, not the page's sliders
     for _ in range(20):
         c.step()
         plain.step()
@@ -42,6 +41,17 @@ def test_without_mayors_the_classroom_is_the_model_with_the_same_seed():
     b = plain.datacollector.get_model_vars_dataframe()
     assert a.equals(b)
     assert c.counterfactual.cfg.scenario.name == "no_cooperation" and c.counterfactual.steps == 20
+
+
+def test_the_page_applies_its_levers_only_when_the_teacher_asks():
+    levers = {"revenue_sharing_key": 0.4, "greenfield_cap": 2.0, "transaction_cost_scale": 2.0,
+              "cofinancing_rate": 0.5, "pilots_per_theme": 2}
+    c = Classroom(region="leipzig", policy="city_regions", seed=0, own_levers=True, **levers)
+    sc = c.cfg.scenario
+    assert (sc.revenue_sharing_key, sc.greenfield_cap, sc.transaction_cost_scale, sc.cofinancing_rate,
+            sc.pilots_per_theme) == (0.4, 2.0, 2.0, 0.5, 2)
+    cli = load_config(["region=leipzig", "scenario=city_regions", "seed=0"]).scenario
+    assert Classroom(region="leipzig", policy="city_regions", seed=0, **levers).cfg.scenario == cli
 
 
 def test_the_page_waits_for_the_council_vote_and_then_applies_it(at_vote: Classroom):
@@ -129,3 +139,19 @@ def test_a_mayor_sees_before_the_vote_the_key_and_payoff_the_vote_then_uses():
     assert f"Sharing key {row['key']:.2f} (bargained)" in text
     assert f"net {row['net']:+,.0f}" in text and f"as the council sees it {row['perceived_net']:+,.0f}" in text
     assert "the core city and councils holding 30% of the suburban residents must vote yes" in text
+
+
+def test_ten_sessions_opening_at_once_each_get_their_configuration():
+    """Ten browser sessions open the page within a second: Hydra's global state is composed in turn, not raced
+    (it raised 'GlobalHydra is already initialized' in two to four of five)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = threading.Barrier(10)
+
+    def open_page(seed: int) -> int:
+        start.wait(timeout=30)
+        return load_config(["region=graz", f"seed={seed}"]).seed
+
+    with ThreadPoolExecutor(10) as pool:
+        assert list(pool.map(open_page, range(10), timeout=120)) == list(range(10))

@@ -27,7 +27,7 @@ PHASE_NAMES = {Phase.EXCHANGE: "Phase 1: exchange of good practice", Phase.PILOT
                Phase.IMPLEMENTATION: "After the project: implementation"}
 CHARTS = (("greenfield_take_cum_ha", "Greenfield taken since 2012 (ha)"),
           ("pt_share", "Public-transport share of commuting"),
-          ("fiscal_inequality", "Fiscal inequality (Gini of budget margin per resident)"),
+          ("fiscal_inequality", "Fiscal inequality (Gini of revenue left per resident)"),
           ("members", "Municipalities in an agreement"))
 LEVERS = ("revenue_sharing_key", "bargaining", "ratification", "greenfield_cap", "transaction_cost_scale",
           "cofinancing_rate", "pilots_per_theme")
@@ -57,9 +57,12 @@ class Classroom(mesa.Model):
 
     # `policy`, not `scenario`: Mesa's Model has a `scenario` of its own, which SolaraViz passes on reset
     def __init__(self, region: str = "leipzig", policy: str = "city_regions", seed: int = 0,
-                 revenue_sharing_key: float = 0.25, bargaining: str = "scenario", ratification: str = "core_and_quorum",
-                 greenfield_cap: float = 1.3, cap_greenfield: bool = True, transaction_cost_scale: float = 1.0,
-                 cofinancing_rate: float = 0.75, pilots_per_theme: int = 1, rng: int | None = None) -> None:
+                 own_levers: bool = False, revenue_sharing_key: float = 0.25, bargaining: str = "scenario",
+                 ratification: str = "core_and_quorum", greenfield_cap: float = 1.3, cap_greenfield: bool = True,
+                 transaction_cost_scale: float = 1.0, cofinancing_rate: float = 0.75, pilots_per_theme: int = 1,
+                 rng: int | None = None) -> None:
+        """own_levers: apply the levers given here; otherwise the scenario runs with its own, exactly as
+        `cityregions region=<region> scenario=<policy> seed=<seed>` runs it."""
         from cityregions.config import load_config  # the command line's composition: conf/ → validated RunConfig
 
         super().__init__(rng=seed if rng is None else rng)
@@ -67,7 +70,7 @@ class Classroom(mesa.Model):
                   **({} if bargaining == "scenario" else {"bargaining": bargaining}),  # else the scenario's own
                   "greenfield_cap": greenfield_cap if cap_greenfield else None,
                   "transaction_cost_scale": transaction_cost_scale, "cofinancing_rate": cofinancing_rate,
-                  "pilots_per_theme": int(pilots_per_theme)}
+                  "pilots_per_theme": int(pilots_per_theme)} if own_levers else {}
         self.cfg = load_config(overrides(region, policy, seed, levers))
         self.run = CityRegionModel(self.cfg)
         self.counterfactual = CityRegionModel(load_config(overrides(region, "no_cooperation", seed, {})))
@@ -190,8 +193,8 @@ class Classroom(mesa.Model):
         rows = []
         for i in sorted(a.students.mayors):
             rows.append({"municipality": a.geo.names[i],
-                         "budget margin, your choices (EUR/yr)": float(a.money.fiscal_capacity[i]),
-                         "budget margin, rule's choices (EUR/yr)": float(b.money.fiscal_capacity[i]),
+                         "revenue left, your choices (EUR/yr)": float(a.money.fiscal_capacity[i]),
+                         "revenue left, rule's choices (EUR/yr)": float(b.money.fiscal_capacity[i]),
                          "member now": ", ".join(t.value for t in Theme if a.members(t)[i]) or "none",
                          "member under the rule": ", ".join(t.value for t in Theme if b.members(t)[i]) or "none"})
         keys = [k for k, _ in CHARTS]
@@ -217,6 +220,8 @@ def lever_params() -> dict[str, dict]:
         "region": {"type": "Select", "label": "Region", "value": "leipzig", "values": list(REGIONS)},
         "policy": {"type": "Select", "label": "Scenario", "value": "city_regions", "values": list(SCENARIOS)},
         "seed": {"type": "SliderInt", "label": "Seed", "value": 0, "min": 0, "max": 99, "step": 1},
+        "own_levers": {"type": "Checkbox", "label": "Set the levers below (off: the scenario's own levers, as on "
+                       "the command line)", "value": False},
         "bargaining": {"type": "Select", "label": "Sharing key: as the scenario sets it, bargained (nash) or imposed "
                        "(fixed)", "value": "scenario", "values": ["scenario", *BARGAINING]},
         "revenue_sharing_key": slider("revenue_sharing_key", "Revenue-sharing key (when imposed)", 0.05),

@@ -1,10 +1,12 @@
 """Composing a configuration as the command line does: Hydra reads conf/ and the overrides, and the result is
 converted once into the validated schema (`RunConfig`). An override the schema refuses is reported in one line,
 naming the key, the value and what is allowed, before Hydra composes anything. For region=all, each region is
-composed too, from the same overrides, so that it runs with its own calibration (see regional.py)."""
+composed too, from the same overrides, so that it runs with its own calibration (see regional.py). Threads take
+turns to compose (Hydra's state is global)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +15,10 @@ from omegaconf.errors import OmegaConfBaseException
 
 from cityregions.config.regional import ALL, all_regions
 from cityregions.config.schema import REGIONS, ConfigError, RunConfig, register_configs, validate
+
+# Hydra composes through one global state per process: two threads composing at once (two browser sessions of the
+# classroom page opening together) would each find it already initialised by the other, so they take turns.
+COMPOSING = threading.RLock()
 
 
 def config_dir() -> str:
@@ -119,10 +125,11 @@ def _compose(overrides: list[str]) -> RunConfig:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    if GlobalHydra.instance().is_initialized():
-        return to_run_config(compose("config", overrides=overrides))
-    with initialize_config_dir(config_dir(), version_base="1.3"):
-        return to_run_config(compose("config", overrides=overrides))
+    with COMPOSING:
+        if GlobalHydra.instance().is_initialized():
+            return to_run_config(compose("config", overrides=overrides))
+        with initialize_config_dir(config_dir(), version_base="1.3"):
+            return to_run_config(compose("config", overrides=overrides))
 
 
 def with_regions(cfg: RunConfig, overrides: Sequence[str]) -> RunConfig:
@@ -147,5 +154,5 @@ def load_config(overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
     wrong = override_error(list(overrides))
     if wrong:
         raise ConfigError(wrong)
-    with initialize_config_dir(config_dir(), version_base="1.3"):
+    with COMPOSING, initialize_config_dir(config_dir(), version_base="1.3"):
         return with_regions(to_run_config(compose("config", overrides=list(overrides))), overrides)
