@@ -103,6 +103,45 @@ def test_a_target_in_a_config_file_is_refused_and_never_called(tmp_path):
     assert not marker.exists() and not (tmp_path / "sweep").exists()
 
 
+def _experiment(tmp_path: Path, body: str) -> Path:
+    """A config directory holding experiment/evil.yaml with this body (a -cd/--config-dir route)."""
+    exp = tmp_path / "conf" / "experiment"
+    exp.mkdir(parents=True)
+    (exp / "evil.yaml").write_text("# @package _global_\n" + body)
+    return tmp_path / "conf"
+
+
+# every route by which a configuration could have Hydra or logging call something or write outside the run; each
+# payload creates the marker file if it is not refused (checked by hand against the unguarded composition)
+ROUTES = {
+    "a callback given as a value": lambda m, tmp: [f"+hydra.callbacks.x={{_target_:builtins.open,_args_:[{m},w]}}"],
+    "a callback in an experiment file": lambda m, tmp: [
+        "--config-dir", str(_experiment(tmp, f"hydra:\n  callbacks:\n    x:\n      _target_: builtins.open\n"
+                                             f"      _args_: [{json.dumps(str(m))}, w]\n")), "+experiment=evil"],
+    "the log file moved out of the run": lambda m, tmp: [f"hydra.job_logging.handlers.file.filename={m}"],
+    "a log handler added": lambda m, tmp: [
+        f"+hydra.job_logging.handlers.x={{class:logging.FileHandler,filename:{m}}}",
+        "hydra.job_logging.root.handlers=[console,file,x]"],
+    "a logging factory in an experiment file": lambda m, tmp: [
+        "--config-dir", str(_experiment(tmp, "hydra:\n  job_logging:\n    handlers:\n      x:\n"
+                                             f"        '()': logging.FileHandler\n        filename: {m}\n"
+                                             "    root:\n      handlers: [console, file, x]\n")),
+        "+experiment=evil"],
+    "a nested launcher target under the plain sweeper": lambda m, tmp: [
+        "--multirun", "hydra/sweeper=basic", "hydra/launcher=basic",
+        f"+hydra.launcher.x={{_target_:builtins.open,_args_:[{m},w]}}"],
+}
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_no_route_lets_a_configuration_call_code_or_write_outside_the_run(tmp_path, route):
+    marker = tmp_path / "written"
+    r = cityregions(*ROUTES[route](marker, tmp_path), *SMALL, f"hydra.run.dir={tmp_path / 'run'}",
+                    f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path, timeout=120)
+    assert r.returncode == 2 and "refused" in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert not marker.exists() and not (tmp_path / "run").exists() and not (tmp_path / "sweep").exists()
+
+
 def test_yaml_tags_that_would_build_python_objects_are_not_loaded(tmp_path):
     marker = tmp_path / "called"
     exp = tmp_path / "conf" / "experiment"
@@ -236,3 +275,27 @@ def test_a_killed_ray_worker_is_reported_and_a_rerun_finishes_the_sweep(tmp_path
     r = cityregions(*grid, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     assert all(results.is_complete(d) for d in out.glob("region=*")) and not list(out.rglob("*.tmp"))
+
+
+def test_the_data_only_rule_allows_hydras_own_plugins_and_logging_and_nothing_else():
+    from omegaconf import OmegaConf
+
+    from cityregions.config.data_only import LOG_FILE, code_in
+
+    joblib = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
+    ok = {"hydra": {"launcher": {"_target_": joblib, "n_jobs": -1},
+                    "sweeper": {"_target_": "hydra_plugins.cityregions_hydra.PlannedSweeper"},
+                    "job_logging": {"handlers": {"console": {"class": "logging.StreamHandler",
+                                                             "stream": "ext://sys.stdout"},
+                                                 "file": {"class": "logging.FileHandler", "filename": LOG_FILE}}}},
+          "seed": 0}
+    assert code_in(OmegaConf.create(ok)) == []
+    bad = {"hydra": {"sweeper": {"_target_": joblib, "x": {"_target_": "os.system"}},  # a plugin, but not here
+                     "job_logging": {"formatters": {"f": {"class": "my.Formatter"}},
+                                     "handlers": {"s": {"class": "logging.StreamHandler", "stream": "ext://os.x"}}}},
+           "region": {"name": "ext://os.system"}}
+    found = "\n".join(code_in(OmegaConf.create(bad)))
+    for where in ("hydra.sweeper.x._target_", "hydra.job_logging.formatters.f.class", "handlers.s.stream",
+                  "region.name='ext://os.system'"):
+        assert where in found, where
+    assert "hydra.sweeper._target_=" not in found  # a plugin at a plugin's place is Hydra's own

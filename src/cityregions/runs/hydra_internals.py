@@ -7,9 +7,45 @@ an upgrade is checked here first).
 - `BasicSweeper` (hydra._internal.core_plugins.basic_sweeper) expands sweep overrides into jobs and is the sweeper
   every launcher is tested with; the planned sweeper (src/hydra_plugins) extends it. Hydra exports no public
   base class that does this.
+- `Hydra.compose_config` (hydra._internal.hydra) composes the configuration of every run and sweep from all its
+  sources (command line, experiment files, `-cd`/`-cp` directories) before Hydra builds its callbacks, logging,
+  launcher and sweeper from it: the one point where a configuration can be refused before anything is built.
 """
 
-from hydra._internal.config_loader_impl import get_overrides_dirname
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from __future__ import annotations
 
-__all__ = ["BasicSweeper", "get_overrides_dirname"]
+from collections.abc import Callable
+from typing import Any
+
+from hydra._internal.config_loader_impl import get_overrides_dirname
+from hydra._internal.hydra import Hydra
+from omegaconf import DictConfig
+
+__all__ = ["check_compositions", "get_overrides_dirname"]  # and BasicSweeper, imported lazily
+
+
+def __getattr__(name: str) -> Any:
+    """BasicSweeper, imported when first asked for: Hydra's plugin scan imports its core plugins anew, so a copy
+    imported before the scan (this module is imported by the command before Hydra starts) would be another class
+    than the one Hydra registers."""
+    if name == "BasicSweeper":
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+        return BasicSweeper
+    raise AttributeError(name)
+
+
+def check_compositions(check: Callable[[DictConfig], None]) -> None:
+    """Have every configuration Hydra composes for a run or a sweep pass `check` (which raises or exits to refuse
+    it) before Hydra builds anything from it; installed once per process."""
+    original = Hydra.compose_config
+    if getattr(original, "checked_by_cityregions", False):
+        return
+
+    def compose_config(self: Hydra, *args: Any, **kwargs: Any) -> DictConfig:
+        cfg = original(self, *args, **kwargs)
+        check(cfg)
+        return cfg
+
+    compose_config.checked_by_cityregions = True  # type: ignore[attr-defined]
+    Hydra.compose_config = compose_config  # type: ignore[method-assign]

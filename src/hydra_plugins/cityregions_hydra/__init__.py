@@ -118,6 +118,7 @@ class PlannedSweeper(BasicSweeper):
         from omegaconf import open_dict
 
         from cityregions.config import ConfigError, to_run_config
+        from cityregions.config.data_only import code_in
 
         assert self.hydra_context is not None and self.config is not None
         screen = {tuple(jobs[0]): None}
@@ -127,6 +128,11 @@ class PlannedSweeper(BasicSweeper):
         bad = []
         for job in screen:
             cfg = self.hydra_context.config_loader.load_sweep_config(self.config, list(job))
+            code = code_in(cfg)  # a swept value may name code too: refused before any job runs
+            if code:
+                bad.append(f"  {' '.join(job)}\n    refused: nothing named in a configuration is called: "
+                           + "; ".join(code))
+                continue
             with open_dict(cfg):
                 del cfg["hydra"]
             try:

@@ -27,6 +27,8 @@ from cityregions.config import (
     to_run_config,
     with_regions,
 )
+from cityregions.config.data_only import code_in
+from cityregions.runs import hydra_internals
 from cityregions.runs.sweep import Job
 
 
@@ -148,5 +150,15 @@ def main(argv: list[str]) -> int:
             args.remove(flag)
             args.insert(0, flag)
     sys.argv = [sys.argv[0], *args]
+    hydra_internals.check_compositions(refuse_code)
     hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")(_task)()
     return 0
+
+
+def refuse_code(cfg: DictConfig) -> None:
+    """Stop (exit 2) before anything is built from a configuration that names code to call (data_only.code_in)."""
+    found = code_in(cfg)
+    if found:
+        print("cityregions: refused: configurations are data, and nothing named in them is called:\n  "
+              + "\n  ".join(found), file=sys.stderr, flush=True)
+        raise SystemExit(2)
