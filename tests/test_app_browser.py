@@ -199,9 +199,8 @@ def test_ten_pages_opened_within_a_second_all_render_without_an_error(server, br
     context.on("page", lambda p: p.on("pageerror", lambda e: problems.append(f"page error: {e}")))
     try:
         opener = context.new_page()
-        started = time.monotonic()
+        # one script opens all ten tabs at once (no timing asserted: a loaded machine only delays them)
         opener.evaluate("url => { for (let i = 0; i < 10; i++) window.open(url, '_blank'); }", server)
-        assert time.monotonic() - started < 1.0  # all ten requested within a second
         deadline = time.monotonic() + 30
         while len(context.pages) < 11 and time.monotonic() < deadline:
             opener.wait_for_timeout(100)

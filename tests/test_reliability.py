@@ -207,7 +207,8 @@ def test_a_full_disk_fails_the_job_it_hits_records_it_and_a_rerun_finishes_the_r
 
 def test_an_unwritable_sweep_directory_is_reported_before_any_job(tmp_path):
     r = cityregions(*GRID, "hydra.sweep.dir=/proc/cityregions-sweep", cwd=tmp_path, timeout=120)
-    assert r.returncode == 2 and "cannot write the sweep directory" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "Traceback" not in r.stderr  # refused as a system directory, before any job
+    assert "hydra.sweep.dir='/proc/cityregions-sweep' lies in the system directory /proc" in r.stderr
 
 
 KILL_MID_WRITE = """
@@ -299,3 +300,51 @@ def test_the_data_only_rule_allows_hydras_own_plugins_and_logging_and_nothing_el
                   "region.name='ext://os.system'"):
         assert where in found, where
     assert "hydra.sweeper._target_=" not in found  # a plugin at a plugin's place is Hydra's own
+
+
+# ---------------------------------------------------------------- where results go
+def test_results_go_only_to_a_new_empty_or_cityregions_directory(tmp_path):
+    from cityregions.runs import destination
+
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "chapter1.tex").write_text("years of work")
+    assert "holds other files" in destination.problems("hydra.run.dir", str(mine))[0]
+    assert "is a file" in destination.problems("output_dir", str(mine / "chapter1.tex"))[0]
+    assert "system directory /proc" in destination.problems("hydra.run.dir", "/proc/self/x")[0]
+    assert "has 300 bytes; allowed: at most 255" in destination.problems("hydra.run.dir", f"out/{'a' * 300}/x")[0]
+    earlier = tmp_path / "sweep"
+    earlier.mkdir()
+    (earlier / sweep.PLAN).write_text("{}")
+    (earlier / "job0").mkdir()
+    assert destination.problems("hydra.sweep.dir", str(earlier)) == []  # a sweep resumes in its own directory
+    assert destination.problems("hydra.run.dir", str(tmp_path / "new" / "run")) == []
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert destination.problems("output_dir", str(empty)) == []
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("hydra.run.dir={mine}", "holds other files and is not a cityregions run or sweep"),
+    ("output_dir={mine}", "holds other files and is not a cityregions run or sweep"),
+    ("scenario.name=" + "s" * 300, "has 300 bytes; allowed: at most 255"),
+    ("hydra.run.dir=/proc/cityregions", "lies in the system directory /proc"),
+    ("region.name=../../escaped", "region.name='../../escaped' is not allowed"),
+])
+def test_a_run_refuses_where_it_may_not_write_before_creating_anything(tmp_path, override, message):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    r = cityregions(*SMALL, override.format(mine=mine), cwd=tmp_path, timeout=120)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"] and (mine / "notes.txt").read_text() == "keep me"
+    assert not (tmp_path / "outputs").exists() and not (tmp_path.parent / "escaped").exists()
+
+
+def test_a_sweep_refuses_a_directory_of_other_files(tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    r = cityregions("--multirun", *SMALL, "seed=1,2", f"hydra.sweep.dir={mine}", cwd=tmp_path, timeout=120)
+    assert r.returncode == 2 and "hydra.sweep.dir" in r.stderr and "holds other files" in r.stderr, r.stderr[-2000:]
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]

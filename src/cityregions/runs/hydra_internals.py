@@ -35,16 +35,19 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def check_compositions(check: Callable[[DictConfig], None]) -> None:
-    """Have every configuration Hydra composes for a run or a sweep pass `check` (which raises or exits to refuse
-    it) before Hydra builds anything from it; installed once per process."""
+def check_compositions(check: Callable[[DictConfig, bool], None]) -> None:
+    """Have every configuration Hydra composes for a run or a sweep pass `check(cfg, multirun)` (which raises or
+    exits to refuse it) before Hydra builds or creates anything from it; installed once per process."""
+    from hydra.types import RunMode
+
     original = Hydra.compose_config
     if getattr(original, "checked_by_cityregions", False):
         return
 
-    def compose_config(self: Hydra, *args: Any, **kwargs: Any) -> DictConfig:
-        cfg = original(self, *args, **kwargs)
-        check(cfg)
+    def compose_config(self: Hydra, config_name: str | None, overrides: list[str], run_mode: RunMode,
+                       *args: Any, **kwargs: Any) -> DictConfig:
+        cfg = original(self, config_name, overrides, run_mode, *args, **kwargs)
+        check(cfg, run_mode == RunMode.MULTIRUN)
         return cfg
 
     compose_config.checked_by_cityregions = True  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ from cityregions.config import (
     with_regions,
 )
 from cityregions.config.data_only import code_in
-from cityregions.runs import hydra_internals
+from cityregions.runs import destination, hydra_internals
 from cityregions.runs.sweep import Job
 
 
@@ -150,15 +150,31 @@ def main(argv: list[str]) -> int:
             args.remove(flag)
             args.insert(0, flag)
     sys.argv = [sys.argv[0], *args]
-    hydra_internals.check_compositions(refuse_code)
+    hydra_internals.check_compositions(refuse)
     hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")(_task)()
     return 0
 
 
-def refuse_code(cfg: DictConfig) -> None:
-    """Stop (exit 2) before anything is built from a configuration that names code to call (data_only.code_in)."""
+def refuse(cfg: DictConfig, multirun: bool) -> None:
+    """Stop (exit 2) before anything is built or created from a configuration that names code to call
+    (data_only.code_in) or would write where results may not go (destination.refused)."""
     found = code_in(cfg)
     if found:
         print("cityregions: refused: configurations are data, and nothing named in them is called:\n  "
               + "\n  ".join(found), file=sys.stderr, flush=True)
         raise SystemExit(2)
+    wrong = destination.refused(cfg, multirun)
+    if wrong:
+        print("cityregions: invalid configuration: " + "; ".join(wrong), file=sys.stderr, flush=True)
+        raise SystemExit(2)
+    if not multirun:  # a run's values are checked before Hydra names and makes its directory from them
+        from omegaconf import open_dict
+
+        job = cfg.copy()
+        with open_dict(job):
+            del job["hydra"]
+        try:
+            to_run_config(job)
+        except ConfigError as e:
+            print(f"cityregions: invalid configuration: {e}", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
