@@ -348,3 +348,15 @@ def test_a_sweep_refuses_a_directory_of_other_files(tmp_path):
     r = cityregions("--multirun", *SMALL, "seed=1,2", f"hydra.sweep.dir={mine}", cwd=tmp_path, timeout=120)
     assert r.returncode == 2 and "hydra.sweep.dir" in r.stderr and "holds other files" in r.stderr, r.stderr[-2000:]
     assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+
+
+def test_an_empty_table_path_is_refused_and_a_list_of_replicates_is_swept(tmp_path):
+    r = cityregions(*SMALL, "region.municipalities_csv=", cwd=tmp_path, timeout=120)
+    assert r.returncode == 2 and "region.municipalities_csv='' is an empty path" in r.stderr  # not the synthetic region
+    r = cityregions(*SMALL, "replicate=[0,1]", cwd=tmp_path, timeout=120)
+    assert r.returncode == 2 and "to run each of them, sweep: --multirun replicate=0,1" in r.stderr
+    r = cityregions("--multirun", *SMALL, "replicate=[0,1]", "hydra/launcher=basic",
+                    f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert sorted(sweep.find_jobs(tmp_path / "sweep")) and len(sweep.find_jobs(tmp_path / "sweep")) == 2
+    assert not (tmp_path / "outputs").exists()

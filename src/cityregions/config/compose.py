@@ -78,7 +78,9 @@ def override_error(args: list[str]) -> str | None:
                 OmegaConf.update(schema.copy(), key, value, merge=True)
             except ValidationError as e:
                 shown = str(value) if o.is_sweep_override() else o.get_value_element_as_str()
-                return f"{key}={shown}: {str(e).splitlines()[0]}"
+                hint = (f"; to run each of them, sweep: --multirun {key}={','.join(map(str, value))}"
+                        if isinstance(value, list) else "")
+                return f"{key}={shown}: {str(e).splitlines()[0]}{hint}"
             except (ConfigKeyError, OmegaConfBaseException):
                 break
     return None

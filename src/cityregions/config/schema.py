@@ -387,6 +387,9 @@ def validate(cfg: RunConfig) -> RunConfig:
     if len(cfg.params.cooperation.tc_weights) != 4:
         raise ConfigError(f"params.cooperation.tc_weights={cfg.params.cooperation.tc_weights!r} must have 4 "
                           "entries (information, negotiation, enforcement, agency)")
+    if cfg.region.municipalities_csv is not None and not str(cfg.region.municipalities_csv).strip():
+        raise ConfigError("region.municipalities_csv='' is an empty path; allowed: the path of a CSV file, or null "
+                          "(the region's own places)")
     if cfg.region.n_municipalities is not None and cfg.region.name != "synthetic":
         raise ConfigError(f"region.n_municipalities={cfg.region.n_municipalities!r} applies to region=synthetic "
                           f"only (region={cfg.region.name!r} has its real number of municipalities)")

@@ -136,6 +136,8 @@ def main(argv: list[str]) -> int:
               "(_target_ or a logging factory)", file=sys.stderr)
         return 2
     register_configs()
+    if "--multirun" in argv or "-m" in argv:
+        argv = [swept_list(a) for a in argv]
     try:
         wrong = override_error(argv)
     except Exception:  # noqa: BLE001 - an override this check does not understand: Hydra judges it
@@ -153,6 +155,18 @@ def main(argv: list[str]) -> int:
     hydra_internals.check_compositions(refuse)
     hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")(_task)()
     return 0
+
+
+SWEPT_LISTS = ("replicate", "seed")  # keys whose list, in a sweep, means each of its values
+
+
+def swept_list(arg: str) -> str:
+    """`replicate=[0,1]` in a sweep as `replicate=0,1` (each replicate a job); other arguments unchanged."""
+    key, sep, value = arg.partition("=")
+    value = value.strip()
+    if sep and key in SWEPT_LISTS and value.startswith("[") and value.endswith("]") and value[1:-1].strip():
+        return f"{key}={value[1:-1]}"
+    return arg
 
 
 def refuse(cfg: DictConfig, multirun: bool) -> None:
