@@ -133,6 +133,8 @@ def test_the_page_steps_charts_and_explains_in_a_real_browser(server, browser):
                                arg=[1, chart])
         assert _chart_src(page) != chart, "the chart did not change after stepping"
         assert "Phase 2: pilot projects" in page.inner_text("body")
+        assert "Debrief after 6 quarters" in page.inner_text("body")  # the class's debrief follows the run
+        assert page.get_by_text("Download the debrief (CSV)").count() == 1
 
         search = page.locator(".v-select").filter(has_text="Municipality").first
         search.locator(".v-select__slot").click()

@@ -155,3 +155,31 @@ def test_ten_sessions_opening_at_once_each_get_their_configuration():
 
     with ThreadPoolExecutor(10) as pool:
         assert list(pool.map(open_page, range(10), timeout=120)) == list(range(10))
+
+
+def test_the_debrief_sums_each_councils_costs_and_earnings_in_the_three_runs():
+    from cityregions.app.classroom import debrief
+
+    c = Classroom(region="graz", policy="integrated", seed=1)
+    c.set_mayors([c.names[0], c.names[3]])
+    for _ in range(12):
+        if c.waiting:
+            for q in c.unanswered():
+                c.answer(q.name, q.theme, False)
+        c.step()
+    d = debrief(c).set_index("municipality")
+    assert list(d.index) == [c.names[0], c.names[3], "region"]
+    money = c.run.money.totals
+    assert d.loc[c.names[3], "transaction costs, your choices (EUR)"] == money["tc_paid"][3]
+    assert d.loc["region", "revenue left, your choices (EUR)"] == pytest.approx(money["fiscal_capacity"].sum())
+    cf = c.counterfactual.money.totals
+    assert d.loc["region", "revenue left, no cooperation (EUR)"] == pytest.approx(cf["fiscal_capacity"].sum())
+    assert d.loc["region", "transaction costs, no cooperation (EUR)"] == 0.0  # no agreement, no costs
+    assert (d["quarters"] == c.quarter).all()
+
+
+def test_the_end_of_the_run_is_announced():
+    c = Classroom(region="graz", policy="no_cooperation", seed=0)
+    while c.running:
+        c.step()
+    assert c.banner().startswith("The run is over: 2030Q4, quarter 74 of 74")

@@ -150,6 +150,8 @@ class Classroom(mesa.Model):
         if self.quarter == 0:
             return f"Start: {tl.label(0)} · {PHASE_NAMES[tl.phase(0)]}"
         t = self.quarter - 1
+        if not self.run.running:
+            return f"The run is over: {tl.label(t)}, quarter {self.quarter} of {tl.n_steps} · see the debrief below"
         return f"Quarter {self.quarter} of {tl.n_steps}: {tl.label(t)} · {PHASE_NAMES[tl.phase(t)]}"
 
     # ------------------------------------------------------------------ what the page draws
@@ -203,6 +205,29 @@ class Classroom(mesa.Model):
                                "rule's choices": [float(indicators.REPORTERS[k](b)) for k in keys]})
         region["difference"] = region["your choices"] - region["rule's choices"]
         return Effect(pd.DataFrame(rows), region)
+
+
+DEBRIEF_RUNS = (("your choices", "run"), ("rule's choices", "shadow"), ("no cooperation", "counterfactual"))
+
+
+def debrief(c: Classroom) -> pd.DataFrame:
+    """The class's debrief, one row per student-mayor's municipality (every municipality if no student played)
+    and one for the region: what the run so far cost and earned each council in total (EUR, summed over the
+    quarters: revenue left after debt service and cooperation, transaction costs, contributions), in the
+    students' run, in the run where the rule decided for them (the same run before any student decided), and
+    without cooperation (same seed)."""
+    runs = {label: getattr(c, attr) or c.run for label, attr in DEBRIEF_RUNS}
+    chosen = sorted(c.run.students.mayors) or list(range(len(c.names)))
+    items = (("revenue left", "fiscal_capacity"), ("transaction costs", "tc_paid"), ("contributions", "contributions"))
+    rows = []
+    for who, index in [*((c.names[i], [i]) for i in chosen), ("region", list(range(len(c.names))))]:
+        row: dict[str, object] = {"municipality": who, "quarters": c.quarter}
+        for label, m in runs.items():
+            for item, key in items:
+                total = m.money.totals.get(key)
+                row[f"{item}, {label} (EUR)"] = float(total[index].sum()) if total is not None else 0.0
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def lever_params() -> dict[str, dict]:

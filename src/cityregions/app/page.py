@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from mesa.visualization import SolaraViz, solara_viz
 from mesa.visualization.utils import force_update, update_counter
 
-from cityregions.app.classroom import BREAKDOWN, CHARTS, Classroom, lever_params
+from cityregions.app.classroom import BREAKDOWN, CHARTS, Classroom, debrief, lever_params
 from cityregions.rules.cooperation import Theme
 from cityregions.world.phases import Phase
 
@@ -73,6 +73,10 @@ def Banner(model: Classroom) -> None:
         solara.Text(f"{c.region.capitalize()} · scenario {c.cfg.scenario.name} · members now: {counts}")
         if model.waiting:
             solara.Warning("Waiting for the mayors: answer their questions below before the next quarter.")
+        if not model.running:
+            solara.Success("The run is over. The debrief at the bottom of the page sums what it cost and earned "
+                           "each council; download it as CSV or print the page.")
+        solara.Text("Changes in the sidebar apply when you press Reset.", style="font-size: 0.85em; color: #555")
 
 
 class NetworkView:
@@ -246,8 +250,24 @@ def Mayors(model: Classroom) -> None:
 
 
 @solara.component
+def Debrief(model: Classroom) -> None:
+    """What the run so far cost and earned the students' councils and the region: their choices, the rule's and no
+    cooperation, summed over the quarters; as a table and a CSV download."""
+    update_counter.get()
+    table = debrief(model)
+    with solara.Column(style=PANEL):
+        _html("h4", f"Debrief after {model.quarter} quarters")
+        _html("p", "Totals over the quarters so far (EUR): revenue left after debt service and cooperation, "
+              "transaction costs and contributions, for the students' choices, the rule's (the same run with the "
+              "rule deciding) and no cooperation (same seed). Without student-mayors: every municipality.")
+        solara.FileDownload(table.to_csv(index=False), filename="cityregions_debrief.csv",
+                            label="Download the debrief (CSV)")
+        _table(table.drop(columns=["quarters"]))
+
+
+@solara.component
 def Page() -> None:
     """The page; every browser session plays its own classroom."""
     model = solara.use_memo(Classroom, [])
-    SolaraViz(model, components=[Banner, NetworkMap, Charts, Why, Mayors], model_params=lever_params(),
+    SolaraViz(model, components=[Banner, NetworkMap, Charts, Why, Mayors, Debrief], model_params=lever_params(),
               name="cityregions: the classroom", play_interval=150)
