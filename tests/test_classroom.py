@@ -183,3 +183,14 @@ def test_the_end_of_the_run_is_announced():
     while c.running:
         c.step()
     assert c.banner().startswith("The run is over: 2030Q4, quarter 74 of 74")
+
+
+def test_a_chart_never_makes_a_tiny_change_look_dramatic():
+    import numpy as np
+
+    from cityregions.app.page import y_range
+
+    lo, hi = y_range(np.array([0.1795, 0.1801]), 0.05)  # a PT share moving by 0.0006
+    assert hi - lo == pytest.approx(0.05) and lo < 0.1795 and hi > 0.1801
+    assert y_range(np.array([0.0, 1000.0]), 500.0) == pytest.approx((0.0, 1100.0))  # wide data: 5 % margins
+    assert y_range(np.array([0.0, 0.0, 1.0]), 5.0) == (0.0, 5.0)  # counts never go below zero

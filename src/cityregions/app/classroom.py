@@ -29,6 +29,9 @@ CHARTS = (("greenfield_take_cum_ha", "Greenfield taken since 2012 (ha)"),
           ("pt_share", "Public-transport share of commuting"),
           ("fiscal_inequality", "Fiscal inequality (Gini of revenue left per resident)"),
           ("members", "Municipalities in an agreement"))
+# the least span of each chart's y axis: a change smaller than this does not fill the chart (an axis fitted to
+# the data made a change of 0.0006 in the PT share look dramatic)
+MIN_SPAN = {"greenfield_take_cum_ha": 500.0, "pt_share": 0.05, "fiscal_inequality": 0.05, "members": 5.0}
 LEVERS = ("revenue_sharing_key", "bargaining", "ratification", "greenfield_cap", "transaction_cost_scale",
           "cofinancing_rate", "pilots_per_theme")
 BREAKDOWN = (*(k for k in cooperation.BREAKDOWN if k != "trust"), "trust")  # the payoff's EUR terms, then trust

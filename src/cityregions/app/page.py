@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from mesa.visualization import SolaraViz, solara_viz
 from mesa.visualization.utils import force_update, update_counter
 
-from cityregions.app.classroom import BREAKDOWN, CHARTS, Classroom, debrief, lever_params
+from cityregions.app.classroom import BREAKDOWN, CHARTS, MIN_SPAN, Classroom, debrief, lever_params
 from cityregions.rules.cooperation import Theme
 from cityregions.world.phases import Phase
 
@@ -101,7 +101,7 @@ class NetworkView:
                    for c, label in COLOURS.values()]
         handles.append(Line2D([], [], ls="", marker="o", markerfacecolor="none", markeredgecolor="#d7301f",
                               markeredgewidth=1.8, label="student-mayors"))
-        self.legend = ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.8)
+        self.legend = ax.legend(handles=handles, loc="lower left", fontsize=9, framealpha=0.8)
         ax.set_title(f"{model.run.region.capitalize()}: {geo.n} municipalities", fontsize=10)
         self.fig.subplots_adjust(left=0.12, right=0.98, bottom=0.09, top=0.94)
 
@@ -137,22 +137,39 @@ class ChartsView:
             cf, = ax.plot([], [], ls="--", color="0.45", label="no cooperation (same seed)")
             run, = ax.plot([], [], color="#b2182b", lw=2, label=model.cfg.scenario.name)
             self.lines.append((run, cf))
-            ax.set_title(label, fontsize=9)
+            ax.set_title(label, fontsize=11)
             ax.set_xlim(x0, x1)
             ax.set_xticks(range(2015, int(x1) + 1, 5))
-            ax.tick_params(labelsize=8)
-        self.axes[0].legend(fontsize=7, loc="upper left")
-        self.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.06, top=0.95, wspace=0.25, hspace=0.2)
+            ax.tick_params(labelsize=10)
+        self.axes[0].legend(fontsize=9, loc="upper left")
+        self.fig.subplots_adjust(left=0.09, right=0.98, bottom=0.07, top=0.94, wspace=0.3, hspace=0.25)
 
     def update(self, model: Classroom) -> Figure:
-        """The series so far, with the y axes fitted to them."""
+        """The series so far, with the y axes fitted to them but never narrower than the chart's least span."""
         run, cf = model.series()
         for ax, (key, _), (line, cf_line) in zip(self.axes, CHARTS, self.lines, strict=True):
             line.set_data(run["year"], run[key])
             cf_line.set_data(cf["year"], cf[key])
-            ax.relim()
-            ax.autoscale_view(scalex=False)
+            ax.set_ylim(*y_range(np.concatenate([run[key].to_numpy(float), cf[key].to_numpy(float)]),
+                                 MIN_SPAN[key]))
         return self.fig
+
+
+def y_range(values: np.ndarray, least: float) -> tuple[float, float]:
+    """An axis range holding the values with 5 % margins, widened about their middle to at least `least` (and not
+    below zero, for these quantities)."""
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 0.0, least
+    lo, hi = float(values.min()), float(values.max())
+    pad = 0.05 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    if hi - lo < least:
+        mid = (lo + hi) / 2
+        lo, hi = mid - least / 2, mid + least / 2
+    if lo < 0 <= float(values.min()):
+        lo, hi = 0.0, hi - lo
+    return lo, hi
 
 
 def _figure(view: NetworkView | ChartsView, model: Classroom) -> None:
