@@ -289,3 +289,21 @@ def test_the_readme_questions_answer_from_a_collected_experiment(tmp_path, monke
                                        "integrated"}
     assert (answers["2"].loc["no_cooperation"] == 0).all()  # paired with itself
     assert list(answers["3"].columns) == ["graz", "leipzig"] and list(answers["3"].index) == [2012, 2013, 2014, 2015]
+
+
+def test_a_collected_dataset_keeps_whole_numbers_whole_and_every_digit(tmp_path):
+    """A sweep whose no-cooperation jobs decide nothing (empty decision tables) still gives int64 replicates,
+    seeds and steps in every table; the summary is not rounded."""
+    done = subprocess.run([sys.executable, "-m", "cityregions", "--multirun", "scenario=no_cooperation,integrated",
+                           "region=graz", "timeline.horizon=2015Q4", "plot=false", "hydra/launcher=basic",
+                           f"hydra.sweep.dir={tmp_path / 'sweep'}"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    tables = collect.collect(tmp_path / "sweep").tables
+    for name in ("quarterly", "summary", "municipalities", "decisions", "memberships"):
+        for col in ("replicate", "seed", "step"):
+            if col in tables[name].columns or col == "replicate":
+                assert str(tables[name][col].dtype) == "int64", (name, col)
+    q = tables["quarterly"]
+    integrated = q[q["scenario"] == "integrated"]
+    s = tables["summary"].set_index("scenario")
+    assert s.loc["integrated", "greenfield_ha"] == integrated["greenfield_take_ha"].sum()  # every digit

@@ -3,7 +3,7 @@
 ``cityregions collect <sweep-dir>`` writes ``<sweep-dir>/dataset/``:
 
 - ``quarterly.parquet``: one row per job x region x quarter (the indicators),
-- ``summary.parquet``: one row per job x region (the headline figures at the horizon),
+- ``summary.parquet``: one row per job x region (the headline figures at the horizon, unrounded),
 - ``municipalities.parquet``, ``decisions.parquet`` and ``memberships.parquet``: the end state, the council
   decisions and the membership changes,
 - ``jobs.parquet``: one row per job of the plan, with its state (ok, failed, incomplete, missing), its
@@ -70,6 +70,17 @@ def _front(df: pd.DataFrame, first: list[str]) -> pd.DataFrame:
     return df[cols + [c for c in df.columns if c not in cols]]
 
 
+WHOLE = ("replicate", "seed", "step")  # whole numbers in every table, whatever the jobs (an empty table too)
+
+
+def _whole_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with its WHOLE columns as int64 (an empty job's table had made them object or float)."""
+    for col in WHOLE:
+        if col in df.columns and df[col].notna().all():
+            df[col] = pd.to_numeric(df[col]).astype("int64")
+    return df
+
+
 def collect(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Collected:
     """Gather every complete job of the sweep into one dataset and write it (Parquet, atomically)."""
     sweep_dir = Path(sweep_dir)
@@ -96,9 +107,10 @@ def collect(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Collect
         if row.state != "ok":
             continue
         tables = results.read_tables(row.dir)  # sweep_status has verified the checksums
-        for name in results.TABLES:
-            parts[name].append(tables[name])
         q = tables["quarterly"]
+        for name in results.TABLES:  # every table names its replicate, as the quarterly one does
+            t = tables[name]
+            parts[name].append(t if "replicate" in t.columns else t.assign(replicate=q["replicate"].iloc[0]))
         labels = {"job": row.job, "experiment": meta.get("experiment"), "seed": q["seed"].iloc[0],
                   "replicate": q["replicate"].iloc[0], **params}
         parts["summary"].append(sweep.with_columns(runner.summary_of(q), labels))
@@ -106,7 +118,7 @@ def collect(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Collect
     out: dict[str, pd.DataFrame] = {}
     for name, frames in parts.items():
         df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        out[name] = _front(df, first)
+        out[name] = _front(_whole_numbers(df), first)
     jobs = pd.DataFrame(job_rows)
     out["jobs"] = _front(jobs, ["job", "state", "planned", "experiment", *param_cols])
     target = Path(out_dir) if out_dir else sweep_dir / sweep.DATASET

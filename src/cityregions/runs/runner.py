@@ -67,21 +67,32 @@ def summary(result: RunResult) -> pd.DataFrame:
     return summary_of(result.quarterly)
 
 
+# the digits the summary is printed with (its tables keep every digit)
+SHOWN_DIGITS = {"greenfield_ha": 1, "greenfield_ha_per_day": 3, "brownfield_reuse_ha": 1, "vacant_commercial_ha": 1,
+                "pt_share": 3, "commuting_co2_kt": 1, "fiscal_gini": 3, "mean_trust": 3}
+
+
 def summary_of(q: pd.DataFrame) -> pd.DataFrame:
-    """One row per region of a quarterly table: the headline figures at the horizon."""
+    """One row per region of a quarterly table: the headline figures at the horizon, unrounded (round only to
+    show them: `shown`)."""
     rows = []
     for region, g in q.groupby("region", sort=False):
         last = g.iloc[-1]
         days = len(g) * 365.25 / 4
         rows.append({
             "region": region, "scenario": last["scenario"], "to": last["quarter"],
-            "greenfield_ha": round(float(g["greenfield_take_ha"].sum()), 1),
-            "greenfield_ha_per_day": round(float(g["greenfield_take_ha"].sum()) / days, 3),
-            "brownfield_reuse_ha": round(float(g["brownfield_reuse_ha"].sum()), 1),
-            "vacant_commercial_ha": round(float(last["vacant_commercial_ha"]), 1),
-            "pt_share": round(float(last["pt_share"]), 3),
-            "commuting_co2_kt": round(float(last["commuting_co2_t"]) / 1000, 1),
-            "fiscal_gini": round(float(last["fiscal_inequality"]), 3),
+            "greenfield_ha": float(g["greenfield_take_ha"].sum()),
+            "greenfield_ha_per_day": float(g["greenfield_take_ha"].sum()) / days,
+            "brownfield_reuse_ha": float(g["brownfield_reuse_ha"].sum()),
+            "vacant_commercial_ha": float(last["vacant_commercial_ha"]),
+            "pt_share": float(last["pt_share"]),
+            "commuting_co2_kt": float(last["commuting_co2_t"]) / 1000,
+            "fiscal_gini": float(last["fiscal_inequality"]),
             "members": int(last["members"]), "institutionalised": int(last["institutionalised"]),
-            "mean_trust": round(float(last["mean_trust"]), 3)})
+            "mean_trust": float(last["mean_trust"])})
     return pd.DataFrame(rows)
+
+
+def shown(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary rounded as it is printed."""
+    return summary.round({k: v for k, v in SHOWN_DIGITS.items() if k in summary.columns})

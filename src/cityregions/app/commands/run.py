@@ -55,7 +55,7 @@ def run(cfg: RunConfig, out_dir: Path, job: Job | None = None) -> Path:
     if job is not None:
         return out_dir
     with pd.option_context("display.width", 200, "display.max_columns", 50):
-        print(table.to_string(index=False))
+        print(runner.shown(table).to_string(index=False))
     print(f"\nwritten: {out_dir}")
     return out_dir
 
