@@ -2,6 +2,7 @@
 conf/ with Hydra, as the command line composes it (for region=all, each region with its own calibration)."""
 
 from cityregions.config.compose import config_dir, load_config, override_error, to_run_config, with_regions
+from cityregions.config.params import CooperationParams, FiscalParams, LandParams, ModelParams, TransportParams
 from cityregions.config.regional import AllRegionsConfig, region_config
 from cityregions.config.schema import (
     BARGAINING,
@@ -12,16 +13,11 @@ from cityregions.config.schema import (
     SCENARIOS,
     THEMES,
     ConfigError,
-    CooperationParams,
-    FiscalParams,
-    LandParams,
-    ModelParams,
     RegionConfig,
     RunConfig,
     ScenarioConfig,
     Theme,
     TimelineConfig,
-    TransportParams,
     fingerprint,
     parse_quarter,
     register_configs,

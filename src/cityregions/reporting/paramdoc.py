@@ -53,7 +53,8 @@ def _unit(key: str) -> str:
 def render() -> str:
     """The whole Markdown document."""
     out = ["# Parameters", "",
-           "Generated from the schema in `src/cityregions/config.py` by `python -m cityregions.reporting.paramdoc`; "
+           "Generated from the schema in `src/cityregions/config/` (`schema.py`, `params.py`) by "
+           "`python -m cityregions.reporting.paramdoc`; "
            "a test keeps this file in step with the code. Every key can be set in `conf/` or on the command "
            "line (`cityregions params.land.optimism=1.2`). **Source** says where a value comes from; "
            "`assumption` means no source was found and the value is the modellers' choice, to be calibrated "
