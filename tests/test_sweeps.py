@@ -307,3 +307,26 @@ def test_a_collected_dataset_keeps_whole_numbers_whole_and_every_digit(tmp_path)
     integrated = q[q["scenario"] == "integrated"]
     s = tables["summary"].set_index("scenario")
     assert s.loc["integrated", "greenfield_ha"] == integrated["greenfield_take_ha"].sum()  # every digit
+
+
+def test_a_sweep_from_python_gives_the_command_lines_directory_and_tables(tmp_path):
+    import cityregions
+    from cityregions.config import ConfigError
+
+    grid = {"scenario": ["no_cooperation", "integrated"], "region": "graz", "timeline.horizon": "2015Q4"}
+    got = cityregions.sweep(grid, replicates=[0, 1], out=tmp_path / "api", launcher="basic", timeout=600)
+    assert (got.jobs["state"] == "ok").all() and len(got.jobs) == 4
+    cli = subprocess.run([sys.executable, "-m", "cityregions", "--multirun", "scenario=no_cooperation,integrated",
+                          "region=graz", "timeline.horizon=2015Q4", "replicate=0,1", "plot=false", "progress=false",
+                          "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path / 'cli'}"],
+                         capture_output=True, text=True, timeout=600)
+    assert cli.returncode == 0, cli.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "api").iterdir() if p.is_dir() and "=" in p.name) == sorted(
+        p.name for p in (tmp_path / "cli").iterdir() if p.is_dir() and "=" in p.name)  # the same job directories
+    by_cli = collect.collect(tmp_path / "cli").tables
+    for name in ("quarterly", "summary", "decisions"):
+        pd.testing.assert_frame_equal(got.tables[name], by_cli[name])
+    again = cityregions.sweep(grid, replicates=[0, 1], out=tmp_path / "api", launcher="basic", timeout=600)
+    pd.testing.assert_frame_equal(again.tables["quarterly"], got.tables["quarterly"])  # resumed: nothing new
+    with pytest.raises(ConfigError, match="scenario"):
+        cityregions.sweep({"scenario": "utopia"}, out=tmp_path / "bad", launcher="basic", timeout=300)
