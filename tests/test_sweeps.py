@@ -330,3 +330,35 @@ def test_a_sweep_from_python_gives_the_command_lines_directory_and_tables(tmp_pa
     pd.testing.assert_frame_equal(again.tables["quarterly"], got.tables["quarterly"])  # resumed: nothing new
     with pytest.raises(ConfigError, match="scenario"):
         cityregions.sweep({"scenario": "utopia"}, out=tmp_path / "bad", launcher="basic", timeout=300)
+
+
+def test_a_second_sweep_into_a_running_sweeps_directory_is_refused(tmp_path):
+    from cityregions.runs import sweep as bookkeeping
+
+    target = tmp_path / "sweep"
+    target.mkdir()
+    held = bookkeeping.hold_lock(target)  # a sweep running in the directory (this process holds its lock)
+    assert held is not None and bookkeeping.hold_lock(target) is None  # the lock is exclusive
+    try:
+        done = subprocess.run([sys.executable, "-m", "cityregions", "--multirun", "region=graz", "seed=1,2",
+                               "timeline.horizon=2015Q4", "plot=false", "hydra/launcher=basic",
+                               f"hydra.sweep.dir={target}"], capture_output=True, text=True, timeout=300)
+    finally:
+        held.close()
+    assert done.returncode == 2 and "another sweep is running in" in done.stderr, done.stderr[-2000:]
+    assert not bookkeeping.find_jobs(target)  # nothing ran
+
+
+def test_a_second_command_adding_replicates_adds_to_the_sweep(tmp_path):
+    target = tmp_path / "sweep"
+    for replicate in ("0", "1"):
+        done = subprocess.run([sys.executable, "-m", "cityregions", "--multirun", "region=graz",
+                               f"replicate={replicate}", "seed=3,4", "timeline.horizon=2015Q4", "plot=false",
+                               "hydra/launcher=basic", f"hydra.sweep.dir={target}"],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+    gathered = collect.collect(target)
+    assert len(gathered.jobs) == 4 and gathered.jobs["planned"].all() and (gathered.jobs["state"] == "ok").all()
+    q = gathered.tables["quarterly"]
+    assert sorted(q.drop_duplicates("job")[["replicate", "seed"]].itertuples(index=False, name=None)) == [
+        (0, 3), (0, 4), (1, 3), (1, 4)]  # both commands' jobs, none dropped

@@ -22,7 +22,7 @@ SYSTEM = tuple(Path(p) for p in ("/proc", "/sys", "/dev", "/boot", "/etc", "/bin
 
 def _ours(directory: Path) -> bool:
     """An earlier run (its manifest, or Hydra's record of it) or sweep (its plan) of cityregions."""
-    return any((directory / name).exists() for name in (results.MANIFEST, sweep.PLAN, ".hydra"))
+    return any((directory / name).exists() for name in (results.MANIFEST, sweep.PLAN, sweep.LOCK, ".hydra"))
 
 
 def problems(key: str, value: str, cwd: Path | None = None) -> list[str]:

@@ -166,7 +166,9 @@ class Job:
 
 def write_plan(sweep_dir: Path, jobs: list[list[str]], key: Callable[[list[str]], str],
                exclude_keys: Sequence[str] = ()) -> dict[str, Any]:
-    """Write the plan of a launch (every job's key and overrides) and reset the progress markers."""
+    """Write the plan of a launch and reset the progress markers. The plan keeps every job planned in the directory
+    by earlier commands too (a second command adding replicates adds to the sweep, so `collect` gathers both);
+    `n_jobs` counts this launch's jobs, whose progress is tallied."""
     entries = [{"key": key(job), "overrides": job} for job in jobs]
     seen: dict[str, list[str]] = {}
     for e in entries:
@@ -175,8 +177,11 @@ def write_plan(sweep_dir: Path, jobs: list[list[str]], key: Callable[[list[str]]
                              f"same directory {e['key']!r}: a swept key is in hydra.job.config.override_dirname."
                              "exclude_keys; sweep only keys that change results")
         seen[e["key"]] = e["overrides"]
+    earlier = read_plan(sweep_dir) or {}
+    new = {e["key"] for e in entries}
+    kept = [e for e in earlier.get("jobs", []) if e["key"] not in new]  # jobs an earlier command planned here
     plan = {"created": datetime.now(UTC).isoformat(timespec="seconds"), "n_jobs": len(entries),
-            "exclude_keys": list(exclude_keys), "jobs": entries}
+            "exclude_keys": list(exclude_keys), "jobs": kept + entries}
     text = json.dumps(plan, indent=1)
     results.atomic_write(sweep_dir / PLAN, lambda p: p.write_text(text, encoding="utf-8"))
     status = sweep_dir / STATUS
@@ -187,11 +192,33 @@ def write_plan(sweep_dir: Path, jobs: list[list[str]], key: Callable[[list[str]]
 
 
 def read_plan(sweep_dir: Path) -> dict[str, Any] | None:
-    """The plan of the sweep's last launch, or None if it was not launched by the planned sweeper."""
+    """The sweep's plan (every job planned in it, `n_jobs` of the last launch), or None if it was not launched by
+    the planned sweeper."""
     try:
         return json.loads((Path(sweep_dir) / PLAN).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+LOCK = ".sweep.lock"
+
+
+def hold_lock(sweep_dir: Path) -> Any | None:
+    """An exclusive lock on the sweep directory for this process's life (released when it ends, even by a kill),
+    or None if another sweep holds it: two sweeps in one directory would both run every job."""
+    import fcntl
+
+    handle = open(Path(sweep_dir) / LOCK, "a+")  # noqa: SIM115 - kept open: the lock lives as long as the file
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
 
 
 def count_markers(sweep_dir: Path) -> dict[str, int]:

@@ -194,6 +194,12 @@ class PlannedSweeper(BasicSweeper):
             print(f"cityregions sweep: cannot write the sweep directory {sweep_dir}: {e.strerror or e}; "
                   "nothing was run", file=sys.stderr, flush=True)
             raise SystemExit(2) from None
+        self._lock = bookkeeping.hold_lock(sweep_dir)  # held until this process ends
+        if self._lock is None:
+            print(f"cityregions sweep: another sweep is running in {sweep_dir}; nothing was run (wait for it to "
+                  "finish, then run again: finished jobs are skipped; or choose another hydra.sweep.dir)",
+                  file=sys.stderr, flush=True)
+            raise SystemExit(2)
         dirname = self.config.hydra.job.config.override_dirname
         exclude = list(dirname.exclude_keys)
 
