@@ -101,3 +101,8 @@ def test_every_ratification_rule_reads_in_every_language(rule, votes):
     for lang in labels.LANGUAGES[1:]:
         text = rule_words(recorded, labels.Labels(lang))
         assert text != recorded and "voted" not in text and "declaration" not in text, (lang, text)
+
+
+def test_a_difference_is_written_with_its_interval_in_the_languages_numbers():
+    assert labels.Labels("de").difference(1.234, -0.3, 2.7, 1) == "+1,2 (-0,3 … +2,7)"
+    assert labels.Labels("en").difference(1234.0, float("nan"), float("nan"), 0) == "+1,234"  # no interval

@@ -180,9 +180,7 @@ def make_brief(source: str | Path, municipality: str, baseline: str | None = Non
             r = g.loc[col]
             diff = ""
             if arm != baseline and np.isfinite(r["diff"]):
-                diff = L.num(r["diff"], digits, sign=True)
-                if np.isfinite(r["diff_lo"]):
-                    diff += f" ({L.num(r['diff_lo'], digits, sign=True)} … {L.num(r['diff_hi'], digits, sign=True)})"
+                diff = L.difference(r["diff"], r["diff_lo"], r["diff_hi"], digits)
             rows.append({"label": L(key), "unit": L.unit(unit), "value": L.num(r["mean"], digits), "diff": diff})
         d = shown[shown["arm"] == arm]
         tally = counts.loc[arm].to_dict() if arm in counts.index else {}

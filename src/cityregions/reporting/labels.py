@@ -78,6 +78,14 @@ class Labels:
         dec, thousands = SEPARATORS[self.lang]
         return text.replace(",", "\0").replace(".", dec).replace("\0", thousands)
 
+    def difference(self, diff: float, lo: float, hi: float, digits: int) -> str:
+        """A signed difference with its interval after it, "+1,2 (-0,3 … +2,7)" (no interval where it is not a
+        number, e.g. with fewer than two pairs)."""
+        text = self.num(diff, digits, sign=True)
+        if lo is not None and math.isfinite(lo):
+            text += f" ({self.num(lo, digits, sign=True)} … {self.num(hi, digits, sign=True)})"
+        return text
+
 
 def unit_key(unit: str) -> str:
     """The label key of a unit: u_ and its letters and digits, e.g. EUR/resident/yr -> u_eur_resident_yr."""

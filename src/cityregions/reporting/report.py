@@ -147,10 +147,7 @@ def _cell(row: pd.Series, L: Labels) -> dict[str, str]:
     digits = int(row["digits"])
     cell = {"value": L.num(row["mean"], digits), "diff": "", "verdict": "", "robust": ""}
     if "diff" in row and row.get("verdict") not in (None, "baseline") and pd.notna(row.get("verdict")):
-        d = L.num(row["diff"], digits, sign=True)
-        if pd.notna(row["diff_lo"]):
-            d += f" ({L.num(row['diff_lo'], digits, sign=True)} … {L.num(row['diff_hi'], digits, sign=True)})"
-        cell["diff"] = d
+        cell["diff"] = L.difference(row["diff"], row["diff_lo"], row["diff_hi"], digits)
         cell["verdict"] = row["verdict"]
         cell["verdict_text"] = L(row["verdict"])
         if row.get("futures", 0) > 0:
@@ -211,10 +208,7 @@ def winners_rows(table: pd.DataFrame, L: Labels, top: int = WINNERS_SHOWN) -> li
     shown = winners.extremes(table, top)
 
     def diff(r: pd.Series, q: str, digits: int) -> str:
-        text = L.num(r[f"{q}_diff"], digits, sign=True)
-        if pd.notna(r[f"{q}_lo"]):
-            text += f" ({L.num(r[f'{q}_lo'], digits, sign=True)} … {L.num(r[f'{q}_hi'], digits, sign=True)})"
-        return text
+        return L.difference(r[f"{q}_diff"], r[f"{q}_lo"], r[f"{q}_hi"], digits)
     return [{"name": r["municipality"], "core": bool(r["is_core"]), "budget": diff(r, "budget_eur_pc", 0),
              "pv": diff(r, "budget_pv_eur_pc", 0), "greenfield": diff(r, "greenfield_ha", 1),
              "access": diff(r, "pt_access", 3), "tc": L.num(r["tc_pv_eur"], 0),
