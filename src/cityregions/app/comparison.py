@@ -3,17 +3,16 @@ with common random numbers (replicate k of every scenario draws the same random 
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from cityregions.app.args import Args, UsageError
+from cityregions.config.compose import override_value
 
 # keys whose value names a file: a relative path in them is made absolute before the sweep is launched
 FILE_KEYS = ("region.municipalities_csv",)
-PLAIN_PATH = re.compile(r"[\w./+\-@:%]+")  # a path that Hydra's override grammar reads as written, unquoted
 
 
 def region_of(args: Args) -> str:
@@ -28,13 +27,6 @@ def _absolute(value: str, cwd: Path) -> str:
     """The path made absolute against cwd (symbolic links and `..` resolved); an interpolation (${...}) is left to
     Hydra."""
     return value if "${" in value else str((cwd / value).resolve())
-
-
-def _as_override_value(path: str) -> str:
-    """The path as a value of Hydra's override grammar: as written if it reads so, else quoted."""
-    from hydra.core.override_parser.types import Quote, QuotedString
-
-    return path if PLAIN_PATH.fullmatch(path) else QuotedString(path, Quote.single).with_quotes()
 
 
 def absolute_paths(overrides: list[str], cwd: Path) -> list[str]:
@@ -65,7 +57,7 @@ def absolute_paths(overrides: list[str], cwd: Path) -> list[str]:
             out.append(arg)  # null, a deletion, or a sweep function (glob, range): nothing to resolve
             continue
         paths = [_absolute(v, cwd) for v in items]
-        out.append(arg if paths == items else f"{o.get_key_element()}={','.join(map(_as_override_value, paths))}")
+        out.append(arg if paths == items else f"{o.get_key_element()}={','.join(map(override_value, paths))}")
     return out
 
 

@@ -6,9 +6,11 @@ turns to compose (Hydra's state is global)."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -38,6 +40,22 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
         message = str(e).split("\n    full_key")[0]
         raise ConfigError(f"{e.full_key}: {message}" if getattr(e, "full_key", None) else message) from None
     return validate(obj)
+
+
+PLAIN_VALUE = re.compile(r"[\w./+\-@:%]+")  # a value Hydra's override grammar reads as written, unquoted
+
+
+def override_value(value: Any) -> str:
+    """A value as Hydra's override grammar reads it back: null, true/false, text as written where the grammar reads
+    it so (a number, a name, a path), else quoted."""
+    from hydra.core.override_parser.types import Quote, QuotedString
+
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    text = str(value)
+    return text if PLAIN_VALUE.fullmatch(text) else QuotedString(text, Quote.single).with_quotes()
 
 
 def override_error(args: list[str]) -> str | None:

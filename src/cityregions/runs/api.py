@@ -18,19 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from cityregions.config import ConfigError
+from cityregions.config.compose import override_value
 from cityregions.runs import collect
 
 LAUNCHERS = ("joblib", "basic", "ray_local", "slurm")
-
-
-def _value(v: Any) -> str:
-    """One value as the override grammar reads it (None as null, text quoted where the grammar needs it)."""
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return str(v).lower()
-    text = str(v)
-    return text if text.replace(".", "").replace("_", "").replace("-", "").replace("+", "").isalnum() else repr(text)
 
 
 def arguments(grid: Mapping[str, Any] | Sequence[str] = (), replicates: int | Sequence[int] | None = None,
@@ -44,7 +35,7 @@ def arguments(grid: Mapping[str, Any] | Sequence[str] = (), replicates: int | Se
             values = list(values) if isinstance(values, list | tuple) else [values]
             if not values:
                 raise ConfigError(f"{key}=[]: no value to sweep; allowed: one value or a list of values")
-            args.append(f"{key}={','.join(_value(v) for v in values)}")
+            args.append(f"{key}={','.join(override_value(v) for v in values)}")
     else:
         args = [str(a) for a in grid]
     if isinstance(replicates, bool) or (isinstance(replicates, int) and replicates < 1):
