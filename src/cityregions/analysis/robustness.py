@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cityregions.analysis import compare, scorecard
-from cityregions.analysis.sensitivity import Design
+from cityregions.analysis.sensitivity import Design, sampled_params
 from cityregions.config import ConfigError, RunConfig, validate
 from cityregions.config.regional import region_config, with_value
 from cityregions.runs import results
@@ -54,9 +54,9 @@ UNCERTAIN: dict[str, tuple[float, float]] = {
 
 def design(n: int, seed: int = SEED, uncertain: dict[str, tuple[float, float]] | None = None) -> Design:
     """The ensemble's design: n futures of the uncertain parameters (each checked against the schema's range)."""
-    params = {k: list(v) for k, v in (uncertain or UNCERTAIN).items()}
-    d = Design.from_mapping({"method": "morris", "params": params, "n": max(n, 1), "seed": seed})
-    return Design("latin", d.names, d.bounds, n, seed)
+    names, bounds = sampled_params({k: list(v) for k, v in (uncertain or UNCERTAIN).items()},
+                                   "analysis.robustness.UNCERTAIN")
+    return Design("latin", names, bounds, n, seed)
 
 
 def future_config(base: RunConfig, d: Design, row: np.ndarray, future: int) -> RunConfig:
@@ -106,9 +106,9 @@ def run(ds: compare.Dataset, baseline: str, n: int, where: Path, seed: int = SEE
     x = d.matrix()
     configs = {region: arm_configs(ds, region) for region in ds.regions}
     key = _fingerprint(d, baseline, configs)
-    path, described = Path(where) / VALUES, Path(where) / DESCRIPTION
-    if path.is_file() and described.is_file() and json.loads(described.read_text(encoding="utf-8")).get("key") == key:
-        return pd.read_parquet(path)
+    stored = _stored(where)
+    if stored is not None and stored.get("key") == key:
+        return pd.read_parquet(Path(where) / VALUES)
     n_jobs = n_jobs or max(1, min(os.cpu_count() or 1, n))
     frames = []
     for region, arms in configs.items():
@@ -120,19 +120,25 @@ def run(ds: compare.Dataset, baseline: str, n: int, where: Path, seed: int = SEE
         quarterly = pd.concat(Parallel(n_jobs=n_jobs)(tasks), ignore_index=True)
         frames.append(compare.metric_values(quarterly, baseline))
     values = pd.concat(frames, ignore_index=True)
-    results.atomic_write(path, lambda p: values.to_parquet(p, index=False))
+    results.atomic_write(Path(where) / VALUES, lambda p: values.to_parquet(p, index=False))
     ranges = dict(zip(d.names, d.bounds, strict=True))
     text = json.dumps({"key": key, "baseline": baseline, "futures": n, "seed": seed, "parameters": ranges}, indent=1)
-    results.atomic_write(described, lambda p: p.write_text(text, encoding="utf-8"))
+    results.atomic_write(Path(where) / DESCRIPTION, lambda p: p.write_text(text, encoding="utf-8"))
     return values
+
+
+def _stored(where: str | Path) -> dict | None:
+    """The description of the ensemble stored in a report's directory (futures.json), if it holds one."""
+    values, described = Path(where) / VALUES, Path(where) / DESCRIPTION
+    if not (values.is_file() and described.is_file()):
+        return None
+    return json.loads(described.read_text(encoding="utf-8"))
 
 
 def read(where: str | Path, baseline: str) -> pd.DataFrame | None:
     """The ensemble of futures written to a report's directory against this baseline, if there is one."""
-    path, described = Path(where) / VALUES, Path(where) / DESCRIPTION
-    if not (path.is_file() and described.is_file()):
-        return None
-    return pd.read_parquet(path) if json.loads(described.read_text(encoding="utf-8")).get("baseline") == baseline \
+    stored = _stored(where)
+    return pd.read_parquet(Path(where) / VALUES) if stored is not None and stored.get("baseline") == baseline \
         else None
 
 

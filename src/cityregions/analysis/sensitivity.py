@@ -64,6 +64,34 @@ def schema_field(key: str) -> tuple[type, dict[str, Any]] | None:
     return None
 
 
+def sampled_params(params: dict[str, Any], prefix: str = f"{KEY}.params"
+                   ) -> tuple[tuple[str, ...], tuple[tuple[float, float], ...]]:
+    """The sampled keys of a design and their [low, high] bounds, checked: two finite numbers, low < high, inside
+    the schema's allowed range of a numeric key (or a dummy); every error names prefix.key, the value and what is
+    allowed."""
+    names, bounds = [], []
+    for name, pair in params.items():
+        where = f"{prefix}.{name}"
+        if not (isinstance(pair, list | tuple) and len(pair) == 2
+                and all(isinstance(x, int | float) and not isinstance(x, bool) for x in pair)):
+            raise ConfigError(f"{where}={pair!r}: expected [low, high], two numbers")
+        low, high = float(pair[0]), float(pair[1])
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise ConfigError(f"{where}=[{low:g}, {high:g}]: expected low < high, both finite")
+        if not is_dummy(name):
+            found = schema_field(name)
+            if found is None or found[0] not in (int, float):
+                raise ConfigError(f"{where}: {name!r} is not a numeric key of the configuration (e.g. "
+                                  "scenario.quorum, params.transport.distance_decay), nor a dummy")
+            lo, hi = found[1].get("lo"), found[1].get("hi")
+            if (lo is not None and low < lo) or (hi is not None and high > hi):
+                raise ConfigError(f"{where}=[{low:g}, {high:g}] leaves the allowed range of {name}: "
+                                  f"{lo} <= value <= {hi}")
+        names.append(str(name))
+        bounds.append((low, high))
+    return tuple(names), tuple(bounds)
+
+
 @dataclass(frozen=True)
 class Design:
     """A SALib sampling design: the method, the sampled keys with their bounds, the sample size and seed."""
@@ -100,27 +128,8 @@ class Design:
                               "(Sobol' sequences balance only then), e.g. 64, 128, 256")
         if method == "morris" and numbers["levels"] % 2:
             raise ConfigError(f"{KEY}.levels={numbers['levels']} is not allowed; allowed: an even number (Morris)")
-        names, bounds = [], []
-        for name, pair in params.items():
-            where = f"{KEY}.params.{name}"
-            if not (isinstance(pair, list | tuple) and len(pair) == 2
-                    and all(isinstance(x, int | float) and not isinstance(x, bool) for x in pair)):
-                raise ConfigError(f"{where}={pair!r}: expected [low, high], two numbers")
-            low, high = float(pair[0]), float(pair[1])
-            if not (math.isfinite(low) and math.isfinite(high) and low < high):
-                raise ConfigError(f"{where}=[{low:g}, {high:g}]: expected low < high, both finite")
-            if not is_dummy(name):
-                found = schema_field(name)
-                if found is None or found[0] not in (int, float):
-                    raise ConfigError(f"{where}: {name!r} is not a numeric key of the configuration (e.g. "
-                                      "scenario.quorum, params.transport.distance_decay), nor a dummy")
-                lo, hi = found[1].get("lo"), found[1].get("hi")
-                if (lo is not None and low < lo) or (hi is not None and high > hi):
-                    raise ConfigError(f"{where}=[{low:g}, {high:g}] leaves the allowed range of {name}: "
-                                      f"{lo} <= value <= {hi}")
-            names.append(str(name))
-            bounds.append((low, high))
-        return cls(method, tuple(names), tuple(bounds), numbers["n"], numbers["seed"], numbers["levels"],
+        names, bounds = sampled_params(params)
+        return cls(method, names, bounds, numbers["n"], numbers["seed"], numbers["levels"],
                    numbers["digits"])
 
     def problem(self) -> dict[str, Any]:
