@@ -65,8 +65,9 @@ class CityRegionModel(Model):
         self.geo = region_geography(cfg, name, self.facts, self.seed)
         self.const = self._derive_constants()
         self.rivals = governance.outside_rivals(cfg, self.geo, self.const.employment_rate)
-        core_names = (self.facts.core_city, self.geo.names[self.geo.core])
-        self.election_steps = frozenset(self.timeline.step_of(d) for d in election_days(self.country, core_names))
+        self.core_names = (self.facts.core_city, self.geo.names[self.geo.core])  # the core's names in data tables
+        self.election_steps = frozenset(self.timeline.step_of(d) for d in election_days(self.country,
+                                                                                        self.core_names))
         self.people = self._people_and_jobs()
         self.land, self.land_use, self.money = self._land_and_money()
         self.councils, self.coop = self._councils_and_cooperation()  # the model's first random draws

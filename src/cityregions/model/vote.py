@@ -67,7 +67,7 @@ def proposal(m: CityRegionModel, t: int, theme: Theme, agreements: list[Agreemen
     day = m.timeline.day(t)
     across = institutions.spans_states(m.country, [m.geo.codes[i] for i in np.flatnonzero(group)])
     land = theme == Theme.LAND  # a land compact binds only through a form that can carry land-use planning
-    pending = institutions.pending_body(m.country, day, theme.value, (m.facts.core_city, m.geo.names[m.geo.core]))
+    pending = institutions.pending_body(m.country, day, theme.value, m.core_names)
     pooling = institutions.binding_form(m.country, day, True, across, planning=True) if land and not pending else None
     form = None if pending else pooling or institutions.binding_form(m.country, day, False, across, planning=land)
     status = LEVEL_STATUS[form.level] if form is not None else Status.INFORMAL

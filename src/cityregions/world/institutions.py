@@ -20,12 +20,12 @@ from functools import cache
 
 import numpy as np
 
+from cityregions.config import THEMES
 from cityregions.world.facts import data_path
 
 LEVELS = ("declaration", "contract", "body", "metropolitan")  # from least to most binding
 FORMABLE = ("contract", "body")  # binding levels the councils can create by agreement
 PLANNING = {"yes": True, "no": False, "unknown": None}  # legal_forms.csv's planning column
-THEMES = ("land", "transport")  # what a statutory body can take over (cooperation's themes, by name)
 
 
 @dataclass(frozen=True)
