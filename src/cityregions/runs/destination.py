@@ -15,7 +15,6 @@ from omegaconf import DictConfig, OmegaConf
 
 from cityregions.runs import results, sweep
 
-NAME_MAX = 255  # bytes in one file or directory name (ext4, xfs, btrfs, APFS, NTFS in characters)
 SYSTEM = tuple(Path(p) for p in ("/proc", "/sys", "/dev", "/boot", "/etc", "/bin", "/sbin", "/lib", "/lib64",
                                  "/usr", "/var/lib", "/run"))
 
@@ -28,9 +27,9 @@ def _ours(directory: Path) -> bool:
 def problems(key: str, value: str, cwd: Path | None = None) -> list[str]:
     """What is wrong with `value` as the directory of `key` (empty: nothing)."""
     path = Path(value)
-    out = [f"{key}: the name {part[:40]!r}... has {len(part.encode())} bytes; allowed: at most {NAME_MAX} per "
+    out = [f"{key}: the name {part[:40]!r}... has {len(part.encode())} bytes; allowed: at most {sweep.NAME_MAX} per "
            "directory name (shorten the scenario's or the key's name, or set the directory)"
-           for part in path.parts if len(part.encode()) > NAME_MAX]
+           for part in path.parts if len(part.encode()) > sweep.NAME_MAX]
     if out:
         return out
     where = ((cwd or Path.cwd()) / path).resolve()
