@@ -25,7 +25,7 @@ from cityregions.world.phases import Phase
 COLOURS = {(False, False): ("#ffffff", "no agreement"), (True, False): ("#4c9a2a", "land compact"),
            (False, True): ("#2a6fba", "transport association"), (True, True): ("#7b3294", "both")}
 PHASE_SHADE = {Phase.EXCHANGE: "#fde7c8", Phase.PILOTS: "#d9ecd0", Phase.AGREEMENTS: "#d6e4f5"}
-GRID = [(12, 3), (5, 12), (7, 12), (6, 20), (6, 20)]  # (width of 12, height in 30-px rows) per component
+GRID = [(12, 5), (5, 12), (7, 12), (6, 20), (6, 20)]  # (width of 12, height in 30-px rows) per component
 PANEL = f"padding: 4px 12px; overflow-y: auto; max-height: {GRID[3][1] * 40 - 20}px"  # grid rows: 30 px + 10 gap
 DPI = 90  # the figures' resolution on the page: sharp enough, and a third less to encode and send than 100
 QUESTION = {"vote": ("vote on the {theme} agreement", "Yes", "No"),
