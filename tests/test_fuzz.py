@@ -59,16 +59,16 @@ from hypothesis.control import currently_in_test_context
 
 from cityregions.config import REGIONS, ConfigError, RegionConfig, RunConfig, TransportParams, validate
 from cityregions.runs.runner import run_scenario
-from cityregions.world.facts import (
+from cityregions.world.facts import load_region
+from cityregions.world.geography import build_geography
+from cityregions.world.user_table import (
     MAX_AREA_KM2,
     MAX_COORDINATE_KM,
     MAX_POPULATION,
     MIN_POPULATION,
-    load_region,
     min_separation_km,
     read_municipalities_csv,
 )
-from cityregions.world.geography import build_geography
 
 CORPUS = Path(__file__).resolve().parent / "data" / "fuzz_corpus"
 HORIZON = "timeline.horizon=2014Q4"  # ten quarters: phases 1-3 and the council vote

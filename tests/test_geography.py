@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from cityregions.config import REGIONS, ConfigError, RegionConfig, TransportParams
-from cityregions.world.facts import load_region, read_municipalities_csv
+from cityregions.world.facts import load_region
 from cityregions.world.geography import build_geography, rank_size_populations
+from cityregions.world.user_table import read_municipalities_csv
 
 
 def _geo(region, seed=0, **kw):
@@ -100,6 +101,8 @@ def test_malformed_municipality_table_names_file_row_and_column(tmp_path, text, 
 
 def test_municipality_table_in_wrong_encoding(tmp_path):
     p = tmp_path / "latin1.csv"
-    p.write_bytes(GOOD.replace("City", "Görlitz").encode("latin-1"))
-    with pytest.raises(ConfigError, match="not UTF-8"):
+    data = GOOD.replace("City", "Görlitz").encode("latin-1")
+    p.write_bytes(data)
+    at = data.index("ö".encode("latin-1"))  # counted from the start of the file
+    with pytest.raises(ConfigError, match=f"not UTF-8 text .* at byte {at}"):
         read_municipalities_csv(p)

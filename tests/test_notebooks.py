@@ -46,6 +46,20 @@ EXPECTED = {
         assert len(effects) == len(OAT) * 2 * len(OAT_OUTCOMES)
         assert sweep_dir.is_dir() and (sweep_dir / "dataset" / "summary.parquet").is_file()
     """),
+    "04_ema_workbench.ipynb": (2, """
+        assert len(experiments) == N_SAMPLES * len(SCENARIOS) == 60
+        assert set(SHORT) | {"scenario_name"} <= set(experiments.columns)
+        for name, key in SHORT.items():
+            assert experiments[name].between(*UNCERTAIN[key]).all()
+        assert sorted(experiments["scenario_name"].astype(str).unique()) == sorted(SCENARIOS)
+        assert all(outcomes[o].shape == (len(experiments), len(SEEDS)) and np.isfinite(outcomes[o]).all()
+                   for o in OUTCOMES)
+        assert (outcomes["members"] >= 0).all() and 0 < y.sum() < len(y)
+        assert box.res_dim >= 1 and len(box_table) == box.res_dim
+        assert 0 <= box.coverage <= 1 and 0 <= box.density <= 1
+        assert np.isclose(box.density, y[box.yi].mean()) and np.isclose(box.coverage, y[box.yi].sum() / y.sum())
+        assert box.density >= DENSITY or chosen == len(trajectory) - 1
+    """),
 }
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from conftest import make_config
 
 from cityregions.config import ConfigError
-from cityregions.world import size
+from cityregions.runs.runner import run_scenario
+from cityregions.world import size, user_table
+from cityregions.world.geography import region_geography
 
 
 def test_the_estimate_counts_ordered_pairs_within_straight_line_reach():
@@ -48,5 +53,41 @@ def test_a_table_far_too_large_is_refused_before_anything_is_built_or_written(tm
                            "plot=false", "progress=false", f"output_dir={tmp_path / 'out'}"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and "a region of 60,000 municipalities" in done.stderr, done.stderr[-2000:]
-    assert "needs an estimated" in done.stderr and "Traceback" not in done.stderr
+    assert "needs an estimated" in done.stderr and "max_memory_gb=<GB> set higher" in done.stderr
+    assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_max_memory_gb_lets_a_run_plan_more_or_less_than_the_machines_share():
+    est = size.Estimate(municipalities=20_000, pairs=29_345_812, memory_bytes=5.92e9, seconds_per_quarter=3.5)
+    size.check(est, available=4e9, limit_gb=8.0)  # more than this 4 GB machine has: the user's risk, allowed
+    with pytest.raises(ConfigError) as e:
+        size.check(est, available=128e9, limit_gb=5.0)
+    text = str(e.value)
+    assert "max_memory_gb=5 allows 5.0 GB" in text and "this machine" not in text
+    assert "about 4,961 municipalities" in text  # sqrt((5e9 - 2e8) / 195) = 4,961.4
+
+
+def test_a_run_whose_region_exceeds_max_memory_gb_is_refused_naming_the_key():
+    cfg = make_config("region=synthetic", "region.n_municipalities=10000", "max_memory_gb=1")  # about 1.2 GB
+    with pytest.raises(ConfigError, match=r"a region of 10,00\d municipalities.* max_memory_gb=1 allows 1\.0 GB"):
+        run_scenario(cfg)
+
+
+def test_a_large_region_says_what_it_will_take_before_it_is_built(monkeypatch, capsys):
+    monkeypatch.setattr(size, "LARGE_PAIRS", 0)  # every region counts as large
+    cfg = make_config("region=graz", "progress=true")
+    region_geography(cfg, "graz")
+    err = capsys.readouterr().err
+    assert re.search(r"graz: building [\d,]+ municipalities, [\d,]+ pairs within reach: an estimated 0\.\d GB", err)
+    region_geography(dataclasses.replace(cfg, progress=False), "graz")
+    assert capsys.readouterr().err == ""
+
+
+def test_a_table_longer_than_the_row_limit_is_refused_while_it_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(user_table, "MAX_ROWS", 3)
+    rows = "".join(f"m{i},1000,10,{3 * i},0\n" for i in range(5))
+    table = tmp_path / "long.csv"
+    table.write_text("name,population,area_km2,x_km,y_km\n" + rows, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"long\.csv, row 5: more than 3 municipalities; allowed: at most 3 rows"):
+        user_table.read_municipalities_csv(table)

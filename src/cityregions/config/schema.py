@@ -164,6 +164,9 @@ class RunConfig:
     output_dir: Optional[str] = p(None, doc="where to write the run (default: Hydra's run directory)")
     plot: bool = p(True, doc="write the one-page PNG of the main indicators")
     progress: bool = p(True, doc="show progress while running")
+    max_memory_gb: Optional[float] = p(None, 1.0, 1e6, "GB", doc="the memory a region may be estimated to need "
+                                       "before it is refused (default: 80 % of this machine's); set it higher to "
+                                       "try a region the estimate refuses, at the risk of running out of memory")
 
 
 def parse_quarter(key: str, text: str) -> tuple[int, int]:

@@ -99,7 +99,7 @@ def read_config(path: str | Path) -> RunConfig:
 
 def config_digest(cfg: RunConfig) -> str:
     """SHA-256 of everything in the configuration that can change results (not where or how it is shown)."""
-    bare = dataclasses.replace(cfg, output_dir=None, plot=False, progress=False)
+    bare = dataclasses.replace(cfg, output_dir=None, plot=False, progress=False, max_memory_gb=None)
     return fingerprint(bare).hex()
 
 

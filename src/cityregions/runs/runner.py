@@ -5,7 +5,7 @@ values, recorded when the configuration was composed), so its rows are those it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -45,7 +45,8 @@ def run_scenario(cfg: RunConfig, progress: bool = False, keep_models: bool = Fal
     validate(cfg)
     names = regions_of(cfg)
     with one_blas_thread():  # held for the whole run: each step then leaves the setting alone
-        models = [CityRegionModel(region_config(cfg, r), region=r) for r in names]
+        # a large region's build shows its progress as the quarters do, or not at all
+        models = [CityRegionModel(replace(region_config(cfg, r), progress=progress), region=r) for r in names]
         total = sum(m.timeline.n_steps for m in models)
         with tqdm(total=total, disable=not progress, unit="quarter", mininterval=0.5, leave=False) as bar:
             for m in models:

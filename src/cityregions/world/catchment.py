@@ -19,6 +19,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
+from tqdm.auto import tqdm
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,8 @@ def reach_km(limit_min: float, speed_km_per_min: float) -> float:
 
 
 def build(x: np.ndarray, y: np.ndarray, car: sparse.csr_array, pt: sparse.csr_array, cutoff_min: float,
-          car_top_speed: float, pt_limit_min: float, pt_top_speed: float, road_per_car_min: float) -> Catchment:
+          car_top_speed: float, pt_limit_min: float, pt_top_speed: float, road_per_car_min: float,
+          progress: bool = False) -> Catchment:
     """Shortest car and PT paths for every pair within cutoff_min car minutes, block by spatial block.
 
     car/pt: the network's edge weights (minutes), each edge stored both ways (an undirected graph's matrix, so each
@@ -183,7 +185,7 @@ def build(x: np.ndarray, y: np.ndarray, car: sparse.csr_array, pt: sparse.csr_ar
     of that network allows, which bounds how far the search must look; pt_limit_min: a PT search limit long
     enough to reach every destination within the car cutoff; road_per_car_min: km per car minute on every
     edge (road length is proportional to car time), so the shortest road is the quickest and its km are its
-    minutes times this, without a search of its own.
+    minutes times this, without a search of its own. progress: show the blocks searched (a large region).
     """
     n = len(x)
     xy = np.column_stack([x, y])
@@ -197,7 +199,8 @@ def build(x: np.ndarray, y: np.ndarray, car: sparse.csr_array, pt: sparse.csr_ar
     bounds = np.flatnonzero(np.diff(cell_id[order])) + 1
     rows: list[tuple[np.ndarray, ...] | None] = [None] * n
     everywhere: list[np.ndarray] = []  # sources of cells whose search may reach every municipality
-    for src in np.split(order, bounds):
+    for src in tqdm(np.split(order, bounds), disable=not progress, desc="travel times", unit="cell",
+                    mininterval=0.5, leave=False):
         lo, hi = xy[src].min(axis=0), xy[src].max(axis=0)
         centre, half = (lo + hi) / 2, float(np.hypot(*(hi - lo)) / 2)
         sub = np.sort(np.asarray(tree.query_ball_point(centre, r_look + half + 1e-9), dtype=np.int64))

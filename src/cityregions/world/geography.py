@@ -10,6 +10,7 @@ replace the synthetic detail.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -22,8 +23,9 @@ from cityregions.config import REGIONS, RegionConfig, RunConfig, TransportParams
 from cityregions.config.seeds import geography_rng, run_seed
 from cityregions.world import catchment, outside, places, size
 from cityregions.world.catchment import Catchment
-from cityregions.world.facts import MunicipalityTable, RegionFacts, read_municipalities_csv, region_facts
+from cityregions.world.facts import RegionFacts, region_facts
 from cityregions.world.outside import Outside
+from cityregions.world.user_table import MunicipalityTable, read_municipalities_csv
 
 
 @dataclass(frozen=True)
@@ -218,14 +220,20 @@ def _corridors(x: np.ndarray, y: np.ndarray, core: int, n_corr: int, rng: np.ran
     return corridor
 
 
-def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams,
-                    rng: np.random.Generator) -> Geography:
-    """Build one region's municipalities and network, deterministically from rng."""
+def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams, rng: np.random.Generator,
+                    limit_gb: float | None = None, progress: bool = False) -> Geography:
+    """Build one region's municipalities and network, deterministically from rng. A region estimated to need
+    more memory than a run may use (limit_gb, default a share of the machine's) is refused before it is built;
+    with progress, a large one says what it will take and shows the travel-time search advancing."""
     table = municipality_table(facts, cfg, rng)
     n = len(table.names)
     x, y, core = table.x_km, table.y_km, table.core
     car_top_speed = tp.car_speed_kmh / 60 / tp.circuity  # straight-line km per car minute at best
-    size.check(size.estimate(x, y, catchment.reach_km(tp.catchment_min, car_top_speed)))
+    est = size.estimate(x, y, catchment.reach_km(tp.catchment_min, car_top_speed))
+    size.check(est, limit_gb=limit_gb)
+    progress = progress and est.pairs >= size.LARGE_PAIRS
+    if progress:
+        print(f"{facts.name}: building {size.describe(est)}", file=sys.stderr, flush=True)
     is_core = np.zeros(n, dtype=bool)
     is_core[core] = True
     edges = _road_edges(x, y)
@@ -264,7 +272,7 @@ def build_geography(facts: RegionFacts, cfg: RegionConfig, tp: TransportParams,
         cutoff_min=tp.catchment_min, car_top_speed=car_top_speed,
         pt_limit_min=tp.catchment_min * pt_ratio * 1.01,
         pt_top_speed=max(tp.pt_speed_local_kmh / tp.circuity, tp.pt_speed_corridor_kmh / 1.1) / 60,
-        road_per_car_min=1 / car_per_km)
+        road_per_car_min=1 / car_per_km, progress=progress)
     own = pairs.diag
     pairs.road_km[own] = np.sqrt(table.area_km2) / 2
     pairs.car_min[own] = tp.intrazonal_min
@@ -282,7 +290,8 @@ def region_geography(cfg: RunConfig, region: str | None = None, facts: RegionFac
     name = "fua" if cfg.region.name == "fua" else (region or cfg.region.name)
     facts = facts if facts is not None else region_facts(cfg.region, name)
     seed = run_seed(cfg, region_label(cfg, name)) if seed is None else int(seed)
-    return build_geography(facts, cfg.region, cfg.params.transport, geography_rng(seed))
+    return build_geography(facts, cfg.region, cfg.params.transport, geography_rng(seed), cfg.max_memory_gb,
+                           cfg.progress)
 
 
 def region_label(cfg: RunConfig, region: str) -> str:

@@ -23,6 +23,7 @@ BASE_BYTES = 200e6  # the interpreter, the libraries and the model's fixed table
 BYTES_PER_PAIR = 195.0  # every per-pair table of the catchment, the flows and the mode choice
 SECONDS_PER_PAIR_QUARTER = 1.2e-7
 MEMORY_SHARE = 0.8  # of the machine's physical memory a run may plan to use
+LARGE_PAIRS = 2_000_000  # a region this large (about 0.6 GB, several seconds to build) says so before building
 
 
 @dataclass(frozen=True)
@@ -47,15 +48,26 @@ def physical_memory() -> float:
     return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def check(est: Estimate, available: float | None = None) -> None:
-    """Refuse a region whose estimated memory exceeds the share of the machine a run may use."""
+def check(est: Estimate, available: float | None = None, limit_gb: float | None = None) -> None:
+    """Refuse a region whose estimated memory exceeds what a run may use: limit_gb (the run's max_memory_gb) if
+    given, else a share of the machine's physical memory (`available`, bytes; default this machine's)."""
     available = physical_memory() if available is None else available
-    if est.memory_bytes <= MEMORY_SHARE * available:
+    limit = limit_gb * 1e9 if limit_gb is not None else MEMORY_SHARE * available
+    if est.memory_bytes <= limit:
         return
-    most = int(np.sqrt(max(MEMORY_SHARE * available - BASE_BYTES, 0.0) / BYTES_PER_PAIR))
+    most = int(np.sqrt(max(limit - BASE_BYTES, 0.0) / BYTES_PER_PAIR))
+    may = (f"max_memory_gb={limit_gb:g} allows {limit / 1e9:.1f} GB" if limit_gb is not None else
+           f"this machine has {available / 1e9:.1f} GB")
     raise ConfigError(
         f"a region of {est.municipalities:,} municipalities, {est.pairs:,} pairs of them within reach of each "
         f"other, needs an estimated {est.memory_bytes / 1e9:.1f} GB of memory and about "
-        f"{est.seconds_per_quarter:.1f} s a quarter; this machine has {available / 1e9:.1f} GB; allowed: a region "
-        f"whose pairs fit in {MEMORY_SHARE:.0%} of it (about {most:,} municipalities if all are within reach of "
-        "each other; fewer, or a smaller area, or a larger machine)")
+        f"{est.seconds_per_quarter:.1f} s a quarter; {may}; allowed: a region whose pairs fit in "
+        f"{limit / 1e9:.1f} GB{'' if limit_gb is not None else f' ({MEMORY_SHARE:.0%} of it)'} (about {most:,} "
+        "municipalities if all are within reach of each other; fewer, or a smaller area, or a larger machine), or "
+        "max_memory_gb=<GB> set higher to try anyway, at the risk of running out of memory")
+
+
+def describe(est: Estimate) -> str:
+    """One line on what a region will take, shown before a large one is built."""
+    return (f"{est.municipalities:,} municipalities, {est.pairs:,} pairs within reach: an estimated "
+            f"{est.memory_bytes / 1e9:.1f} GB and {est.seconds_per_quarter:.1f} s a quarter")
