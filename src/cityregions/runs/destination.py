@@ -44,16 +44,42 @@ def problems(key: str, value: str, cwd: Path | None = None) -> list[str]:
     return []
 
 
+JOB_NUMBERS = ("${hydra.job.num}", "${hydra.job.id}")
+
+
+def subdir_problems(raw: object) -> list[str]:
+    """What is wrong with `hydra.sweep.subdir` (as written, before interpolation): a job's directory must be one
+    directory inside the sweep's, its own: the default (named by the job's parameters, made safe by the sweeper)
+    or one name holding the job's number or id."""
+    if raw == sweep.KEY_SUBDIR:
+        return []
+    text = str(raw)
+    literal = text
+    for number in JOB_NUMBERS:
+        literal = literal.replace(number, "0")
+    if ("/" in literal or "\\" in literal or literal in (".", "..") or "${" in literal
+            or not any(n in text for n in JOB_NUMBERS) or len(literal.encode()) > sweep.NAME_MAX):
+        return [f"hydra.sweep.subdir={text[:60]!r} would not give each job a directory of its own inside the "
+                f"sweep's; allowed: {sweep.KEY_SUBDIR} (the default: named by the job's parameters) or one directory "
+                "name, without / or .., holding ${hydra.job.num} or ${hydra.job.id}"]
+    return []
+
+
 def refused(cfg: DictConfig, multirun: bool) -> list[str]:
     """The problems of where a composed configuration (with its `hydra` node) would write: its sweep directory
-    for a sweep, else its run directory and `output_dir`."""
+    and its jobs' directories for a sweep, else its run directory and `output_dir`."""
     keys = ["hydra.sweep.dir"] if multirun else ["hydra.run.dir", "output_dir"]
     out = []
+    if multirun:
+        sweep_node = OmegaConf.to_container(cfg.hydra.sweep, resolve=False) if "hydra" in cfg else {}
+        out += subdir_problems(sweep_node.get("subdir", sweep.KEY_SUBDIR))
     for key in keys:
         try:
             value = OmegaConf.select(cfg, key, throw_on_missing=False)
         except Exception:  # noqa: BLE001 - an interpolation only Hydra's runtime resolves: Hydra judges it
             continue
-        if value not in (None, ""):
+        if value is not None and not str(value).strip():
+            out.append(f"{key}={value!r} is an empty path; allowed: the path of a directory (or leave the key out)")
+        elif value is not None:
             out += problems(key, str(value))
     return out

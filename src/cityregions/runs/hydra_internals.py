@@ -35,20 +35,28 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def check_compositions(check: Callable[[DictConfig, bool], None]) -> None:
+def check_compositions(check: Callable[[DictConfig, bool], None],
+                       failed: Callable[[Exception], None] | None = None) -> None:
     """Have every configuration Hydra composes for a run or a sweep pass `check(cfg, multirun)` (which raises or
-    exits to refuse it) before Hydra builds or creates anything from it; installed once per process."""
+    exits to refuse it) before Hydra builds or creates anything from it, and hand a composition that fails (an
+    override that cannot be merged) to `failed` (which reports it and exits); installed once per process."""
+    from hydra.errors import HydraException
     from hydra.types import RunMode
+    from omegaconf.errors import OmegaConfBaseException
 
-    original = Hydra.compose_config
-    if getattr(original, "checked_by_cityregions", False):
-        return
+    original = getattr(Hydra.compose_config, "original", Hydra.compose_config)
 
     def compose_config(self: Hydra, config_name: str | None, overrides: list[str], run_mode: RunMode,
                        *args: Any, **kwargs: Any) -> DictConfig:
-        cfg = original(self, config_name, overrides, run_mode, *args, **kwargs)
+        try:
+            cfg = original(self, config_name, overrides, run_mode, *args, **kwargs)
+        except (HydraException, OmegaConfBaseException) as e:
+            if failed is None:
+                raise
+            failed(e)
+            raise
         check(cfg, run_mode == RunMode.MULTIRUN)
         return cfg
 
-    compose_config.checked_by_cityregions = True  # type: ignore[attr-defined]
+    compose_config.original = original  # type: ignore[attr-defined]
     Hydra.compose_config = compose_config  # type: ignore[method-assign]

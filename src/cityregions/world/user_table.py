@@ -78,7 +78,8 @@ def _csv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
         if path.is_dir():
             raise ConfigError(f"{key}: is a directory, not a file")
         if not path.is_file():
-            raise ConfigError(f"{key}: file not found")
+            raise ConfigError(f"{key}: " + ("not a regular file (a device or a pipe?)" if path.exists() else
+                                            "file not found"))
         fh = path.open("rb")
     except OSError as e:  # a name too long, no permission, ...
         raise ConfigError(f"{key}: cannot be read ({e.strerror or e})") from None
@@ -101,6 +102,8 @@ def _csv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
             raise ConfigError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}){hint}") from None
         except csv.Error as e:  # e.g. a field longer than the csv module's limit (131,072 characters)
             raise ConfigError(f"{path}, row {reader.line_num}: not readable as CSV ({e})") from None
+        except OSError as e:  # the file could be opened but not read (/proc/self/mem, a failing disk)
+            raise ConfigError(f"{key}: cannot be read ({e.strerror or e})") from None
 
 
 def read_municipalities_csv(path: str | Path) -> MunicipalityTable:

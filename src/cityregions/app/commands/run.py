@@ -152,7 +152,7 @@ def main(argv: list[str]) -> int:
             args.remove(flag)
             args.insert(0, flag)
     sys.argv = [sys.argv[0], *args]
-    hydra_internals.check_compositions(refuse)
+    hydra_internals.check_compositions(refuse, composition_failed)
     hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")(_task)()
     return 0
 
@@ -167,6 +167,18 @@ def swept_list(arg: str) -> str:
     if sep and key in SWEPT_LISTS and value.startswith("[") and value.endswith("]") and value[1:-1].strip():
         return f"{key}={value[1:-1]}"
     return arg
+
+
+def composition_failed(e: Exception) -> None:
+    """Stop (exit 2) with one line when Hydra cannot compose the configuration (an override it cannot merge),
+    instead of Hydra's report of several lines and status 1."""
+    parts = [str(e), str(e.__cause__ or "")]
+    said = "; ".join(line.strip() for part in parts for line in part.splitlines()[:1] if line.strip())
+    options = getattr(e, "options", None)  # a missing config file or group option: the ones that exist
+    if options:
+        said += f"; allowed: {', '.join(map(str, options))}"
+    print(f"cityregions: invalid configuration: {said}", file=sys.stderr, flush=True)
+    raise SystemExit(2)
 
 
 def refuse(cfg: DictConfig, multirun: bool) -> None:
