@@ -309,6 +309,27 @@ def test_a_collected_dataset_keeps_whole_numbers_whole_and_every_digit(tmp_path)
     assert s.loc["integrated", "greenfield_ha"] == integrated["greenfield_take_ha"].sum()  # every digit
 
 
+def test_a_column_has_the_same_type_in_every_sweep_whatever_it_swept(tmp_path):
+    """One sweep decides nothing (no cooperation: empty decision and membership tables) and sweeps whole quorums,
+    the other decides and sweeps fractions: every column both datasets have is of one type in both."""
+    sets = {}
+    for name, grid in (("a", ("scenario=no_cooperation", "scenario.quorum=1")),
+                       ("b", ("scenario=integrated", "scenario.quorum=0.5"))):
+        done = subprocess.run([sys.executable, "-m", "cityregions", "--multirun", *grid, "region=graz",
+                               "timeline.horizon=2014Q4", "plot=false", "hydra/launcher=basic",
+                               f"hydra.sweep.dir={tmp_path / name}"], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        collect.collect(tmp_path / name)
+        sets[name] = {t: pd.read_parquet(tmp_path / name / sweep.DATASET / f"{t}.parquet") for t in collect.TABLES}
+    assert sets["a"]["decisions"].empty and not sets["b"]["decisions"].empty
+    for t in collect.TABLES:
+        a, b = sets["a"][t], sets["b"][t]
+        differ = {c: (str(a[c].dtype), str(b[c].dtype)) for c in a.columns.intersection(b.columns)
+                  if a[c].dtype != b[c].dtype}
+        assert not differ, (t, differ)
+    assert str(sets["a"]["summary"]["scenario.quorum"].dtype) == "float64"  # the schema's type, not the value's
+
+
 def test_a_sweep_from_python_gives_the_command_lines_directory_and_tables(tmp_path):
     import cityregions
     from cityregions.config import ConfigError

@@ -222,7 +222,9 @@ def municipality_table(m: CityRegionModel) -> pd.DataFrame:
 def decision_table(m: CityRegionModel) -> pd.DataFrame:
     """Every decision with its payoff breakdown (EUR/yr): why each municipality joined, voted or left."""
     cols = ["step", "quarter", "municipality", "theme", "action", *BREAKDOWN, "perceived_net", "key", "rule"]
-    df = pd.DataFrame(m.coop.decisions, columns=cols)
+    text = ("quarter", "municipality", "theme", "action", "rule")
+    df = pd.DataFrame(m.coop.decisions, columns=cols).astype(  # the same types when no decision was taken
+        {c: "int64" if c == "step" else "str" if c in text else "float64" for c in cols})
     df.insert(0, "region", m.region)
     df.insert(1, "scenario", m.cfg.scenario.name)
     df.insert(2, "seed", m.cfg.seed)
@@ -235,7 +237,7 @@ def membership_table(m: CityRegionModel) -> pd.DataFrame:
     rows = [(t, m.timeline.label(t), m.geo.names[i], theme, bool(b))
             for t, theme, who, member in m.coop.membership_log for i, b in zip(who, member, strict=True)]
     df = pd.DataFrame(rows, columns=["step", "quarter", "municipality", "theme", "member"]).astype(
-        {"step": "int64", "quarter": "object", "municipality": "object", "theme": "object", "member": "bool"})
+        {"step": "int64", "quarter": "str", "municipality": "str", "theme": "str", "member": "bool"})
     df.insert(0, "region", m.region)
     df.insert(1, "scenario", m.cfg.scenario.name)
     df.insert(2, "seed", m.cfg.seed)

@@ -52,18 +52,58 @@ def _plain(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, default=str) if isinstance(value, list | dict) else value
 
 
+def schema_type(key: str) -> type | None:
+    """The schema's scalar type of a dotted key (float for ``scenario.quorum``), None if it has none."""
+    import typing
+
+    from cityregions.config import RunConfig
+
+    node: Any = RunConfig
+    for part in key.split("."):
+        hints = typing.get_type_hints(node) if isinstance(node, type) and hasattr(node, "__dataclass_fields__") else {}
+        if part not in hints:
+            return None
+        node = hints[part]
+    args = [a for a in typing.get_args(node) if a is not type(None)]
+    node = args[0] if typing.get_origin(node) is typing.Union and len(args) == 1 else node
+    return node if node in (bool, int, float, str) else None
+
+
+def _as_schema_type(key: str, value: Any) -> Any:
+    """A swept value as its key's type in the schema (quorum=1 is 1.0), so a column's type is the same in every
+    sweep whatever values it swept."""
+    kind = schema_type(key)
+    if kind in (int, float) and isinstance(value, int | float) and not isinstance(value, bool):
+        return kind(value)
+    return value
+
+
 def job_params(task_overrides: Sequence[str], exclude_keys: Sequence[str] = ()) -> dict[str, Any]:
-    """Typed values of a job's overrides by key (``scenario.revenue_sharing_key`` -> 0.25): its parameter columns."""
+    """Typed values of a job's overrides by key (``scenario.revenue_sharing_key`` -> 0.25): its parameter columns,
+    each of its key's type in the schema."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(list(task_overrides))
-    return {o.key_or_group: _plain(o.value()) for o in parsed
+    return {o.key_or_group: _as_schema_type(o.key_or_group, _plain(o.value())) for o in parsed
             if not o.is_delete() and o.key_or_group not in exclude_keys}
 
 
+def _dtype(value: Any) -> str:
+    """The column type of a constant: the same for an empty table as for a full one."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return "float64"
+    return "str" if value is None or isinstance(value, str) else "object"
+
+
 def with_columns(df: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
-    """The table with one constant column per value, except where it already has that column."""
-    return df.assign(**{k: [v] * len(df) for k, v in values.items() if k not in df.columns})
+    """The table with one constant column per value, except where it already has that column; each column's type
+    follows its value, so an empty table's columns have the types a full one's have."""
+    return df.assign(**{k: pd.Series([v] * len(df), index=df.index, dtype=_dtype(v))
+                        for k, v in values.items() if k not in df.columns})
 
 
 def job_dir_name(key: str) -> str:
