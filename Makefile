@@ -1,6 +1,8 @@
 # make run  : create .venv if missing, install cityregions, run the default scenario (Leipzig, city_regions)
 # make test : create .venv if missing, install cityregions with its test extras, install Debian's Chromium for the
 #             browser test of the classroom page if it is missing, run the test suite
+# make mutation : mutation testing of the rules with mutmut (a few minutes; not part of make test); the scores go
+#             to docs/mutation.csv and docs/TESTING.md
 #
 # Python 3.12 or newer is required (Mesa 3.5 needs it). The interpreter is found in this order:
 # $(PYTHON) if given (make run PYTHON=/path/to/python3.12), python3.13, python3.12, python3,
@@ -24,7 +26,7 @@ FIND_PYTHON = for c in "$(PYTHON)" python3.13 python3.12 python3; do \
 	  done; \
 	fi; exit 1
 
-.PHONY: run test venv clean bench browser app
+.PHONY: run test venv clean bench browser app mutation
 
 $(VPY):
 	@py="$$( $(FIND_PYTHON) )" || { \
@@ -63,6 +65,15 @@ test: $(STAMP) browser
 app: $(STAMP)
 	$(VENV)/bin/cityregions app $(ARGS)
 
+MUTATION := $(VENV)/.mutation
+$(MUTATION): $(STAMP)
+	$(VPY) -m pip install --quiet -e ".[mutation]"
+	@touch $(MUTATION)
+
+mutation: $(MUTATION)
+	rm -rf mutants
+	$(VPY) tools/mutation_report.py $(ARGS)
+
 bench: $(STAMP) browser
 	$(VPY) benchmarks/bench_scale.py
 	$(VPY) benchmarks/bench_regions.py
@@ -70,4 +81,4 @@ bench: $(STAMP) browser
 	$(VPY) benchmarks/bench_page.py
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache
+	rm -rf $(VENV) outputs multirun .pytest_cache mutants

@@ -22,7 +22,8 @@ import numpy as np
 def price_factor(developable_ha: np.ndarray, developed_ha: np.ndarray, elasticity: float) -> np.ndarray:
     """(developable / developed)^elasticity: the inverse of a land price rising with the odds of the developed
     share. 0 where nothing is left to build on; a municipality with nothing built yet is treated as 1 ha built."""
-    return (np.maximum(developable_ha, 0.0) / np.maximum(developed_ha, 1.0)) ** elasticity
+    avail = np.maximum(developable_ha, 0.0)
+    return np.where(avail > 0, (avail / np.maximum(developed_ha, 1.0)) ** elasticity, 0.0)
 
 
 def attractiveness(access: np.ndarray, developable_ha: np.ndarray, developed_ha: np.ndarray, access_weight: float,
@@ -42,5 +43,8 @@ def relocate(population: np.ndarray, pull: np.ndarray, net_change: float, mobili
     movers = leave * population
     w = population * pull
     s = w.sum()
-    share = w / s if s > 0 else population / max(total, 1e-300)
+    if s > 0:
+        share = w / s
+    else:  # no pull anywhere: by residents, or evenly in a region with none
+        share = population / total if total > 0 else np.full(len(population), 1.0 / len(population))
     return population - movers + (movers.sum() + net_change) * share

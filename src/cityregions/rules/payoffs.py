@@ -137,7 +137,9 @@ def transport_association(members: np.ndarray, x: TransportInputs) -> Stakes:
     total = x.cost_per_commuter * x.service * served_after
     if x.integration:
         total = total + _fares_lost(members, x)
-    share = x.key * x.population / pop_after + (1 - x.key) * x.pt_trips / np.maximum(use_after, 1e-9)
+    # the use part by PT trips; where the group has none at all, by residents like the key's other part
+    use = np.where(use_after > 0, x.pt_trips / np.maximum(use_after, 1e-9), x.population / pop_after)
+    share = x.key * x.population / pop_after + (1 - x.key) * use
     contribution = total * share
     zero = np.zeros_like(contribution)
     return Stakes(zero, consumer + relief, zero, x.autonomy_weight * contribution, contribution, external)
