@@ -86,6 +86,11 @@ def test_a_total_is_allocated_evenly_when_no_weight_is_positive():
     assert land.allocate(12.0, np.array([0.0, -1.0, 0.0])) == pytest.approx([4.0, 4.0, 4.0])
 
 
+def test_weights_summing_to_less_than_one_still_allocate_in_proportion():
+    # weights 0.2, 0.6 (sum 0.8, not evenly): 10 x 1/4 = 2.5, 10 x 3/4 = 7.5
+    assert land.allocate(10.0, np.array([0.2, 0.6])) == pytest.approx([2.5, 7.5])
+
+
 def test_location_weights_are_size_times_exp_of_access_times_land_saturating_at_5_ha_by_default():
     # 2 x access = 0, ln2, 2 ln2 -> exp(util - max) = 1/4, 1/2, 1; land 5, 15, 45 ha -> 5/10, 15/20, 45/50
     w = land.location_weights(np.array([10.0, 20.0, 30.0]), np.array([0.0, LN2 / 2, LN2]),
@@ -196,6 +201,13 @@ def test_an_empty_pool_is_skipped_and_nothing_or_less_is_spread_nowhere():
         assert land._staged(5.0, [np.zeros(2)], np.zeros(2)) == pytest.approx([0.0, 0.0])
 
 
+def test_pools_and_leftovers_under_one_hectare_are_placed_and_fallback_weights_may_be_shares():
+    # 0.4 ha into a pool of 0.2 + 0.6 = 0.8 ha: 0.4 x (1/4, 3/4) = 0.1, 0.3 (the fallback is not needed)
+    assert land._staged(0.4, [np.array([0.2, 0.6])], np.ones(2)) == pytest.approx([0.1, 0.3])
+    # 0.5 ha: the pool's 0.2 ha (0.1, 0.1), the 0.3 ha left by the fallback shares 0.25 : 0.75 (0.075, 0.225)
+    assert land._staged(0.5, [np.array([0.1, 0.1])], np.array([0.25, 0.75])) == pytest.approx([0.175, 0.325])
+
+
 def _compact_stock() -> tuple[land.LandStock, np.ndarray, np.ndarray]:
     """Two members (vacant 3 and 1 ha, brownfield 1 and 3, greenfield 30 and 10, 100 and 300 residents) and a
     non-member with 10 ha of each."""
@@ -249,6 +261,11 @@ def test_the_land_price_factor_is_zero_where_nothing_is_left_even_at_elasticity_
     assert location.price_factor(np.array([0.0]), np.array([50.0]), 0.0) == pytest.approx([0.0])
 
 
+def test_half_a_hectare_left_to_build_on_still_has_a_land_price():
+    # (0.5 / 2)^1 = 0.25: land is left, however little
+    assert location.price_factor(np.array([0.5]), np.array([2.0]), 1.0) == pytest.approx([0.25])
+
+
 def test_the_pull_per_resident_is_access_times_land_left_times_its_price():
     # exp(2 x access - max) = 1/4, 1/2, 1, 1/4; land 5, 15, 45, (-10 -> 0) over + 5 ha: 1/2, 3/4, 9/10, 0;
     # price (elasticity 1) 5/5, 15/15, 45/15, 0
@@ -279,6 +296,23 @@ def test_movers_and_the_net_change_settle_by_residents_times_pull(net, expected)
 def test_with_no_pull_anywhere_movers_and_newcomers_settle_by_residents():
     # 20 move, 40 settle by 100:50:50 (20, 10, 10)
     assert location.relocate(POP, np.zeros(3), 20.0, 0.1) == pytest.approx([110.0, 55.0, 55.0])
+
+
+def test_movers_settle_by_residents_times_pull_however_small_the_pull():
+    # 10 % move (10, 30); residents x pull = 0.1, 0.6 (sum 0.7): the 40 settle 1:6 (40/7, 240/7)
+    got = location.relocate(np.array([100.0, 300.0]), np.array([0.001, 0.002]), 0.0, 0.1)
+    assert got == pytest.approx([90.0 + 40.0 / 7.0, 270.0 + 240.0 / 7.0])
+
+
+def test_relocation_is_the_same_whether_residents_are_counted_one_by_one_or_in_thousands():
+    # 200 and 600 residents, pull 1 and 2, 100 newcomers: 10 % move (20, 60); 80 + 100 settle by 200:1200 = 1:6
+    # (180/7, 1080/7). In thousands (0.2, 0.6; 0.1 newcomers) the same numbers / 1000.
+    expected = np.array([180.0 + 180.0 / 7.0, 540.0 + 1080.0 / 7.0])
+    pull = np.array([1.0, 2.0])
+    assert location.relocate(np.array([200.0, 600.0]), pull, 100.0, 0.1) == pytest.approx(expected)
+    assert location.relocate(np.array([0.2, 0.6]), pull, 0.1, 0.1) == pytest.approx(expected / 1000.0)
+    # no pull anywhere, in thousands: 0.08 move, 0.08 + 0.4 settle by residents 1:3 (0.12, 0.36)
+    assert location.relocate(np.array([0.2, 0.6]), np.zeros(2), 0.4, 0.1) == pytest.approx([0.3, 0.9])
 
 
 def test_an_empty_region_stays_empty_and_finite():
@@ -332,6 +366,12 @@ def test_without_members_pooling_returns_an_independent_copy_of_own_revenue():
 def test_the_gini_coefficient_is_the_mean_absolute_difference_over_twice_the_mean(values, weights, expected):
     w = None if weights is None else np.array(weights)
     assert fiscal.gini(np.array(values), w) == pytest.approx(expected, abs=1e-12)
+
+
+def test_the_gini_of_a_yes_no_indicator_counts_yes_as_one_and_no_as_zero():
+    # 1, 1, 0: sum |xi - xj| = 4 over 2 n^2 mean = 2 x 9 x 2/3 = 12 -> 1/3, as for the numbers 1.0, 1.0, 0.0
+    assert fiscal.gini(np.array([True, True, False])) == pytest.approx(1.0 / 3.0)
+    assert fiscal.gini(np.array([1.0, 1.0, 0.0])) == pytest.approx(1.0 / 3.0)
 
 
 # ------------------------------------------------------------------------------------------ laws for any input

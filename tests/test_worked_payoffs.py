@@ -324,6 +324,13 @@ def test_nash_bargaining_maximises_the_product_of_gains_not_their_sum_among_keys
     assert bargaining.nash(keys[:2], [[2.0, 8.0], [4.0, 4.0]]) == bargaining.Bargain(0.1, True)
 
 
+def test_the_nash_key_does_not_depend_on_the_unit_surpluses_are_counted_in():
+    keys = np.array([0.1, 0.2])
+    # products 0.5 x 0.5 = 0.25 < 0.9 x 0.9 = 0.81: the second key, in EUR as in thousands of EUR (250 000 < 810 000)
+    assert bargaining.nash(keys, [[0.5, 0.5], [0.9, 0.9]]) == bargaining.Bargain(0.2, True)
+    assert bargaining.nash(keys, [[500.0, 500.0], [900.0, 900.0]]) == bargaining.Bargain(0.2, True)
+
+
 def test_without_an_agreeable_key_the_group_takes_the_most_accepted_and_then_the_best_worst_off():
     keys = np.array([0.0, 0.1, 0.2, 0.3])
     surplus = np.array([[5.0, -1.0, -1.0],  # accepted by 1
@@ -362,6 +369,11 @@ def test_side_payments_move_each_surplus_a_share_of_the_way_to_the_mean():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert bargaining.side_payments(np.zeros((2, 0)), 1.0).shape == (2, 0)
+
+
+def test_a_group_whose_mean_surplus_is_positive_but_below_one_shares_it_too():
+    # (0.2, 1.0): mean 0.6 > 0, a share 0.5 of (0.4, -0.4) = 0.2, -0.2
+    assert bargaining.side_payments(np.array([0.2, 1.0]), 0.5) == near([0.2, -0.2])
 
 
 # ---------------------------------------------------------------- ratification
