@@ -359,3 +359,15 @@ def test_a_steep_decay_balances_by_sweeps_with_factors_beyond_one():
                                                                      [100, 80]))
 
 
+
+
+def test_an_origin_one_worker_short_of_its_jobs_is_on_the_proofs_side_of_the_cut():
+    """Two towns reaching only their own jobs; workers sum to 2^30, so capacities are the workers themselves.
+    Town 0: 1,000 workers, 999 jobs: the maximum flow leaves exactly one unit on its source edge, so town 0 is
+    reachable from the source in the residual network and belongs to the proof with town 1, whose 2^30 - 1,000
+    workers have 1,000 jobs. deficit = 2^30 - (999 + 1,000) - 2 (one unit of rounding per row)."""
+    workers = np.array([1000.0, 2.0**30 - 1000.0])
+    proof = gravity._infeasible(workers, np.array([999.0, 1000.0]), np.eye(2))
+    assert isinstance(proof, Shortfall)
+    assert proof.origins.tolist() == [True, True] and proof.reachable.tolist() == [True, True]
+    assert proof.deficit(workers, np.array([999.0, 1000.0])) == pytest.approx(2.0**30 - 1999.0)
