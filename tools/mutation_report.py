@@ -104,6 +104,10 @@ def main() -> int:
                            encoding="utf-8")
     for name in unexplained:
         print("\n" + mutmut("show", name).strip())
+    stale = sorted(n for n in why if status.get(n, ("", ""))[1] != "survived")
+    if stale:  # mutmut numbers a function's mutants anew when its code changes: re-examine those functions
+        print(f"\n{len(stale)} mutants kept on purpose in {KEPT.name} no longer survive under that name "
+              "(killed now, or renumbered by a change of their function): " + ", ".join(stale))
     low = [r["module"] for r in rows if min(r["score"], r["detected"]) < TARGET]
     print(f"\n{len(unexplained)} mutants neither detected nor kept on purpose; modules below {TARGET:.0%}: "
           f"{', '.join(low) or 'none'}")
