@@ -416,6 +416,30 @@ def test_a_double_majority_needs_more_than_half_the_councils_and_more_than_half_
     assert v == ratification.Verdict(False, "failed: 67% of councils and 40% of residents (both must exceed 50 %)")
 
 
+def test_the_vote_record_never_rounds_a_share_onto_the_wrong_side_of_its_threshold():
+    """Rounded, 5,996 / 10,000 = 59.96 % reads 60 %, which a 60 % quorum accepts: a failed vote shows 59 %. Against
+    a quorum of 60.5 % (shown 60 %), 60.6 % passes and shows 61 %, and 60.04 % fails and shows 59 %. 2,501 of 5,000
+    councils (50.02 %) exceed one half: 51 %, never 50 %. The verdict is a Python bool."""
+    suburbs = np.array([1000.0, 5996.0, 4004.0])
+    core = _yes(1, 0, 0)
+    v = ratification.decide("core_and_quorum", _yes(1, 1, 0), np.ones(3, bool), suburbs, core, 0.6, False)
+    assert v == ratification.Verdict(False, "failed: 59% of suburban residents < quorum 60%") and v.passed is False
+    v = ratification.decide("core_and_quorum", _yes(1, 1, 0), np.ones(3, bool), np.array([1.0, 6060.0, 3940.0]),
+                            core, 0.605, False)
+    assert v == ratification.Verdict(True, "ratified: 61% of suburban residents >= quorum 60%") and v.passed is True
+    v = ratification.decide("core_and_quorum", _yes(1, 1, 0), np.ones(3, bool), np.array([1.0, 6004.0, 3996.0]),
+                            core, 0.605, False)
+    assert v == ratification.Verdict(False, "failed: 59% of suburban residents < quorum 60%")
+    yes = np.arange(5000) < 2501  # 50.02 % of councils, and of residents (one each)
+    v = ratification.decide("double_majority", yes, np.ones(5000, bool), np.ones(5000), np.zeros(5000, bool), 0.0,
+                            False)
+    assert v == ratification.Verdict(True, "ratified: 51% of councils and 51% of residents (both must exceed 50 %)")
+    assert v.passed is True
+    v = ratification.decide("double_majority", ~yes, np.ones(5000, bool), np.ones(5000), np.zeros(5000, bool), 0.0,
+                            False)
+    assert v == ratification.Verdict(False, "failed: 50% of councils and 50% of residents (both must exceed 50 %)")
+
+
 def test_unanimity_needs_every_council_of_the_group_and_no_one_outside_it():
     group = _yes(1, 1, 1, 0)
     v = ratification.decide("unanimity", _yes(1, 1, 1, 0), group, POP, CORE, 0.6, True)

@@ -22,6 +22,17 @@ class Verdict:
     reason: str
 
 
+def _percent(value: float, threshold: float, passed: bool, strict: bool) -> int:
+    """value in whole percent as a council reads it against threshold: rounded, except where rounding would
+    contradict the verdict (60 % shown for a 59.96 % share that failed a 60 % quorum shows 59 %)."""
+    shown, limit = round(100 * value), round(100 * threshold)
+    if passed and (shown < limit or (strict and shown == limit)):
+        return limit + 1 if strict else limit
+    if not passed and (shown > limit or (not strict and shown == limit)):
+        return limit if strict else limit - 1
+    return shown
+
+
 def decide(rule: str, yes: np.ndarray, group: np.ndarray, population: np.ndarray, is_core: np.ndarray,
            quorum: float, core_veto: bool) -> Verdict:
     """Apply a ratification rule to the councils' votes (yes), the negotiating group and the residents."""
@@ -32,15 +43,16 @@ def decide(rule: str, yes: np.ndarray, group: np.ndarray, population: np.ndarray
     if rule == "core_and_quorum":
         suburbs = ~is_core
         share = population[yes & suburbs].sum() / max(population[suburbs].sum(), 1.0)
-        ok = share >= quorum
-        return Verdict(ok, f"{'ratified' if ok else 'failed'}: {share:.0%} of suburban residents "
-                           f"{'>=' if ok else '<'} quorum {quorum:.0%}")
+        ok = bool(share >= quorum)
+        return Verdict(ok, f"{'ratified' if ok else 'failed'}: {_percent(share, quorum, ok, False)}% of suburban "
+                           f"residents {'>=' if ok else '<'} quorum {round(100 * quorum)}%")
     if rule == "double_majority":
         councils = yes.mean()
         residents = population[yes].sum() / max(population.sum(), 1.0)
-        ok = councils > 0.5 and residents > 0.5
-        return Verdict(ok, f"{'ratified' if ok else 'failed'}: {councils:.0%} of councils and {residents:.0%} of "
-                           "residents (both must exceed 50 %)")
+        ok = bool(councils > 0.5 and residents > 0.5)
+        c, r = (_percent(v, 0.5, v > 0.5, True) for v in (councils, residents))
+        return Verdict(ok, f"{'ratified' if ok else 'failed'}: {c}% of councils and {r}% of residents (both must "
+                           "exceed 50 %)")
     against = int((group & ~yes).sum())
     ok = against == 0
     return Verdict(ok, "ratified: every council of the group voted yes" if ok
