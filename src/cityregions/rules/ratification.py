@@ -23,13 +23,12 @@ class Verdict:
 
 
 def _percent(value: float, threshold: float, passed: bool, strict: bool) -> int:
-    """value in whole percent as a council reads it against threshold: rounded, except where rounding would
-    contradict the verdict (60 % shown for a 59.96 % share that failed a 60 % quorum shows 59 %)."""
+    """value in whole percent as a council reads it against threshold. Rounding keeps the order of the two, so
+    only a tie can read as the other verdict: a 59.96 % share that failed a 60 % quorum shows 59 %, and 50.02 %
+    of councils that exceed one half shows 51 %."""
     shown, limit = round(100 * value), round(100 * threshold)
-    if passed and (shown < limit or (strict and shown == limit)):
-        return limit + 1 if strict else limit
-    if not passed and (shown > limit or (not strict and shown == limit)):
-        return limit if strict else limit - 1
+    if shown == limit and passed == strict:
+        return limit + 1 if strict else limit - 1
     return shown
 
 
