@@ -99,7 +99,7 @@ def main() -> int:
     text = table(rows)
     print(text)
     if TESTING.is_file() and BEGIN in (doc := TESTING.read_text(encoding="utf-8")):
-        stamp = f"Last run {date.today().isoformat()} (`make mutation`), mutmut {mutmut('--version').strip()}:"
+        stamp = f"Last run {date.today().isoformat()} (`make mutation`), mutmut {mutmut('--version').split()[-1]}:"
         TESTING.write_text(doc[:doc.index(BEGIN) + len(BEGIN)] + f"\n{stamp}\n\n{text}\n" + doc[doc.index(END):],
                            encoding="utf-8")
     for name in unexplained:
