@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import shutil
 import subprocess
 import sys
@@ -54,8 +55,6 @@ class Worker:
         assert self.proc.stdin and self.proc.stdout
         self.proc.stdin.write(json.dumps({"argv": argv, "cwd": str(cwd)}) + "\n")
         self.proc.stdin.flush()
-        import selectors
-
         with selectors.DefaultSelector() as sel:
             sel.register(self.proc.stdout, selectors.EVENT_READ)
             if not sel.select(CASE_LIMIT_S):

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cityregions.config import ConfigError, RunConfig
+from cityregions.config import ConfigError, schema_field
 
 DESIGN = "sensitivity_design.json"
 METHODS = ("morris", "sobol")
@@ -44,24 +44,6 @@ METRICS: dict[str, tuple[str, typing.Callable[[pd.DataFrame], float]]] = {
 def is_dummy(name: str) -> bool:
     """Whether a sampled name is a dummy parameter (sampled, never passed to the model)."""
     return name == "dummy" or name.startswith("dummy_")
-
-
-def schema_field(key: str) -> tuple[type, dict[str, Any]] | None:
-    """The type and metadata (lo, hi, unit) of a dotted key of the run schema, or None if it names no leaf."""
-    cls: Any = RunConfig
-    parts = key.split(".")
-    for i, part in enumerate(parts):
-        if not dataclasses.is_dataclass(cls):
-            return None
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        if part not in fields:
-            return None
-        hint = typing.get_type_hints(cls)[part]
-        if i == len(parts) - 1:
-            args = [a for a in typing.get_args(hint) if a is not type(None)]
-            return (args[0] if args else hint), dict(fields[part].metadata)
-        cls = hint
-    return None
 
 
 def sampled_params(params: dict[str, Any], prefix: str = f"{KEY}.params"

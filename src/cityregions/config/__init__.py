@@ -21,6 +21,7 @@ from cityregions.config.schema import (
     fingerprint,
     parse_quarter,
     register_configs,
+    schema_field,
     validate,
 )
 
@@ -29,4 +30,4 @@ __all__ = [
     "ConfigError", "CooperationParams",
     "FiscalParams", "LandParams", "ModelParams", "RegionConfig", "RunConfig", "ScenarioConfig", "Theme",
     "TimelineConfig", "TransportParams", "config_dir", "fingerprint", "load_config", "override_error",
-    "parse_quarter", "region_config", "register_configs", "to_run_config", "validate", "with_regions"]
+    "parse_quarter", "region_config", "register_configs", "schema_field", "to_run_config", "validate", "with_regions"]

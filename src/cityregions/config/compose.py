@@ -66,15 +66,16 @@ def override_error(args: list[str]) -> str | None:
     from omegaconf.errors import ConfigKeyError, ValidationError
 
     parser = OverridesParser.create()
-    given = [a for a in args if not a.startswith("-") and ("=" in a or a.startswith("~"))]
-    for a in given:
+    overrides = []
+    for a in args:
+        if a.startswith("-") or not ("=" in a or a.startswith("~")):
+            continue
         try:
-            parser.parse_overrides([a])
+            overrides += parser.parse_overrides([a])  # one at a time, so that a grammar error names its argument
         except HydraException as e:
             why = next((line.strip() for line in str(e).splitlines() if line.strip() and "hydra.cc" not in line), "")
             return (f"{a!r} cannot be read as an override ({why}); allowed: key=value, +key=value or ~key, with a "
                     "value holding spaces or any of = , ( ) [ ] { } in single quotes")
-    overrides = parser.parse_overrides([a for a in given if "=" in a])
     schema = OmegaConf.structured(RunConfig)
     for o in overrides:
         key = o.key_or_group

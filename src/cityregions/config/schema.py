@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import re
+import typing
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Optional
@@ -167,6 +168,24 @@ class RunConfig:
     max_memory_gb: Optional[float] = p(None, 1.0, 1e6, "GB", doc="the memory a region may be estimated to need "
                                        "before it is refused (default: 80 % of this machine's); set it higher to "
                                        "try a region the estimate refuses, at the risk of running out of memory")
+
+
+def schema_field(key: str) -> tuple[type, dict[str, Any]] | None:
+    """The type and metadata (lo, hi, unit) of a dotted key of the run schema, or None if it names no leaf."""
+    cls: Any = RunConfig
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        if not dataclasses.is_dataclass(cls):
+            return None
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        if part not in fields:
+            return None
+        hint = typing.get_type_hints(cls)[part]
+        if i == len(parts) - 1:
+            args = [a for a in typing.get_args(hint) if a is not type(None)]
+            return (args[0] if args else hint), dict(fields[part].metadata)
+        cls = hint
+    return None
 
 
 def parse_quarter(key: str, text: str) -> tuple[int, int]:

@@ -45,7 +45,8 @@ def _value(cfg: Any, key: str) -> Any:
 
 
 def _unit(key: str) -> str:
-    from cityregions.analysis.sensitivity import schema_field
+    from cityregions.config import schema_field
+
     found = schema_field(key)
     return found[1].get("unit", "") if found else ""
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cityregions.config import schema_field
 from cityregions.runs import results
 
 if TYPE_CHECKING:
@@ -52,27 +53,11 @@ def _plain(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, default=str) if isinstance(value, list | dict) else value
 
 
-def schema_type(key: str) -> type | None:
-    """The schema's scalar type of a dotted key (float for ``scenario.quorum``), None if it has none."""
-    import typing
-
-    from cityregions.config import RunConfig
-
-    node: Any = RunConfig
-    for part in key.split("."):
-        hints = typing.get_type_hints(node) if isinstance(node, type) and hasattr(node, "__dataclass_fields__") else {}
-        if part not in hints:
-            return None
-        node = hints[part]
-    args = [a for a in typing.get_args(node) if a is not type(None)]
-    node = args[0] if typing.get_origin(node) is typing.Union and len(args) == 1 else node
-    return node if node in (bool, int, float, str) else None
-
-
 def _as_schema_type(key: str, value: Any) -> Any:
     """A swept value as its key's type in the schema (quorum=1 is 1.0), so a column's type is the same in every
     sweep whatever values it swept."""
-    kind = schema_type(key)
+    found = schema_field(key)
+    kind = found[0] if found else None
     if kind in (int, float) and isinstance(value, int | float) and not isinstance(value, bool):
         return kind(value)
     return value
