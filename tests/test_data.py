@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from importlib import resources
 
 import pytest
 
 from cityregions.config import REGIONS
+from cityregions.world import facts
 from cityregions.world.facts import STATUSES, growth_rate, load_case_library, load_region, load_sourced_parameters
 
 
@@ -50,6 +52,14 @@ def test_real_pilot_themes():
     assert load_region("graz").pilot_themes == ("transport",)
     assert load_region("prague").pilot_themes == ("transport",)
     assert set(load_region("wroclaw").pilot_themes) == {"land", "transport"}
+
+
+def test_only_pragues_partner_body_left_before_the_vote():
+    assert load_region("prague").partner_until == dt.date(2013, 12, 31)  # RRA Střední Čechy, "until 12/2013"
+    assert all(load_region(r).partner_until is None for r in REGIONS if r != "prague")
+    wrong = facts.Fact("12/2013", "date", "2013", "sourced", "")
+    with pytest.raises(ValueError, match=r"prague.partner_until='12/2013' is not a date; allowed: YYYY-MM-DD"):
+        facts._date_of("prague", "partner_until", wrong)
 
 
 def test_growth_rate_arithmetic():

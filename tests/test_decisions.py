@@ -7,6 +7,7 @@ transaction costs, the legal forms and election days the data hold).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -161,6 +162,26 @@ def test_a_council_elected_after_a_failed_vote_votes_again():
     assert sorted(votes.quarter.unique()) == ["2014Q4", "2019Q2"]  # Saxony elected its councils on 26 May 2019
     m, votes = vote(*ALLIANCE, "scenario.revote_at_elections=false", horizon="2019Q4")
     assert list(votes.quarter.unique()) == ["2014Q4"]
+
+
+def test_a_partner_body_that_left_before_the_vote_leaves_the_pilots_to_carry_on_without_one():
+    cfg = load_config([*CLEAR_SIGHTED, *ALLIANCE, "scenario.core_veto=false"])
+    facts = CityRegionModel(cfg).facts
+
+    def run(until: dt.date | None) -> tuple[CityRegionModel, pd.DataFrame]:
+        m = CityRegionModel(cfg, facts=dataclasses.replace(facts, partner_until=until))
+        for _ in range(m.timeline.n_steps):
+            m.step()
+        d = pd.DataFrame(m.coop.decisions)
+        return m, d[d.action.isin(["vote_yes", "vote_no"])]
+
+    for present in (None, dt.date(2014, 12, 31)):  # still there on the vote's day (the quarter's last)
+        m, votes = run(present)
+        assert list(votes.quarter.unique()) == ["2014Q4"] and ratified(m, Theme.TRANSPORT)
+    m, votes = run(dt.date(2013, 12, 31))
+    assert votes.empty and not ratified(m, Theme.TRANSPORT)
+    pilots = [a for a in m.coop.agreements[Theme.TRANSPORT] if a.active]
+    assert pilots and {a.status for a in pilots} == {Status.INFORMAL}  # the pilots carry on as declarations
 
 
 def ratifications(region: str, *overrides: str, replicates: int = 10) -> int:

@@ -209,17 +209,25 @@ class CityRegionModel(Model):
         return out
 
     def vote_themes(self, t: int) -> tuple[Theme, ...]:
-        """The themes the councils vote on in quarter t: the scenario's at the end of phase 3; after each later
-        municipal election, those with no binding agreement (scenario.revote_at_elections)."""
+        """The themes the councils vote on in quarter t: the scenario's at the end of phase 3, where the regional
+        partner body is still there to put the proposal to the councils of the ring; after each later municipal
+        election, those with no binding agreement (scenario.revote_at_elections)."""
         if not self.cfg.scenario.project:
             return ()
         if t == self.timeline.last_of(Phase.AGREEMENTS):
-            return self.const.vote_themes
+            return () if self.partner_left(t) else self.const.vote_themes
         if not (self.cfg.scenario.revote_at_elections and t in self.election_steps
                 and self.timeline.phase(t) == Phase.IMPLEMENTATION):
             return ()
         return tuple(theme for theme in self.const.vote_themes
                      if not any(a.active and a.status in BINDING for a in self.coop.agreements[theme]))
+
+    def partner_left(self, t: int) -> bool:
+        """Whether the regional partner body had left the project by the end of quarter t (region facts'
+        partner_until): then no regional proposal is put at the end of phase 3 and the pilots carry on as
+        the core's own, as Prague 9's district master plan did after the Central Bohemian partner left."""
+        until = self.facts.partner_until
+        return until is not None and until < self.timeline.day(t)
 
     def tax_pool(self) -> tuple[np.ndarray, float, float]:
         """Members that pool business tax, their share of the residents competing for the region's firms, and the
@@ -263,8 +271,8 @@ class CityRegionModel(Model):
                     self._apply(governance.form_pilots(self, t, self.rng))
                 self._apply(governance.pilot_learning(self))
             themes = self.vote_themes(t)
-            if themes:
-                self._apply(vote.council_vote(self, t, self.rng, themes))
+            if themes or (t == self.timeline.last_of(Phase.AGREEMENTS) and self.partner_left(t)):
+                self._apply(vote.council_vote(self, t, self.rng, themes))  # no theme: the pilots go on informally
         if phase == Phase.IMPLEMENTATION:
             self._apply(governance.join_or_leave(self, t, self.rng))
         self._grow()

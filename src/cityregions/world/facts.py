@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -62,6 +63,7 @@ class RegionFacts:
     ring_growth: float | None = None  # the surrounding districts' population growth (1/yr), where sourced
     tariff_union_since: float | None = None  # year an existing tariff union began (None: none found)
     tariff_union_radius_km: float | None = None  # its reach from the core (None: the whole region)
+    partner_until: dt.date | None = None  # the last day the regional partner body took part (None: throughout)
     facts: dict[str, Fact] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -147,8 +149,20 @@ def load_region(name: str) -> RegionFacts:
         secondary_centre_population=num("secondary_centre_population"), employment_rate=num("employment_rate"),
         core_growth=rate_of("core_growth"),
         ring_growth=rate_of("ring_growth"), tariff_union_since=num("tariff_union_since"),
-        tariff_union_radius_km=num("tariff_union_radius_km"), facts=dict(f),
+        tariff_union_radius_km=num("tariff_union_radius_km"),
+        partner_until=_date_of(name, "partner_until", f.get("partner_until")), facts=dict(f),
     )
+
+
+def _date_of(region: str, quantity: str, fact: Fact | None) -> dt.date | None:
+    """An ISO date fact (YYYY-MM-DD), or None where there is none."""
+    if fact is None or fact.value in ("", "NA"):
+        return None
+    try:
+        return dt.date.fromisoformat(fact.value)
+    except ValueError:
+        raise ValueError(f"region_facts.csv: {region}.{quantity}={fact.value!r} is not a date; "
+                         "allowed: YYYY-MM-DD") from None
 
 
 SYNTHETIC_DEFAULT_SIZE = 1000
