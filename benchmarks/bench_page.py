@@ -30,7 +30,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-b
 def server_side(region: str) -> float:
     """Median seconds of one quarter plus both figures redrawn and encoded as the page does."""
     from cityregions.app.classroom import Classroom
-    from cityregions.app.page import DPI, ChartsView, NetworkView
+    from cityregions.app.figures import DPI, ChartsView, NetworkView
 
     c = Classroom(region=region)
     views = (NetworkView(c), ChartsView(c))

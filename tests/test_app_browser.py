@@ -133,7 +133,7 @@ def test_the_page_steps_charts_and_explains_in_a_real_browser(server, browser):
                                arg=[1, chart])
         assert _chart_src(page) != chart, "the chart did not change after stepping"
         assert "Phase 2: pilot projects" in page.inner_text("body")
-        assert "Debrief after 6 quarters" in page.inner_text("body")  # the class's debrief follows the run
+        page.get_by_text("Debrief after 6 quarters").wait_for()  # the class's debrief follows the run
         assert page.get_by_text("Download the debrief (CSV)").count() == 1
 
         search = page.locator(".v-select").filter(has_text="Municipality").first
@@ -217,3 +217,81 @@ def test_ten_pages_opened_within_a_second_all_render_without_an_error(server, br
     finally:
         context.close()
     assert problems == [], "\n".join(problems)
+
+
+STUDENTS = 30
+
+
+def _quarter_shown(page, quarter: int, timeout: int = TIMEOUT_MS) -> None:
+    page.wait_for_function("q => document.body.innerText.includes(`Quarter ${q} of `)", arg=quarter,
+                           polling=100, timeout=timeout)
+
+
+def test_thirty_students_on_their_own_devices_play_one_room_and_see_the_same_quarter(server, browser):
+    """A teacher opens a room; thirty students join it from their own browsers (one context each: their own
+    cookies and session) and are given municipalities; the teacher steps to the council vote; every student
+    answers on her own screen, and the room simulates the vote's quarter as soon as the last has answered: all
+    thirty-one screens show the same quarter, and none an error. A student's refresh keeps her seat."""
+    problems: list[str] = []
+    contexts = []
+
+    def screen(width: int = 1024, height: int = 768):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+        return page
+
+    try:
+        teacher = screen()
+        teacher.goto(server)
+        teacher.get_by_role("button", name=re.compile(r"^Open a room")).click()
+        teacher.get_by_text("Students join at").wait_for()
+        code = re.search(r"room=(\w+)", teacher.url).group(1)
+        students = []
+        for k in range(STUDENTS):
+            page = screen()
+            page.goto(f"{server}?room={code}")
+            page.get_by_label("Your name (as the class sees it)").fill(f"Student {k + 1:02d}")
+            page.get_by_role("button", name="Join the room").click()
+            page.get_by_text("You are").wait_for()
+            students.append(page)
+        seated = re.findall(r"mayor of (.+?)\.", " ".join(p.inner_text("body") for p in students))
+        assert len(set(seated)) == STUDENTS, "two students were given one municipality"
+
+        latencies = []
+        for quarter in range(1, 10):  # the teacher steps to the quarter before the council vote
+            start = time.monotonic()
+            teacher.get_by_role("button", name="Step one quarter").click()
+            for page in (teacher, *students):
+                _quarter_shown(page, quarter)
+            latencies.append(time.monotonic() - start)
+        for page in students:
+            page.get_by_text("vote on the").first.wait_for()
+        ARTIFACTS.mkdir(exist_ok=True)
+        students[1].screenshot(path=ARTIFACTS / "room_student.png")
+        for k, page in enumerate(students):  # each answers every question her council faces
+            for button in page.get_by_role("button", name="Yes" if k % 3 else "No", exact=True).all():
+                button.click()
+        start = time.monotonic()
+        for page in (teacher, *students):  # the last answer simulated the vote's quarter on every screen
+            _quarter_shown(page, 10, timeout=60_000)
+        latencies.append(time.monotonic() - start)
+        teacher.screenshot(path=ARTIFACTS / "room_teacher.png", full_page=True)
+
+        students[0].reload()
+        students[0].get_by_text("mayor of " + seated[0]).wait_for()
+        _quarter_shown(students[0], 10)
+        for page in (teacher, *students):
+            if "Traceback" in page.inner_text("body"):
+                problems.append(page.inner_text("body")[-2000:])
+        (ARTIFACTS / "room.txt").write_text(
+            f"{STUDENTS} students in one room (Leipzig): seconds from the teacher's Step to the new quarter on all "
+            f"{STUDENTS + 1} screens: " + ", ".join(f"{t:.2f}" for t in latencies[:-1])
+            + f"; from the last answer clicked to the vote's quarter on all screens: {latencies[-1]:.2f}\n")
+    finally:
+        for context in contexts:
+            context.close()
+    assert problems == [], "\n".join(problems[:20])

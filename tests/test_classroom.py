@@ -188,7 +188,7 @@ def test_the_end_of_the_run_is_announced():
 def test_a_chart_never_makes_a_tiny_change_look_dramatic():
     import numpy as np
 
-    from cityregions.app.page import y_range
+    from cityregions.app.figures import y_range
 
     lo, hi = y_range(np.array([0.1795, 0.1801]), 0.05)  # a PT share moving by 0.0006
     assert hi - lo == pytest.approx(0.05) and lo < 0.1795 and hi > 0.1801

@@ -127,7 +127,12 @@ class Classroom(mesa.Model):
     # ------------------------------------------------------------------ time
     def step(self) -> None:
         """One quarter of the run and its counterfactual; waits (does nothing) while a mayor has not answered."""
-        if self.unanswered() or not self.run.running:
+        self.advance()
+
+    def advance(self, rule_decides_rest: bool = False) -> None:
+        """One quarter, as step; rule_decides_rest: the rule decides the questions left unanswered (a room whose
+        answers are overdue) instead of waiting."""
+        if (self.unanswered() and not rule_decides_rest) or not self.run.running:
             return
         if self.run.students.answers and self.shadow is None:
             self.shadow = copy.deepcopy(self.run)

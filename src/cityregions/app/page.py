@@ -8,29 +8,25 @@ why any municipality joined, stayed or left, and lets students play mayor for ch
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlencode
 
 import numpy as np
-import pandas as pd
 import solara
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from mesa.visualization import SolaraViz, solara_viz
 from mesa.visualization.utils import force_update, update_counter
 
-from cityregions.app.classroom import BREAKDOWN, CHARTS, MIN_SPAN, Classroom, debrief, lever_params
-from cityregions.rules.cooperation import Theme
-from cityregions.world.phases import Phase
+from cityregions.app.classroom import BREAKDOWN, Classroom, debrief, lever_params
+from cityregions.app.figures import DPI, ChartsView, NetworkView
+from cityregions.app.room_page import RoomPage, address, query_of
+from cityregions.app.rooms import ROOMS, RoomError
+from cityregions.app.widgets import QUESTION
+from cityregions.app.widgets import html as _html
+from cityregions.app.widgets import table as _table
 
-COLOURS = {(False, False): ("#ffffff", "no agreement"), (True, False): ("#4c9a2a", "land compact"),
-           (False, True): ("#2a6fba", "transport association"), (True, True): ("#7b3294", "both")}
-PHASE_SHADE = {Phase.EXCHANGE: "#fde7c8", Phase.PILOTS: "#d9ecd0", Phase.AGREEMENTS: "#d6e4f5"}
-GRID = [(12, 5), (5, 12), (7, 12), (6, 20), (6, 20)]  # (width of 12, height in 30-px rows) per component
+# (width of 12, height in 30-px rows) per component
+GRID = [(12, 5), (5, 12), (7, 12), (6, 20), (6, 20), (12, 12), (12, 4)]
 PANEL = f"padding: 4px 12px; overflow-y: auto; max-height: {GRID[3][1] * 40 - 20}px"  # grid rows: 30 px + 10 gap
-DPI = 90  # the figures' resolution on the page: sharp enough, and a third less to encode and send than 100
-QUESTION = {"vote": ("vote on the {theme} agreement", "Yes", "No"),
-            "stay": ("stay in the {theme} agreement?", "Stay", "Leave"),
-            "join": ("join the {theme} agreement?", "Join", "Stay out")}
+
 
 
 def _grid(n: int) -> list[dict]:
@@ -51,16 +47,6 @@ def _grid(n: int) -> list[dict]:
 solara_viz.make_initial_grid_layout = _grid
 
 
-def _html(tag: str, text: str, raw: bool = False) -> None:
-    """Text in an HTML tag. Not solara.Markdown: it fetches KaTeX from a CDN, which classrooms may not reach."""
-    solara.HTML(tag=tag, unsafe_innerHTML=text if raw else escape(text), style="margin: 4px 0")
-
-
-def _table(df: pd.DataFrame, fmt: str = "{:,.0f}") -> None:
-    html = df.to_html(index=False, float_format=lambda v: fmt.format(v), border=0, classes="cr-table")
-    solara.HTML(tag="div", unsafe_innerHTML=html, style="overflow-x: auto; font-size: 13px")
-
-
 @solara.component
 def Banner(model: Classroom) -> None:
     """Quarter and phase, and whether the next quarter waits for the students."""
@@ -77,99 +63,6 @@ def Banner(model: Classroom) -> None:
             solara.Success("The run is over. The debrief at the bottom of the page sums what it cost and earned "
                            "each council; download it as CSV or print the page.")
         solara.Text("Changes in the sidebar apply when you press Reset.", style="font-size: 0.85em; color: #555")
-
-
-class NetworkView:
-    """The region's municipalities on their road network, sized by residents, coloured by membership; drawn once
-    per session and updated each quarter (building the axes anew would cost more than the quarter itself)."""
-
-    def __init__(self, model: Classroom) -> None:
-        geo = model.run.geo
-        self.fig = Figure(figsize=(5.2, 5.0))
-        ax = self.fig.subplots()
-        x, y = geo.x_km, geo.y_km
-        ax.add_collection(LineCollection([((x[i], y[i]), (x[j], y[j])) for i, j in geo.graph.edges], colors="0.85",
-                                         linewidths=0.5, zorder=0))
-        self.dots = ax.scatter(x, y, s=10, edgecolors="black", linewidths=0.5, zorder=2)
-        self.rings = ax.scatter(x[:0], y[:0], facecolors="none", edgecolors="#d7301f", linewidths=1.8, zorder=3)
-        ax.annotate(geo.names[geo.core], (x[geo.core], y[geo.core]), xytext=(6, 6), textcoords="offset points",
-                    fontsize=9)
-        ax.set_aspect("equal")
-        ax.set_xlabel("km")
-        ax.set_ylabel("km")
-        handles = [Line2D([], [], ls="", marker="o", markerfacecolor=c, markeredgecolor="black", label=label)
-                   for c, label in COLOURS.values()]
-        handles.append(Line2D([], [], ls="", marker="o", markerfacecolor="none", markeredgecolor="#d7301f",
-                              markeredgewidth=1.8, label="student-mayors"))
-        self.legend = ax.legend(handles=handles, loc="lower left", fontsize=9, framealpha=0.8)
-        ax.set_title(f"{model.run.region.capitalize()}: {geo.n} municipalities", fontsize=10)
-        self.fig.subplots_adjust(left=0.12, right=0.98, bottom=0.09, top=0.94)
-
-    def update(self, model: Classroom) -> Figure:
-        """Sizes, colours and the students' rings of the current quarter."""
-        m = model.run
-        land, transport = m.members(Theme.LAND), m.members(Theme.TRANSPORT)
-        size = 8 + 400 * np.sqrt(m.people.population / m.people.population.max())
-        self.dots.set_sizes(size)
-        self.dots.set_facecolors([COLOURS[(bool(a), bool(b))][0] for a, b in zip(land, transport, strict=True)])
-        mayors = sorted(m.students.mayors)
-        self.rings.set_offsets(np.column_stack([m.geo.x_km[mayors], m.geo.y_km[mayors]]) if mayors
-                               else np.empty((0, 2)))
-        self.rings.set_sizes(size[mayors] * 2.2)
-        for text, ((lnd, trn), (_, label)) in zip(self.legend.get_texts(), COLOURS.items(), strict=False):
-            text.set_text(f"{label} ({int(np.count_nonzero((land == lnd) & (transport == trn)))})")
-        return self.fig
-
-
-class ChartsView:
-    """The four live indicators of the run (solid) and of no cooperation with the same seed (dashed)."""
-
-    def __init__(self, model: Classroom) -> None:
-        tl = model.run.timeline
-        self.fig = Figure(figsize=(7.2, 5.0))
-        self.axes = list(self.fig.subplots(2, 2, sharex=True).flat)
-        x0, x1 = tl.decimal_year(0) - 0.125, tl.decimal_year(tl.n_steps - 1) + 0.125
-        self.lines = []
-        for ax, (_, label) in zip(self.axes, CHARTS, strict=True):
-            for phase, a, b in tl.phase_spans():
-                if phase in PHASE_SHADE:
-                    ax.axvspan(a, b, color=PHASE_SHADE[phase], lw=0, zorder=0)
-            cf, = ax.plot([], [], ls="--", color="0.45", label="no cooperation (same seed)")
-            run, = ax.plot([], [], color="#b2182b", lw=2, label=model.cfg.scenario.name)
-            self.lines.append((run, cf))
-            ax.set_title(label, fontsize=11)
-            ax.set_xlim(x0, x1)
-            ax.set_xticks(range(2015, int(x1) + 1, 5))
-            ax.tick_params(labelsize=10)
-        self.axes[0].legend(fontsize=9, loc="upper left")
-        self.fig.subplots_adjust(left=0.09, right=0.98, bottom=0.07, top=0.94, wspace=0.3, hspace=0.25)
-
-    def update(self, model: Classroom) -> Figure:
-        """The series so far, with the y axes fitted to them but never narrower than the chart's least span."""
-        run, cf = model.series()
-        for ax, (key, _), (line, cf_line) in zip(self.axes, CHARTS, self.lines, strict=True):
-            line.set_data(run["year"], run[key])
-            cf_line.set_data(cf["year"], cf[key])
-            ax.set_ylim(*y_range(np.concatenate([run[key].to_numpy(float), cf[key].to_numpy(float)]),
-                                 MIN_SPAN[key]))
-        return self.fig
-
-
-def y_range(values: np.ndarray, least: float) -> tuple[float, float]:
-    """An axis range holding the values with 5 % margins, widened about their middle to at least `least` (and not
-    below zero, for these quantities)."""
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return 0.0, least
-    lo, hi = float(values.min()), float(values.max())
-    pad = 0.05 * (hi - lo)
-    lo, hi = lo - pad, hi + pad
-    if hi - lo < least:
-        mid = (lo + hi) / 2
-        lo, hi = mid - least / 2, mid + least / 2
-    if lo < 0 <= float(values.min()):
-        lo, hi = 0.0, hi - lo
-    return lo, hi
 
 
 def _figure(view: NetworkView | ChartsView, model: Classroom) -> None:
@@ -283,8 +176,46 @@ def Debrief(model: Classroom) -> None:
 
 
 @solara.component
-def Page() -> None:
-    """The page; every browser session plays its own classroom."""
+def Together(model: Classroom) -> None:
+    """Play together: open a room on this region, scenario and seed, or join one by its code."""
+    update_counter.get()
+    router = solara.use_router()
+    code = solara.use_reactive("")
+    problem = solara.use_reactive("")
+
+    def open_room() -> None:
+        try:
+            room = ROOMS.open(model.run.region, model.cfg.scenario.name, model.cfg.seed)
+        except RoomError as e:
+            problem.set(str(e))
+            return
+        router.push(address(room, teacher=room.teacher))
+
+    with solara.Column(style="padding: 4px 12px"):
+        _html("h4", "Play together: one shared run for the whole class")
+        with solara.Row(style="align-items: center; gap: 12px; flex-wrap: wrap"):
+            solara.Button(f"Open a room ({model.run.region}, {model.cfg.scenario.name}, seed {model.cfg.seed})",
+                          color="primary", on_click=open_room)
+            solara.InputText("Room code", value=code, continuous_update=True)
+            solara.Button("Join the room", disabled=not code.value.strip(),
+                          on_click=lambda: router.push(f"/?{urlencode({'room': code.value.strip().upper()})}"))
+        if problem.value:
+            solara.Error(problem.value)
+
+
+@solara.component
+def Alone() -> None:
+    """The single-session page: this browser plays its own classroom."""
     model = solara.use_memo(Classroom, [])
-    SolaraViz(model, components=[Banner, NetworkMap, Charts, Why, Mayors, Debrief], model_params=lever_params(),
-              name="cityregions: the classroom", play_interval=150)
+    SolaraViz(model, components=[Banner, NetworkMap, Charts, Why, Mayors, Debrief, Together],
+              model_params=lever_params(), name="cityregions: the classroom", play_interval=150)
+
+
+@solara.component
+def Page() -> None:
+    """The page: a room's (`?room=CODE`) or this browser's own classroom."""
+    router = solara.use_router()
+    if "room" in query_of(router.search):
+        RoomPage(router.search)
+    else:
+        Alone()

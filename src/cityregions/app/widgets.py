@@ -1,0 +1,23 @@
+"""Small pieces both classroom pages draw with: text in HTML, tables, and the words of a mayor's questions."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+import solara
+
+QUESTION = {"vote": ("vote on the {theme} agreement", "Yes", "No"),
+            "stay": ("stay in the {theme} agreement?", "Stay", "Leave"),
+            "join": ("join the {theme} agreement?", "Join", "Stay out")}
+
+
+def html(tag: str, text: str, raw: bool = False, style: str = "margin: 4px 0") -> None:
+    """Text in an HTML tag. Not solara.Markdown: it fetches KaTeX from a CDN, which classrooms may not reach."""
+    solara.HTML(tag=tag, unsafe_innerHTML=text if raw else escape(text), style=style)
+
+
+def table(df: pd.DataFrame, fmt: str = "{:,.0f}", size: str = "13px") -> None:
+    """A data frame as an HTML table, numbers formatted with fmt."""
+    out = df.to_html(index=False, float_format=lambda v: fmt.format(v), border=0, classes="cr-table")
+    solara.HTML(tag="div", unsafe_innerHTML=out, style=f"overflow-x: auto; font-size: {size}")
