@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 import solara
-from mesa.visualization import SolaraViz, solara_viz
+from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import force_update, update_counter
 
 from cityregions.app.classroom import BREAKDOWN, Classroom, debrief, lever_params
@@ -23,28 +23,8 @@ from cityregions.app.widgets import QUESTION
 from cityregions.app.widgets import html as _html
 from cityregions.app.widgets import table as _table
 
-# (width of 12, height in 30-px rows) per component
-GRID = [(12, 5), (5, 12), (7, 12), (6, 20), (6, 20), (12, 12), (12, 4)]
-PANEL = f"padding: 4px 12px; overflow-y: auto; max-height: {GRID[3][1] * 40 - 20}px"  # grid rows: 30 px + 10 gap
-
-
-
-def _grid(n: int) -> list[dict]:
-    """Full-width rows sized for our components (SolaraViz's default gives every component half a row)."""
-    out, x, y, row_h = [], 0, 0, 0
-    for i in range(n):
-        w, h = GRID[i] if i < len(GRID) else (12, 12)
-        if x + w > 12:
-            x, y, row_h = 0, y + row_h, 0
-        out.append({"i": i, "w": w, "h": h, "x": x, "y": y, "moved": False})
-        x, row_h = x + w, max(row_h, h)
-    return out
-
-
-# The one reach into Mesa's internals (mesa 3.5 is pinned in pyproject): SolaraViz has no public option for the
-# initial layout of its components and reads this module-level function when it first lays out a page; replacing
-# it is the only way to size the figures and panels for a projector. Checked by the page's browser test.
-solara_viz.make_initial_grid_layout = _grid
+PANEL = "padding: 4px 12px; overflow-y: auto; max-height: 760px"  # a panel scrolls within a projector's height
+TYPE = "font-size: 17px"  # the page's text, readable from the back of a classroom
 
 
 @solara.component
@@ -205,10 +185,34 @@ def Together(model: Classroom) -> None:
 
 @solara.component
 def Alone() -> None:
-    """The single-session page: this browser plays its own classroom."""
-    model = solara.use_memo(Classroom, [])
-    SolaraViz(model, components=[Banner, NetworkMap, Charts, Why, Mayors, Debrief, Together],
-              model_params=lever_params(), name="cityregions: the classroom", play_interval=150)
+    """The single-session page: this browser plays its own classroom. Mesa's ModelController (Reset, ▶/❚❚, Step)
+    and ModelCreator (the levers) in the sidebar, each explained; the figures and panels laid out for a projector.
+    Composed here rather than with SolaraViz, whose sidebar adds play-interval, render-interval and thread
+    controls a class does not need, and whose draggable grid and page tabs a projector does not."""
+    model = solara.use_reactive(solara.use_memo(Classroom, []))
+    params = solara.use_reactive({})
+    play, render, threads = solara.use_reactive(150), solara.use_reactive(1), solara.use_reactive(False)
+    c = model.value
+    with solara.AppBar():
+        solara.AppBarTitle("cityregions: the classroom")
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Run the region"):
+            _html("div", "<b>Step</b>: one quarter. <b>▶</b>: play, a quarter after another; <b>❚❚</b>: pause. "
+                  "<b>Reset</b>: start again with the settings below.", raw=True, style="font-size: 15px")
+            ModelController(model, model_parameters=params, play_interval=play, render_interval=render,
+                            use_threads=threads)  # mesa 3.5 reads .value of all three
+        with solara.Card("Region, scenario and levers (apply with Reset)"):
+            ModelCreator(model, lever_params(), model_parameters=params)
+    with solara.Column(style=TYPE):
+        Banner(c)
+        with solara.ColumnsResponsive(12, large=[5, 7]):  # side by side on a wide screen, stacked on a projector
+            NetworkMap(c)
+            Charts(c)
+        with solara.ColumnsResponsive(12, large=[6, 6]):
+            Why(c)
+            Mayors(c)
+        Debrief(c)
+        Together(c)
 
 
 @solara.component
