@@ -279,7 +279,13 @@ def test_thirty_students_on_their_own_devices_play_one_room_and_see_the_same_qua
         for page in (teacher, *students):  # the last answer simulated the vote's quarter on every screen
             _quarter_shown(page, 10, timeout=60_000)
         latencies.append(time.monotonic() - start)
+        teacher.get_by_text(re.compile(r"^Council vote 2014Q4, land: (ratified|failed)")).wait_for()
         teacher.screenshot(path=ARTIFACTS / "room_teacher.png", full_page=True)
+        projector = screen()  # the class screen: the room without a seat, controls or the teacher's token
+        projector.goto(f"{server}?room={code}&screen=class")
+        _quarter_shown(projector, 10)
+        assert "Step one quarter" not in projector.inner_text("body") and "You are" not in projector.inner_text("body")
+        projector.screenshot(path=ARTIFACTS / "room_class_screen.png")
 
         students[0].reload()
         students[0].get_by_text("mayor of " + seated[0]).wait_for()

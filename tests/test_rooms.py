@@ -203,3 +203,22 @@ def test_five_rooms_opened_and_played_at_once_each_play_the_run_played_alone(roo
         t.join(timeout=120)
     for frame in five:
         pd.testing.assert_frame_equal(frame, alone[0])
+
+
+def test_a_room_plays_the_levers_the_page_had_set_and_refuses_others(rooms):
+    factory, _ = rooms
+    room = factory.open("leipzig", own_levers=True, ratification="unanimity", transaction_cost_scale=2.0)
+    assert room.classroom.cfg.scenario.ratification == "unanimity"
+    assert room.classroom.cfg.scenario.transaction_cost_scale == 2.0
+    assert factory.open("leipzig").classroom.cfg.scenario.ratification == "core_and_quorum"
+    with pytest.raises(RoomError, match=r"quorum=0.9 is not a lever of a room; allowed: own_levers, revenue_"):
+        factory.open("leipzig", quorum=0.9)
+
+
+def test_every_screen_can_read_what_the_last_vote_decided(rooms):
+    room = rooms[0].open("leipzig")
+    assert room.classroom.last_votes() == []
+    for _ in range(VOTE + 1):
+        room.step(room.teacher)
+    votes = [d for d in room.classroom.run.coop.decisions if d["action"] == "vote_no"]
+    assert room.classroom.last_votes() == [f"2014Q4, land: {votes[0]['rule']}"]  # Leipzig votes on land only

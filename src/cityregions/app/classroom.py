@@ -34,6 +34,8 @@ CHARTS = (("greenfield_take_cum_ha", "Greenfield taken since 2012 (ha)"),
 MIN_SPAN = {"greenfield_take_cum_ha": 500.0, "pt_share": 0.05, "fiscal_inequality": 0.05, "members": 5.0}
 LEVERS = ("revenue_sharing_key", "bargaining", "ratification", "greenfield_cap", "transaction_cost_scale",
           "cofinancing_rate", "pilots_per_theme")
+SETTINGS = ("revenue_sharing_key", "bargaining", "ratification", "greenfield_cap", "cap_greenfield",
+            "transaction_cost_scale", "cofinancing_rate", "pilots_per_theme")  # the page's levers, as given
 BREAKDOWN = (*(k for k in cooperation.BREAKDOWN if k != "trust"), "trust")  # the payoff's EUR terms, then trust
 
 
@@ -75,6 +77,8 @@ class Classroom(mesa.Model):
                   "transaction_cost_scale": transaction_cost_scale, "cofinancing_rate": cofinancing_rate,
                   "pilots_per_theme": int(pilots_per_theme)} if own_levers else {}
         self.cfg = load_config(overrides(region, policy, seed, levers))
+        self.settings = {"region": region, "policy": policy, "seed": seed, "own_levers": own_levers,
+                         **{k: v for k, v in locals().items() if k in SETTINGS}}  # to open a room like it
         self.run = CityRegionModel(self.cfg)
         self.counterfactual = CityRegionModel(load_config(overrides(region, "no_cooperation", seed, {})))
         self.shadow: CityRegionModel | None = None  # the rule deciding for the mayors, from their first choice
@@ -161,6 +165,16 @@ class Classroom(mesa.Model):
         if not self.run.running:
             return f"The run is over: {tl.label(t)}, quarter {self.quarter} of {tl.n_steps} · see the debrief below"
         return f"Quarter {self.quarter} of {tl.n_steps}: {tl.label(t)} · {PHASE_NAMES[tl.phase(t)]}"
+
+    def last_votes(self) -> list[str]:
+        """What the latest council vote decided on each theme, in the record's words ("2014Q4, land: failed: the
+        core city voted no (veto)"); empty before the first vote."""
+        votes = [d for d in self.run.coop.decisions if d["action"] in ("vote_yes", "vote_no")]
+        if not votes:
+            return []
+        last = max(d["step"] for d in votes)
+        verdicts = {d["theme"]: d["rule"] for d in votes if d["step"] == last}
+        return [f"{votes[-1]['quarter']}, {theme}: {rule}" for theme, rule in verdicts.items()]
 
     # ------------------------------------------------------------------ what the page draws
     def series(self) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -165,7 +165,7 @@ def Together(model: Classroom) -> None:
 
     def open_room() -> None:
         try:
-            room = ROOMS.open(model.run.region, model.cfg.scenario.name, model.cfg.seed)
+            room = ROOMS.open(**model.settings)  # type: ignore[arg-type]
         except RoomError as e:
             problem.set(str(e))
             return
@@ -174,7 +174,8 @@ def Together(model: Classroom) -> None:
     with solara.Column(style="padding: 4px 12px"):
         _html("h4", "Play together: one shared run for the whole class")
         with solara.Row(style="align-items: center; gap: 12px; flex-wrap: wrap"):
-            solara.Button(f"Open a room ({model.run.region}, {model.cfg.scenario.name}, seed {model.cfg.seed})",
+            levers = ", the levers set" if model.settings["own_levers"] else ""
+            solara.Button(f"Open a room ({model.run.region}, {model.cfg.scenario.name}, seed {model.cfg.seed}{levers})",
                           color="primary", on_click=open_room)
             solara.InputText("Room code", value=code, continuous_update=True)
             solara.Button("Join the room", disabled=not code.value.strip(),

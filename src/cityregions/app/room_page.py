@@ -1,7 +1,7 @@
 """The room's pages (UI only; the room is in rooms.py). `?room=CODE` asks a student to join; `&seat=TOKEN` is her
-seat (a refresh finds it again), `&teacher=TOKEN` the teacher's view. Both show the shared quarter, map and
-charts in projector type; the teacher steps, plays and sees who has answered, a student answers her council's
-questions; both get the debrief at the end."""
+seat (a refresh finds it again), `&teacher=TOKEN` the teacher's view, `&screen=class` the projector's view. All
+show the shared quarter, the last vote's verdict, the map and the charts in projector type; the teacher steps,
+plays and sees who has answered, a student answers her council's questions; all get the debrief at the end."""
 
 from __future__ import annotations
 
@@ -80,14 +80,15 @@ def RoomView(room: Room, query: dict[str, str], go) -> None:
     version, clock = use_room_version(room)
     teacher = room.is_teacher(query.get("teacher"))
     seat = room.seat(query.get("seat"))
-    if not teacher and seat is None:
+    screen = query.get("screen") == "class"  # the projector's view: the room without a seat or controls
+    if not teacher and seat is None and not screen:
         JoinForm(room, go, "seat" in query)
         return
     with solara.Column(style=TYPE + "; padding: 8px 16px; max-width: 1500px"):
         Header(room, (version, clock), seat)
         if teacher:
             TeacherPanel(room, version)
-        else:
+        elif seat is not None:
             StudentPanel(room, version, seat)
         network, charts = pictures(room)
         with solara.Row(style="flex-wrap: wrap; gap: 8px"):
@@ -144,8 +145,11 @@ def Header(room: Room, state: tuple[int, int], seat: Seat | None) -> None:
         left = room.seconds_left()
         what = f"Room {room.code} · {c.run.region.capitalize()} · scenario {c.cfg.scenario.name} · seed {c.cfg.seed}"
         playing = room.playing
+        votes = c.last_votes()
     html("div", what, style="font-size: 16px; color: #555")
     html("h2", banner, style="margin: 4px 0; font-size: 28px")
+    for verdict in votes:
+        html("div", f"Council vote {verdict}", style="font-size: 18px; font-weight: 500")
     if over:
         solara.Success("The run is over: the debrief below sums what it cost and earned each council.")
     elif waiting:
@@ -178,7 +182,9 @@ def TeacherPanel(room: Room, version: int) -> None:
     teacher = room.teacher
     with solara.Column(style="gap: 6px"):
         html("div", f"Students join at this page's address with <b>?room={room.code}</b> (or type the code "
-             f"<b style='font-size: 32px; letter-spacing: 4px'>{room.code}</b> on the classroom page).", raw=True)
+             f"<b style='font-size: 32px; letter-spacing: 4px'>{room.code}</b> on the classroom page). "
+             f"<a href='{address(room, screen='class')}' target='_blank'>Open the class screen</a> for the "
+             "projector: the room without your controls or this address's token.", raw=True)
         with solara.Row():
             solara.Button("Step one quarter", color="primary", disabled=not running or waiting,
                           on_click=lambda: act(lambda: room.step(teacher)))

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cityregions.app.classroom import Classroom
+from cityregions.app.classroom import SETTINGS, Classroom
 from cityregions.config import REGIONS, SCENARIOS
 from cityregions.rules.cooperation import Theme
 
@@ -203,8 +203,13 @@ class Rooms:
         self._lock = threading.Lock()
 
     def open(self, region: str = "leipzig", policy: str = "city_regions", seed: int = 0,
-             answer_timeout_s: float = 90.0, play_interval_s: float = 2.0) -> Room:
-        """A new room playing region and scenario with a seed; the teacher's token is room.teacher."""
+             answer_timeout_s: float = 90.0, play_interval_s: float = 2.0, **levers: object) -> Room:
+        """A new room playing region and scenario with a seed, and the page's levers (Classroom's own_levers and
+        the rest of Classroom.settings) if given; the teacher's token is room.teacher."""
+        unknown = sorted(set(levers) - {"own_levers", *SETTINGS})
+        if unknown:
+            raise RoomError(f"{unknown[0]}={levers[unknown[0]]!r} is not a lever of a room; allowed: own_levers, "
+                            + ", ".join(SETTINGS))
         if region not in REGIONS:
             raise RoomError(f"region={region!r} is not allowed; allowed: {', '.join(REGIONS)}")
         if policy not in SCENARIOS:
@@ -212,7 +217,7 @@ class Rooms:
         for key, value, lo in (("answer_timeout_s", answer_timeout_s, 5.0), ("play_interval_s", play_interval_s, 0.2)):
             if not isinstance(value, int | float) or not lo <= value <= 3600:
                 raise RoomError(f"{key}={value!r} is not allowed; allowed: {lo} to 3600 seconds")
-        classroom = Classroom(region=region, policy=policy, seed=int(seed))
+        classroom = Classroom(region=region, policy=policy, seed=int(seed), **levers)  # type: ignore[arg-type]
         with self._lock:
             code = "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
             while code in self._rooms:
