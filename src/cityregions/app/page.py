@@ -184,6 +184,27 @@ def Together(model: Classroom) -> None:
             solara.Error(problem.value)
 
 
+NOTICE = ("A council says yes with a chance that rises with the net it sees; the core city's no ends the "
+          "agreement (its veto), whatever the suburbs vote.",
+          "Before a pilot, councils misjudge their payoff: compare 'perceived' and true net under Why?.",
+          "Where the law has no binding form, a passed vote makes only a declaration (Wrocław's land compact; Turin "
+          "in 2014). In Prague the partner body left in 12/2013: no vote in 2014.",
+          "A declaration lasts while it pays most of its members; councils elected later vote again.")
+TRY = ("Mayor mode: play the core city and vote no, then Reset and vote yes.",
+       "Tick 'Set the levers below' (untick the greenfield cap: city_regions has none), choose unanimity or "
+       "transaction costs x3, Reset: fewer agreements pass.",
+       "Another region: Wrocław or Prague, and compare the vote's verdict under Why? for the core city.",
+       "Play together: open a room and give every student a municipality (docs/teaching/lesson_plan.md).")
+
+
+@solara.component
+def Guide() -> None:
+    """Things to notice and things to try, for a class."""
+    with solara.Details("Things to notice, things to try"):
+        _html("div", "<b>Notice</b><ul>" + "".join(f"<li>{escape(t)}</li>" for t in NOTICE) + "</ul><b>Try</b><ul>"
+              + "".join(f"<li>{escape(t)}</li>" for t in TRY) + "</ul>", raw=True)
+
+
 @solara.component
 def Alone() -> None:
     """The single-session page: this browser plays its own classroom. Mesa's ModelController (Reset, ▶/❚❚, Step)
@@ -206,6 +227,7 @@ def Alone() -> None:
             ModelCreator(model, lever_params(), model_parameters=params)
     with solara.Column(style=TYPE):
         Banner(c)
+        Guide()
         with solara.ColumnsResponsive(12, large=[5, 7]):  # side by side on a wide screen, stacked on a projector
             NetworkMap(c)
             Charts(c)
