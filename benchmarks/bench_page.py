@@ -95,7 +95,7 @@ def browser_side(regions: list[str], clicks: int) -> dict[str, float]:
             page = browser.new_page(viewport={"width": 1500, "height": 1400})
             page.set_default_timeout(30_000)
             page.goto(url)
-            page.get_by_text("Start: 2012Q3").wait_for()
+            page.get_by_text("Start: 2012 Q3").wait_for()
             if region != "leipzig":
                 page.locator(".v-select").filter(has_text="Region").first.locator(".v-select__slot").click()
                 page.locator(".menuable__content__active .v-list-item").filter(has_text=region).first.click()

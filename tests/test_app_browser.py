@@ -113,7 +113,7 @@ def checked_page(browser, server):
     page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
     try:
         page.goto(server)
-        page.get_by_text("Start: 2012Q3").wait_for()
+        page.get_by_text("Start: 2012 Q3").wait_for()
         yield page
         page.wait_for_load_state("networkidle")  # a missing asset fails only after the server's retries
         if "Traceback" in page.inner_text("body"):  # SolaraViz shows a failing callback's traceback on the page
@@ -156,8 +156,8 @@ def test_the_page_steps_charts_and_explains_in_a_real_browser(server, browser):
         page.locator(".v-select").filter(has_text="Region").first.locator(".v-select__slot").click()
         page.locator(".menuable__content__active .v-list-item").filter(has_text="graz").first.click()
         page.get_by_role("button", name="Reset", exact=True).click()
-        page.get_by_text("Graz · scenario city_regions").wait_for()
-        page.get_by_text("Start: 2012Q3").wait_for()
+        page.get_by_text("Graz · scenario CITY REGIONS").wait_for()
+        page.get_by_text("Start: 2012 Q3").wait_for()
         page.get_by_role("button", name="▶", exact=True).click()  # play ...
         page.wait_for_function("() => document.body.innerText.includes('Quarter 3 of ')", polling="raf")
         page.get_by_role("button", name="❚❚", exact=True).click()  # ... and pause
@@ -209,10 +209,10 @@ def test_ten_pages_opened_within_a_second_all_render_without_an_error(server, br
         tabs = context.pages[1:]
         assert len(tabs) == 10
         for tab in tabs:  # the page, or the error SolaraViz shows in its place
-            tab.wait_for_function("() => /Start: 2012Q3|Traceback|Error/.test(document.body.innerText)",
+            tab.wait_for_function("() => /Start: 2012 Q3|Traceback|Error/.test(document.body.innerText)",
                                   timeout=120_000)
             body = tab.inner_text("body")
-            if "Start: 2012Q3" not in body or "Traceback" in body:
+            if "Start: 2012 Q3" not in body or "Traceback" in body:
                 problems.append(body[-2000:])
     finally:
         context.close()
@@ -279,7 +279,7 @@ def test_thirty_students_on_their_own_devices_play_one_room_and_see_the_same_qua
         for page in (teacher, *students):  # the last answer simulated the vote's quarter on every screen
             _quarter_shown(page, 10, timeout=60_000)
         latencies.append(time.monotonic() - start)
-        teacher.get_by_text(re.compile(r"^Council vote 2014Q4, land: (ratified|failed)")).wait_for()
+        teacher.get_by_text(re.compile(r"^Council vote 2014 Q4, land compact: (ratified|failed)")).wait_for()
         teacher.screenshot(path=ARTIFACTS / "room_teacher.png", full_page=True)
         projector = screen()  # the class screen: the room without a seat, controls or the teacher's token
         projector.goto(f"{server}?room={code}&screen=class")
@@ -301,3 +301,29 @@ def test_thirty_students_on_their_own_devices_play_one_room_and_see_the_same_qua
         for context in contexts:
             context.close()
     assert problems == [], "\n".join(problems[:20])
+
+
+def test_the_page_and_a_room_speak_the_class_language(server, browser):
+    """?lang=de shows the page in German (banner, controls' help, levers, map and chart texts drawn in German);
+    a student joining a room with ?lang=pl sees the room in Polish, and the seat's address keeps the language."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{server}?lang=de")
+        page.get_by_text("Start: 3. Quartal 2012 · Phase 1: Austausch guter Praxis").wait_for()
+        body = page.inner_text("body")
+        for text in ("Region, Szenario und Stellschrauben", "Warum? Wähle eine Gemeinde", "Gemeinsam spielen"):
+            assert text in body, text
+        page.get_by_role("button", name=re.compile(r"^Raum öffnen")).click()
+        page.get_by_text("Ein Quartal weiter").wait_for()
+        code = re.search(r"room=(\w+)", page.url).group(1)
+        assert "lang=de" in page.url
+        student = context.new_page()
+        student.set_default_timeout(TIMEOUT_MS)
+        student.goto(f"{server}?room={code}&lang=pl")
+        student.get_by_role("button", name="Dołącz do pokoju").click()
+        student.get_by_text("Początek: 3. kwartał 2012").wait_for()
+        assert "lang=pl" in student.url and "Traceback" not in student.inner_text("body")
+    finally:
+        context.close()

@@ -86,7 +86,7 @@ def test_a_forced_leave_shows_in_the_membership_and_in_the_effect(at_vote: Class
                for d in c.run.coop.decisions)
     effect = c.effect()
     row = effect.municipalities.set_index("municipality").loc[suburb]
-    assert row["member now"] == "none" and row["member under the rule"] == "land"
+    assert row["member now"] == "none" and row["member under the rule"] == "land compact"
     assert set(effect.region.columns) == {"indicator", "your choices", "rule's choices", "difference"}
 
 
@@ -182,7 +182,7 @@ def test_the_end_of_the_run_is_announced():
     c = Classroom(region="graz", policy="no_cooperation", seed=0)
     while c.running:
         c.step()
-    assert c.banner().startswith("The run is over: 2030Q4, quarter 74 of 74")
+    assert c.banner().startswith("The run is over: 2030 Q4, quarter 74 of 74")
 
 
 def test_a_chart_never_makes_a_tiny_change_look_dramatic():

@@ -221,4 +221,4 @@ def test_every_screen_can_read_what_the_last_vote_decided(rooms):
     for _ in range(VOTE + 1):
         room.step(room.teacher)
     votes = [d for d in room.classroom.run.coop.decisions if d["action"] == "vote_no"]
-    assert room.classroom.last_votes() == [f"2014Q4, land: {votes[0]['rule']}"]  # Leipzig votes on land only
+    assert room.classroom.last_votes() == [f"Council vote 2014 Q4, land compact: {votes[0]['rule']}"]  # land only

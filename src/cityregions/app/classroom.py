@@ -18,17 +18,17 @@ import pandas as pd
 from cityregions.config import BARGAINING, RATIFICATION, REGIONS, SCENARIOS, ScenarioConfig
 from cityregions.model import indicators, mayors, vote
 from cityregions.model.model import CityRegionModel
+from cityregions.reporting.decision_text import form_name, rule_words
+from cityregions.reporting.labels import Labels
 from cityregions.rules import cooperation
 from cityregions.rules.cooperation import Theme
 from cityregions.world.phases import Phase
 
-PHASE_NAMES = {Phase.EXCHANGE: "Phase 1: exchange of good practice", Phase.PILOTS: "Phase 2: pilot projects",
-               Phase.AGREEMENTS: "Phase 3: agreements on durable structures",
-               Phase.IMPLEMENTATION: "After the project: implementation"}
-CHARTS = (("greenfield_take_cum_ha", "Greenfield taken since 2012 (ha)"),
-          ("pt_share", "Public-transport share of commuting"),
-          ("fiscal_inequality", "Fiscal inequality (Gini of revenue left per resident)"),
-          ("members", "Municipalities in an agreement"))
+ENGLISH = Labels("en")  # the page's words: reporting/labels.csv, keys app_*, in five languages
+PHASE_NAMES = {Phase.EXCHANGE: "app_phase_1", Phase.PILOTS: "app_phase_2", Phase.AGREEMENTS: "app_phase_3",
+               Phase.IMPLEMENTATION: "app_phase_4"}
+CHARTS = (("greenfield_take_cum_ha", "app_chart_greenfield"), ("pt_share", "app_chart_pt"),
+          ("fiscal_inequality", "app_chart_gini"), ("members", "app_chart_members"))  # indicator, label key
 # the least span of each chart's y axis: a change smaller than this does not fill the chart (an axis fitted to
 # the data made a change of 0.0006 in the PT share look dramatic)
 MIN_SPAN = {"greenfield_take_cum_ha": 500.0, "pt_share": 0.05, "fiscal_inequality": 0.05, "members": 5.0}
@@ -99,19 +99,24 @@ class Classroom(mesa.Model):
         if self.shadow is not None:
             self.shadow.students.mayors = set(self.run.students.mayors)
 
-    def proposal(self, q: mayors.Question) -> str:
+    def proposal(self, q: mayors.Question, L: Labels = ENGLISH) -> str:
         """What a student-mayor's council votes on, in words: the key the group bargained (or the scenario
         imposes), what belonging at it would bring her municipality, the rule and the form a yes would make. The
         same numbers the vote will use: nothing is drawn."""
         m = self.run
+        sc = m.cfg.scenario
         pr = vote.proposal(m, m.steps, q.theme, m.coop.agreements[q.theme])
         p, i = pr.payoff, q.municipality
-        how = "imposed by the scenario" if m.cfg.scenario.bargaining == "fixed" else "bargained"
         gains = float(p.benefit[i] + p.welfare[i])
-        return (f"Sharing key {pr.key:.2f} ({how}). For {q.name}: gains {gains:,.0f} EUR/yr (budget "
-                f"{p.benefit[i]:,.0f}, residents at the council's weight {p.welfare[i]:,.0f}), costs "
-                f"{gains - float(p.net[i]):,.0f}, net {float(p.net[i]):+,.0f} (as the council sees it "
-                f"{float(pr.seen[i]):+,.0f}). Rule: {pr.rule_text(m)}.")
+        who = L(f"app_rule_{sc.ratification}", quorum=round(100 * sc.quorum))
+        made = (L("app_made_form", level=L(f"level_{pr.form.level}"), form=form_name(pr.form.form)) if pr.form
+                else L("app_made_declaration"))
+        rule = L("app_rule_with_veto" if sc.core_veto else "app_rule_without_veto", who=who, made=made)
+        return L("app_proposal", share_key=L.num(pr.key, 2),
+                 how=L("app_key_imposed" if sc.bargaining == "fixed" else "app_key_bargained"), name=q.name,
+                 gains=L.num(gains, 0), budget=L.num(float(p.benefit[i]), 0), welfare=L.num(float(p.welfare[i]), 0),
+                 costs=L.num(gains - float(p.net[i]), 0), net=L.num(float(p.net[i]), 0, sign=True),
+                 seen=L.num(float(pr.seen[i]), 0, sign=True), rule=rule)
 
     def questions(self) -> list[mayors.Question]:
         """Questions the students must answer before the next quarter can be simulated."""
@@ -156,25 +161,27 @@ class Classroom(mesa.Model):
         """True while the next quarter waits for the students."""
         return bool(self.unanswered())
 
-    def banner(self) -> str:
+    def banner(self, L: Labels = ENGLISH) -> str:
         """Quarter and project phase, as the page shows them."""
         tl = self.run.timeline
         if self.quarter == 0:
-            return f"Start: {tl.label(0)} · {PHASE_NAMES[tl.phase(0)]}"
+            return L("app_banner_start", quarter=L.quarter(tl.label(0)), phase=L(PHASE_NAMES[tl.phase(0)]))
         t = self.quarter - 1
         if not self.run.running:
-            return f"The run is over: {tl.label(t)}, quarter {self.quarter} of {tl.n_steps} · see the debrief below"
-        return f"Quarter {self.quarter} of {tl.n_steps}: {tl.label(t)} · {PHASE_NAMES[tl.phase(t)]}"
+            return L("app_banner_over", quarter=L.quarter(tl.label(t)), n=self.quarter, total=tl.n_steps)
+        return L("app_banner", n=self.quarter, total=tl.n_steps, quarter=L.quarter(tl.label(t)),
+                 phase=L(PHASE_NAMES[tl.phase(t)]))
 
-    def last_votes(self) -> list[str]:
-        """What the latest council vote decided on each theme, in the record's words ("2014Q4, land: failed: the
+    def last_votes(self, L: Labels = ENGLISH) -> list[str]:
+        """What the latest council vote decided on each theme ("Council vote 2014Q4, land compact: failed: the
         core city voted no (veto)"); empty before the first vote."""
         votes = [d for d in self.run.coop.decisions if d["action"] in ("vote_yes", "vote_no")]
         if not votes:
             return []
-        last = max(d["step"] for d in votes)
-        verdicts = {d["theme"]: d["rule"] for d in votes if d["step"] == last}
-        return [f"{votes[-1]['quarter']}, {theme}: {rule}" for theme, rule in verdicts.items()]
+        last = votes[-1]
+        verdicts = {d["theme"]: d["rule"] for d in votes if d["step"] == last["step"]}
+        return [L("app_vote_verdict", quarter=L.quarter(last["quarter"]), theme=L(f"legend_{theme}"),
+                  rule=rule_words(rule, L)) for theme, rule in verdicts.items()]
 
     # ------------------------------------------------------------------ what the page draws
     def series(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -208,76 +215,79 @@ class Classroom(mesa.Model):
         decisions = pd.DataFrame([d for d in self.run.coop.decisions if d["municipality"] == name])
         return pd.DataFrame(rows, columns=["theme", "status", *BREAKDOWN]), decisions
 
-    def effect(self) -> Effect | None:
+    def effect(self, L: Labels = ENGLISH) -> Effect | None:
         """The students' run against the rule's, for their municipalities and for the region (None before any
         student decided)."""
         if self.shadow is None:
             return None
         a, b = self.run, self.shadow
-        rows = []
-        for i in sorted(a.students.mayors):
-            rows.append({"municipality": a.geo.names[i],
-                         "revenue left, your choices (EUR/yr)": float(a.money.fiscal_capacity[i]),
-                         "revenue left, rule's choices (EUR/yr)": float(b.money.fiscal_capacity[i]),
-                         "member now": ", ".join(t.value for t in Theme if a.members(t)[i]) or "none",
-                         "member under the rule": ", ".join(t.value for t in Theme if b.members(t)[i]) or "none"})
+
+        def member(m: CityRegionModel, i: int) -> str:
+            return ", ".join(L(f"legend_{t.value}") for t in Theme if m.members(t)[i]) or L("app_none")
+
+        rows = [{L("app_col_municipality"): a.geo.names[i],
+                 L("app_col_revenue_yours"): float(a.money.fiscal_capacity[i]),
+                 L("app_col_revenue_rule"): float(b.money.fiscal_capacity[i]),
+                 L("app_col_member_now"): member(a, i), L("app_col_member_rule"): member(b, i)}
+                for i in sorted(a.students.mayors)]
         keys = [k for k, _ in CHARTS]
-        region = pd.DataFrame({"indicator": [label for _, label in CHARTS],
-                               "your choices": [float(indicators.REPORTERS[k](a)) for k in keys],
-                               "rule's choices": [float(indicators.REPORTERS[k](b)) for k in keys]})
-        region["difference"] = region["your choices"] - region["rule's choices"]
+        yours, rule = ([float(indicators.REPORTERS[k](m)) for k in keys] for m in (a, b))
+        region = pd.DataFrame({L("app_col_indicator"): [L(label) for _, label in CHARTS], L("app_run_yours"): yours,
+                               L("app_run_rule"): rule})
+        region[L("app_col_difference")] = region[L("app_run_yours")] - region[L("app_run_rule")]
         return Effect(pd.DataFrame(rows), region)
 
 
-DEBRIEF_RUNS = (("your choices", "run"), ("rule's choices", "shadow"), ("no cooperation", "counterfactual"))
+DEBRIEF_RUNS = (("app_run_yours", "run"), ("app_run_rule", "shadow"), ("app_run_none", "counterfactual"))
+DEBRIEF_ITEMS = (("app_item_revenue", "fiscal_capacity"), ("app_item_tc", "tc_paid"),
+                 ("app_item_contributions", "contributions"))
 
 
-def debrief(c: Classroom) -> pd.DataFrame:
+def debrief(c: Classroom, L: Labels = ENGLISH) -> pd.DataFrame:
     """The class's debrief, one row per student-mayor's municipality (every municipality if no student played)
     and one for the region: what the run so far cost and earned each council in total (EUR, summed over the
     quarters: revenue left after debt service and cooperation, transaction costs, contributions), in the
     students' run, in the run where the rule decided for them (the same run before any student decided), and
-    without cooperation (same seed)."""
-    runs = {label: getattr(c, attr) or c.run for label, attr in DEBRIEF_RUNS}
+    without cooperation (same seed). Columns in the language of L (the quarters' column is `quarters`)."""
+    runs = {L(label): getattr(c, attr) or c.run for label, attr in DEBRIEF_RUNS}
     chosen = sorted(c.run.students.mayors) or list(range(len(c.names)))
-    items = (("revenue left", "fiscal_capacity"), ("transaction costs", "tc_paid"), ("contributions", "contributions"))
     rows = []
-    for who, index in [*((c.names[i], [i]) for i in chosen), ("region", list(range(len(c.names))))]:
-        row: dict[str, object] = {"municipality": who, "quarters": c.quarter}
+    for who, index in [*((c.names[i], [i]) for i in chosen), (L("app_region_row"), list(range(len(c.names))))]:
+        row: dict[str, object] = {L("app_col_municipality"): who, "quarters": c.quarter}
         for label, m in runs.items():
-            for item, key in items:
+            for item, key in DEBRIEF_ITEMS:
                 total = m.money.totals.get(key)
-                row[f"{item}, {label} (EUR)"] = float(total[index].sum()) if total is not None else 0.0
+                row[L("app_debrief_column", item=L(item), run=label)] = (float(total[index].sum()) if total is not None
+                                                                        else 0.0)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def lever_params() -> dict[str, dict]:
-    """SolaraViz's model_params: region, scenario, seed and the main levers, with the schema's ranges."""
+def lever_params(L: Labels = ENGLISH) -> dict[str, dict]:
+    """Mesa's ModelCreator parameters: region, scenario, seed and the main levers, with the schema's ranges."""
     meta = {f.name: f.metadata for f in dataclasses.fields(ScenarioConfig)}
     default = ScenarioConfig()
 
     def slider(key: str, label: str, step: float, kind: str = "SliderFloat") -> dict:
-        return {"type": kind, "label": label, "value": getattr(default, key), "min": meta[key]["lo"],
+        return {"type": kind, "label": L(label), "value": getattr(default, key), "min": meta[key]["lo"],
                 "max": meta[key]["hi"], "step": step}
 
-    cap = slider("greenfield_cap", "Greenfield cap (m²/resident/yr)", 0.1)
+    cap = slider("greenfield_cap", "app_lever_cap", 0.1)
     cap.update(value=1.3, max=10.0)
     return {
-        "region": {"type": "Select", "label": "Region", "value": "leipzig", "values": list(REGIONS)},
-        "policy": {"type": "Select", "label": "Scenario", "value": "city_regions", "values": list(SCENARIOS)},
-        "seed": {"type": "SliderInt", "label": "Seed", "value": 0, "min": 0, "max": 99, "step": 1},
-        "own_levers": {"type": "Checkbox", "label": "Set the levers below (off: the scenario's own levers, as on "
-                       "the command line)", "value": False},
-        "bargaining": {"type": "Select", "label": "Sharing key: as the scenario sets it, bargained (nash) or imposed "
-                       "(fixed)", "value": "scenario", "values": ["scenario", *BARGAINING]},
-        "revenue_sharing_key": slider("revenue_sharing_key", "Revenue-sharing key (when imposed)", 0.05),
-        "ratification": {"type": "Select", "label": "Ratification rule", "value": "core_and_quorum",
+        "region": {"type": "Select", "label": L("app_lever_region"), "value": "leipzig", "values": list(REGIONS)},
+        "policy": {"type": "Select", "label": L("app_lever_scenario"), "value": "city_regions",
+                   "values": list(SCENARIOS)},
+        "seed": {"type": "SliderInt", "label": L("app_lever_seed"), "value": 0, "min": 0, "max": 99, "step": 1},
+        "own_levers": {"type": "Checkbox", "label": L("app_lever_own"), "value": False},
+        "bargaining": {"type": "Select", "label": L("app_lever_bargaining"), "value": "scenario",
+                       "values": ["scenario", *BARGAINING]},
+        "revenue_sharing_key": slider("revenue_sharing_key", "app_lever_key", 0.05),
+        "ratification": {"type": "Select", "label": L("app_lever_rule"), "value": "core_and_quorum",
                          "values": list(RATIFICATION)},
-        "cap_greenfield": {"type": "Checkbox", "label": "Cap greenfield take (land compact)", "value": True},
+        "cap_greenfield": {"type": "Checkbox", "label": L("app_lever_cap_on"), "value": True},
         "greenfield_cap": cap,
-        "transaction_cost_scale": slider("transaction_cost_scale", "Transaction costs ×", 0.1),
-        "cofinancing_rate": slider("cofinancing_rate", "Pilot co-financing", 0.05),
-        "pilots_per_theme": slider("pilots_per_theme", "Pilots per theme", 1, "SliderInt"),
+        "transaction_cost_scale": slider("transaction_cost_scale", "app_lever_tc", 0.1),
+        "cofinancing_rate": slider("cofinancing_rate", "app_lever_cofin", 0.05),
+        "pilots_per_theme": slider("pilots_per_theme", "app_lever_pilots", 1, "SliderInt"),
     }
-

@@ -11,12 +11,13 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from cityregions.app.classroom import CHARTS, MIN_SPAN, Classroom
+from cityregions.app.classroom import CHARTS, ENGLISH, MIN_SPAN, Classroom
+from cityregions.reporting.labels import Labels
 from cityregions.rules.cooperation import Theme
 from cityregions.world.phases import Phase
 
-COLOURS = {(False, False): ("#ffffff", "no agreement"), (True, False): ("#4c9a2a", "land compact"),
-           (False, True): ("#2a6fba", "transport association"), (True, True): ("#7b3294", "both")}
+COLOURS = {(False, False): ("#ffffff", "legend_none"), (True, False): ("#4c9a2a", "legend_land"),
+           (False, True): ("#2a6fba", "legend_transport"), (True, True): ("#7b3294", "legend_both")}  # label keys
 PHASE_SHADE = {Phase.EXCHANGE: "#fde7c8", Phase.PILOTS: "#d9ecd0", Phase.AGREEMENTS: "#d6e4f5"}
 DPI = 90  # the figures' resolution on the page: sharp enough, and a third less to encode and send than 100
 
@@ -25,8 +26,9 @@ class NetworkView:
     """The region's municipalities on their road network, sized by residents, coloured by membership; drawn once
     per session and updated each quarter (building the axes anew would cost more than the quarter itself)."""
 
-    def __init__(self, model: Classroom) -> None:
+    def __init__(self, model: Classroom, L: Labels = ENGLISH) -> None:
         geo = model.run.geo
+        self.labels = [L(key) for _, key in COLOURS.values()]
         self.fig = Figure(figsize=(5.2, 5.0))
         ax = self.fig.subplots()
         x, y = geo.x_km, geo.y_km
@@ -40,11 +42,11 @@ class NetworkView:
         ax.set_xlabel("km")
         ax.set_ylabel("km")
         handles = [Line2D([], [], ls="", marker="o", markerfacecolor=c, markeredgecolor="black", label=label)
-                   for c, label in COLOURS.values()]
+                   for (c, _), label in zip(COLOURS.values(), self.labels, strict=True)]
         handles.append(Line2D([], [], ls="", marker="o", markerfacecolor="none", markeredgecolor="#d7301f",
-                              markeredgewidth=1.8, label="student-mayors"))
+                              markeredgewidth=1.8, label=L("app_legend_mayors")))
         self.legend = ax.legend(handles=handles, loc="lower left", fontsize=9, framealpha=0.8)
-        ax.set_title(f"{model.run.region.capitalize()}: {geo.n} municipalities", fontsize=10)
+        ax.set_title(L("app_map_title", region=L.region(model.run.region), n=geo.n), fontsize=10)
         self.fig.subplots_adjust(left=0.12, right=0.98, bottom=0.09, top=0.94)
 
     def update(self, model: Classroom) -> Figure:
@@ -58,7 +60,7 @@ class NetworkView:
         self.rings.set_offsets(np.column_stack([m.geo.x_km[mayors], m.geo.y_km[mayors]]) if mayors
                                else np.empty((0, 2)))
         self.rings.set_sizes(size[mayors] * 2.2)
-        for text, ((lnd, trn), (_, label)) in zip(self.legend.get_texts(), COLOURS.items(), strict=False):
+        for text, (lnd, trn), label in zip(self.legend.get_texts(), COLOURS, self.labels, strict=False):
             text.set_text(f"{label} ({int(np.count_nonzero((land == lnd) & (transport == trn)))})")
         return self.fig
 
@@ -66,7 +68,7 @@ class NetworkView:
 class ChartsView:
     """The four live indicators of the run (solid) and of no cooperation with the same seed (dashed)."""
 
-    def __init__(self, model: Classroom) -> None:
+    def __init__(self, model: Classroom, L: Labels = ENGLISH) -> None:
         tl = model.run.timeline
         self.fig = Figure(figsize=(7.2, 5.0))
         self.axes = list(self.fig.subplots(2, 2, sharex=True).flat)
@@ -76,10 +78,10 @@ class ChartsView:
             for phase, a, b in tl.phase_spans():
                 if phase in PHASE_SHADE:
                     ax.axvspan(a, b, color=PHASE_SHADE[phase], lw=0, zorder=0)
-            cf, = ax.plot([], [], ls="--", color="0.45", label="no cooperation (same seed)")
-            run, = ax.plot([], [], color="#b2182b", lw=2, label=model.cfg.scenario.name)
+            cf, = ax.plot([], [], ls="--", color="0.45", label=L("app_counterfactual"))
+            run, = ax.plot([], [], color="#b2182b", lw=2, label=L.scenario(model.cfg.scenario.name))
             self.lines.append((run, cf))
-            ax.set_title(label, fontsize=11)
+            ax.set_title(L(label), fontsize=11)
             ax.set_xlim(x0, x1)
             ax.set_xticks(range(2015, int(x1) + 1, 5))
             ax.tick_params(labelsize=10)

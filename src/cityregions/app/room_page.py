@@ -16,12 +16,13 @@ import solara
 from cityregions.app.classroom import Classroom, debrief
 from cityregions.app.figures import ChartsView, NetworkView, png
 from cityregions.app.rooms import ROOMS, Room, RoomError, Seat
-from cityregions.app.widgets import QUESTION, html, table
+from cityregions.app.widgets import QUESTION, html, language_of, table
+from cityregions.reporting.labels import LANGUAGES, Labels
 
 TYPE = "font-size: 20px; line-height: 1.35"  # readable from the back of a room at 1024x768
 WATCH_S = 0.5  # how often a screen's watcher wakes to let time act (the rule's deadline, play)
 COUNTDOWN_S = 5  # how often a waiting screen updates the seconds left
-_VIEWS: weakref.WeakKeyDictionary[Room, tuple[NetworkView, ChartsView]] = weakref.WeakKeyDictionary()
+_VIEWS: weakref.WeakKeyDictionary[Room, dict[str, tuple[NetworkView, ChartsView]]] = weakref.WeakKeyDictionary()
 
 
 def query_of(search: str | None) -> dict[str, str]:
@@ -30,18 +31,20 @@ def query_of(search: str | None) -> dict[str, str]:
 
 
 def address(room: Room, **token: str) -> str:
-    """The page's address for a room, with a seat or the teacher's token."""
-    return "/?" + urlencode({"room": room.code, **token})
+    """The page's address for a room, with a seat or the teacher's token (and the language, lang=)."""
+    return "/?" + urlencode({"room": room.code, **{k: v for k, v in token.items() if v and v != "en"}})
 
 
-def pictures(room: Room) -> tuple[bytes, bytes]:
-    """The map and the charts of the room's current quarter as PNG, drawn once for all its screens."""
+def pictures(room: Room, L: Labels) -> tuple[bytes, bytes]:
+    """The map and the charts of the room's current quarter as PNG in L's language, drawn once for all the
+    room's screens in that language."""
     def draw(c: Classroom) -> tuple[bytes, bytes]:
-        views = _VIEWS.get(room)
-        if views is None:
-            views = _VIEWS[room] = (NetworkView(c), ChartsView(c))
-        return png(views[0].update(c)), png(views[1].update(c))
-    return room.drawn("figures", draw)  # type: ignore[return-value]
+        views = _VIEWS.setdefault(room, {})
+        if L.lang not in views:
+            views[L.lang] = (NetworkView(c, L), ChartsView(c, L))
+        network, charts = views[L.lang]
+        return png(network.update(c)), png(charts.update(c))
+    return room.drawn(f"figures_{L.lang}", draw)  # type: ignore[return-value]
 
 
 def use_room_version(room: Room) -> tuple[int, int]:
@@ -62,46 +65,52 @@ def use_room_version(room: Room) -> tuple[int, int]:
 
 @solara.component
 def RoomPage(search: str | None) -> None:
-    """A room's page: the join form, the teacher's view or a student's."""
+    """A room's page: the join form, the teacher's view, a student's or the class screen."""
     router = solara.use_router()
     query = query_of(search)
+    L = Labels(language_of(query))
     try:
         room = ROOMS.get(query.get("room"))
     except RoomError as e:
         with solara.Column(style=TYPE + "; padding: 24px"):
             solara.Error(str(e))
-            solara.Button("Back to the classroom page", on_click=lambda: router.push("/"))
+            solara.Button(L("app_back"), on_click=lambda: router.push(address_home(L)))
         return
-    RoomView(room, query, router.push)
+    RoomView(room, query, router.push, L)
+
+
+def address_home(L: Labels) -> str:
+    """The classroom page's address in L's language."""
+    return "/" if L.lang == "en" else f"/?{urlencode({'lang': L.lang})}"
 
 
 @solara.component
-def RoomView(room: Room, query: dict[str, str], go) -> None:
+def RoomView(room: Room, query: dict[str, str], go, L: Labels) -> None:
     version, clock = use_room_version(room)
     teacher = room.is_teacher(query.get("teacher"))
     seat = room.seat(query.get("seat"))
     screen = query.get("screen") == "class"  # the projector's view: the room without a seat or controls
     if not teacher and seat is None and not screen:
-        JoinForm(room, go, "seat" in query)
+        JoinForm(room, go, "seat" in query, L)
         return
     with solara.Column(style=TYPE + "; padding: 8px 16px; max-width: 1500px"):
-        Header(room, (version, clock), seat)
+        Header(room, (version, clock), seat, L)
         if teacher:
-            TeacherPanel(room, version)
+            TeacherPanel(room, version, L)
         elif seat is not None:
-            StudentPanel(room, version, seat)
-        network, charts = pictures(room)
+            StudentPanel(room, version, seat, L)
+        network, charts = pictures(room, L)
         with solara.Row(style="flex-wrap: wrap; gap: 8px"):
             solara.Image(network, width="440px")
             solara.Image(charts, width="640px")
         with room.lock:
             over = not room.classroom.run.running
         if teacher or over:
-            RoomDebrief(room, version)
+            RoomDebrief(room, version, L)
 
 
 @solara.component
-def JoinForm(room: Room, go, lost: bool) -> None:
+def JoinForm(room: Room, go, lost: bool, L: Labels) -> None:
     """A student's name and municipality (or one assigned), then her seat's address."""
     name = solara.use_reactive("")
     chosen = solara.use_reactive(None)
@@ -110,7 +119,8 @@ def JoinForm(room: Room, go, lost: bool) -> None:
         c = room.classroom
         taken = {s.municipality for s in room.seats.values()}
         free = [n for n in c.names if n not in taken]
-        title = f"Room {room.code}: {c.run.region.capitalize()}, scenario {c.cfg.scenario.name}"
+        title = L("app_room_title", code=room.code, region=L.region(c.run.region),
+                  scenario=L.scenario(c.cfg.scenario.name))
 
     def join() -> None:
         try:
@@ -118,52 +128,53 @@ def JoinForm(room: Room, go, lost: bool) -> None:
         except RoomError as e:
             problem.set(str(e))
             return
-        go(address(room, seat=seat.token))
+        go(address(room, seat=seat.token, lang=L.lang))
 
     with solara.Column(style=TYPE + "; padding: 24px; max-width: 720px"):
         html("h2", title)
+        solara.Select(L("app_language"), value=L.lang, values=list(LANGUAGES),
+                      on_value=lambda lang: go(address(room, lang=lang)))
         if lost:
-            solara.Warning("This seat is not in the room any more (the server was restarted?): join again.")
-        html("p", "You will be the mayor of one municipality: at each council vote and yearly session your "
-             "council's decision is yours. Everyone in the room sees the same quarter.")
-        solara.InputText("Your name (as the class sees it)", value=name)
-        solara.v.Autocomplete(label="Your municipality (type to search; leave empty to be given one)",
-                              v_model=chosen.value, items=free, clearable=True, on_v_model=chosen.set)
-        solara.Button("Join the room", color="primary", on_click=join)
+            solara.Warning(L("app_seat_lost"))
+        html("p", L("app_join_intro"))
+        solara.InputText(L("app_your_name"), value=name)
+        solara.v.Autocomplete(label=L("app_your_municipality"), v_model=chosen.value, items=free, clearable=True,
+                              on_v_model=chosen.set)
+        solara.Button(L("app_join_room"), color="primary", on_click=join)
         if problem.value:
             solara.Error(problem.value)
 
 
 @solara.component
-def Header(room: Room, state: tuple[int, int], seat: Seat | None) -> None:
-    """Room, region and scenario; the quarter and phase; whether the room waits and how long."""
+def Header(room: Room, state: tuple[int, int], seat: Seat | None, L: Labels) -> None:
+    """Room, region and scenario; the quarter and phase; the last vote's verdict; whether the room waits and how
+    long."""
     with room.lock:
         c = room.classroom
-        banner, waiting, over = c.banner(), c.waiting, not c.run.running
+        banner, waiting, over = c.banner(L), c.waiting, not c.run.running
         answered = room.answered()
         due = [v for v in answered.values() if v is not None]
         left = room.seconds_left()
-        what = f"Room {room.code} · {c.run.region.capitalize()} · scenario {c.cfg.scenario.name} · seed {c.cfg.seed}"
+        what = L("app_room_what", code=room.code, region=L.region(c.run.region),
+                 scenario=L.scenario(c.cfg.scenario.name), seed=c.cfg.seed)
         playing = room.playing
-        votes = c.last_votes()
+        votes = c.last_votes(L)
     html("div", what, style="font-size: 16px; color: #555")
     html("h2", banner, style="margin: 4px 0; font-size: 28px")
     for verdict in votes:
-        html("div", f"Council vote {verdict}", style="font-size: 18px; font-weight: 500")
+        html("div", verdict, style="font-size: 18px; font-weight: 500")
     if over:
-        solara.Success("The run is over: the debrief below sums what it cost and earned each council.")
+        solara.Success(L("app_room_over"))
     elif waiting:
-        solara.Warning(f"Waiting for the mayors: {sum(due)} of {len(due)} have answered. The rule decides for the "
-                       f"others in {left:.0f} s.")
+        solara.Warning(L("app_room_waiting", answered=sum(due), due=len(due), seconds=f"{left or 0:.0f}"))
     elif playing:
-        solara.Info("Playing: a quarter every few seconds until the next question.")
+        solara.Info(L("app_room_playing"))
     if seat is not None:
-        html("div", f"You are <b>{escape(seat.student)}</b>, mayor of <b>{escape(seat.municipality)}</b>.",
-             raw=True)
+        html("div", L("app_you_are", student=escape(seat.student), municipality=escape(seat.municipality)), raw=True)
 
 
 @solara.component
-def TeacherPanel(room: Room, version: int) -> None:
+def TeacherPanel(room: Room, version: int, L: Labels) -> None:
     """Join code and address, the controls, and who has answered."""
     with room.lock:
         seats = list(room.seats.values())
@@ -180,37 +191,37 @@ def TeacherPanel(room: Room, version: int) -> None:
             problem.set(str(e))
 
     teacher = room.teacher
+    big = f"<b style='font-size: 32px; letter-spacing: 4px'>{room.code}</b>"
+    link = f"<a href='{address(room, screen='class', lang=L.lang)}' target='_blank'>{L('app_class_screen')}</a>"
     with solara.Column(style="gap: 6px"):
-        html("div", f"Students join at this page's address with <b>?room={room.code}</b> (or type the code "
-             f"<b style='font-size: 32px; letter-spacing: 4px'>{room.code}</b> on the classroom page). "
-             f"<a href='{address(room, screen='class')}' target='_blank'>Open the class screen</a> for the "
-             "projector: the room without your controls or this address's token.", raw=True)
+        html("div", L("app_join_text", code=room.code, big_code=big, link=link), raw=True)
         with solara.Row():
-            solara.Button("Step one quarter", color="primary", disabled=not running or waiting,
+            solara.Button(L("app_step_quarter"), color="primary", disabled=not running or waiting,
                           on_click=lambda: act(lambda: room.step(teacher)))
-            solara.Button("Pause" if playing else "Play", disabled=not running,
+            solara.Button(L("app_pause" if playing else "app_play"), disabled=not running,
                           on_click=lambda: act(lambda: room.play(teacher, not playing)))
-            solara.Button("Let the rule decide for those who have not answered", disabled=not waiting,
+            solara.Button(L("app_rule_decides"), disabled=not waiting,
                           on_click=lambda: act(lambda: room.step(teacher, rule_decides=True)))
         if seats:
-            rows = [{"student": s.student, "municipality": s.municipality,
-                     "answer": {None: "–", True: "answered", False: "waiting"}[answered[s.token]]} for s in seats]
+            status = {None: "–", True: L("app_answered"), False: L("app_waiting")}
+            rows = [{L("app_col_student"): s.student, L("app_col_municipality"): s.municipality,
+                     L("app_col_answer"): status[answered[s.token]]} for s in seats]
             table(pd.DataFrame(rows), size="16px")
         else:
-            html("p", "No student has joined yet.")
+            html("p", L("app_no_students"))
         if problem.value:
             solara.Error(problem.value)
 
 
 @solara.component
-def StudentPanel(room: Room, version: int, seat: Seat) -> None:
+def StudentPanel(room: Room, version: int, seat: Seat, L: Labels) -> None:
     """The questions the student's council faces, with the proposal; and what her choices did so far."""
     with room.lock:
         c = room.classroom
         mine = [q for q in c.questions() if q.name == seat.municipality]
         given = dict(c.run.students.answers)
-        proposals = {q.key: c.proposal(q) for q in mine if q.kind == "vote"}
-        effect = c.effect()
+        proposals = {q.key: c.proposal(q, L) for q in mine if q.kind == "vote"}
+        effect = c.effect(L)
 
     def answer(theme, choice: bool) -> None:
         try:
@@ -219,48 +230,54 @@ def StudentPanel(room: Room, version: int, seat: Seat) -> None:
             pass  # the quarter moved on (the rule decided): the page redraws with the new state
 
     if not mine:
-        html("p", "No question for your council this quarter: watch the map and the charts.")
+        html("p", L("app_no_question"))
     for q in mine:
-        text, yes, no = QUESTION[q.kind]
+        text, yes, no = (L(k) for k in QUESTION[q.kind])
         with solara.Row(style="align-items: center; gap: 12px"):
-            html("b", f"{q.quarter}: {text.format(theme=q.theme.value)}")
+            html("b", f"{L.quarter(q.quarter)}: {text.format(theme=L(f'legend_{q.theme.value}'))}")
             if q.key in given:
-                html("span", f"→ {yes if given[q.key] else no} (waiting for the others)")
+                html("span", L("app_given", answer=yes if given[q.key] else no))
             else:
                 solara.Button(yes, color="success", on_click=lambda q=q: answer(q.theme, True))
                 solara.Button(no, color="error", on_click=lambda q=q: answer(q.theme, False))
         if q.key in proposals:
             html("div", proposals[q.key], style="font-size: 17px; color: #333")
     if effect is not None:
-        own = effect.municipalities[effect.municipalities["municipality"] == seat.municipality]
+        own = effect.municipalities[effect.municipalities[L("app_col_municipality")] == seat.municipality]
         if len(own):
-            html("p", "<b>What your choices did</b> (the room's run against the same run with the rule deciding)",
-                 raw=True)
+            html("p", L("app_room_effect"), raw=True)
             table(own, size="16px")
 
 
 @solara.component
-def RoomDebrief(room: Room, version: int) -> None:
-    """What the run cost and earned each student's council and the region, with a CSV download."""
+def RoomDebrief(room: Room, version: int, L: Labels) -> None:
+    """What the run cost and earned each student's council and the region, and the class's choices; with CSV
+    downloads."""
+    municipality, student = L("app_col_municipality"), L("app_col_student")
     with room.lock:
-        frame = debrief(room.classroom)
+        frame = debrief(room.classroom, L)
         students = {s.municipality: s.student for s in room.seats.values()}
         choices = pd.DataFrame(room.classroom.run.students.choices,
                                columns=["quarter", "municipality", "theme", "question", "answer", "rule"])
-    frame.insert(0, "student", frame["municipality"].map(students).fillna(""))
+    frame.insert(0, student, frame[municipality].map(students).fillna(""))
     choices.insert(0, "student", choices["municipality"].map(students).fillna(""))
-    choices = choices.rename(columns={"rule": "the rule would have"})
-    html("h3", f"Debrief after {int(frame['quarters'].iloc[0])} quarters")
-    html("p", "Totals over the quarters so far (EUR): revenue left after debt service and cooperation, transaction "
-         "costs and contributions, under the class's choices, the rule's (the same run with the rule deciding) "
-         "and no cooperation (same seed).", style="font-size: 16px")
+    choices["quarter"] = choices["quarter"].map(L.quarter)
+    choices["theme"] = choices["theme"].map(lambda t: L(f"legend_{t}"))
+    for column in ("answer", "rule"):  # yes/no in the question's own words
+        choices[column] = [L(QUESTION[k][1 if a else 2]) for k, a in zip(choices["question"], choices[column],
+                                                                         strict=True)]
+    choices = choices.drop(columns=["question"]).rename(columns={
+        "student": student, "municipality": municipality, "quarter": L("app_col_quarter"),
+        "theme": L("app_col_theme"), "answer": L("app_col_answer"), "rule": L("app_col_rule_would")})
+    html("h3", L("app_debrief", n=int(frame["quarters"].iloc[0])))
+    html("p", L("app_room_debrief_text"), style="font-size: 16px")
     solara.FileDownload(frame.to_csv(index=False), filename=f"cityregions_room_{room.code}.csv",
-                        label="Download the debrief (CSV)")
+                        label=L("app_debrief_csv"))
     table(frame.drop(columns=["quarters"]), size="15px")
-    html("h3", f"The class's choices ({len(choices)})")
+    html("h3", L("app_choices", n=len(choices)))
     if len(choices):
         solara.FileDownload(choices.to_csv(index=False), filename=f"cityregions_room_{room.code}_choices.csv",
-                            label="Download the choices (CSV)")
+                            label=L("app_choices_csv"))
         table(choices, size="15px")
     else:
-        html("p", "No student has answered a question yet.", style="font-size: 16px")
+        html("p", L("app_no_choices"), style="font-size: 16px")

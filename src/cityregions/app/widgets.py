@@ -7,9 +7,16 @@ from html import escape
 import pandas as pd
 import solara
 
-QUESTION = {"vote": ("vote on the {theme} agreement", "Yes", "No"),
-            "stay": ("stay in the {theme} agreement?", "Stay", "Leave"),
-            "join": ("join the {theme} agreement?", "Join", "Stay out")}
+from cityregions.reporting.labels import LANGUAGES
+
+QUESTION = {"vote": ("app_q_vote", "app_yes", "app_no"), "stay": ("app_q_stay", "app_stay", "app_leave"),
+            "join": ("app_q_join", "app_join", "app_stay_out")}  # label keys: the question, yes, no
+
+
+def language_of(query: dict[str, str]) -> str:
+    """The language a page's address asks for (`lang=de`), English if none or one the page does not speak."""
+    lang = query.get("lang", "en")
+    return lang if lang in LANGUAGES else "en"
 
 
 def html(tag: str, text: str, raw: bool = False, style: str = "margin: 4px 0") -> None:

@@ -32,7 +32,7 @@ CLAUSES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def _form_name(code: str) -> str:
+def form_name(code: str) -> str:
     """A legal form's name in its country's language (legal_forms.csv), or its code."""
     names = {f.form: f.local_name for f in institutions.legal_forms()}
     return names.get(code, code)
@@ -49,7 +49,7 @@ def _part(text: str, patterns: tuple[tuple[re.Pattern[str], str], ...], L: Label
         if "level" in values:
             values["level"] = L(f"level_{values['level']}") if L.has(f"level_{values['level']}") else values["level"]
         if "form" in values:
-            values["form"] = _form_name(values["form"])
+            values["form"] = form_name(values["form"])
         return L(key, **values)
     return None
 
