@@ -20,7 +20,7 @@ from cityregions.app.classroom import BREAKDOWN, Classroom, debrief, lever_param
 from cityregions.app.figures import DPI, ChartsView, NetworkView
 from cityregions.app.room_page import RoomPage, address, query_of
 from cityregions.app.rooms import ROOMS, RoomError
-from cityregions.app.widgets import QUESTION, language_of
+from cityregions.app.widgets import QUESTION, language_of, print_link
 from cityregions.app.widgets import html as _html
 from cityregions.app.widgets import table as _table
 from cityregions.reporting.decision_text import rule_words
@@ -151,6 +151,7 @@ def Debrief(model: Classroom, L: Labels) -> None:
         _html("h4", L("app_debrief", n=model.quarter))
         _html("p", L("app_debrief_text"))
         solara.FileDownload(table.to_csv(index=False), filename="cityregions_debrief.csv", label=L("app_debrief_csv"))
+        print_link(L("app_print"))
         _table(table.drop(columns=["quarters"]))
 
 

@@ -16,7 +16,7 @@ import solara
 from cityregions.app.classroom import Classroom, debrief
 from cityregions.app.figures import ChartsView, NetworkView, png
 from cityregions.app.rooms import ROOMS, Room, RoomError, Seat
-from cityregions.app.widgets import QUESTION, html, language_of, table
+from cityregions.app.widgets import QUESTION, html, language_of, print_link, table
 from cityregions.reporting.labels import LANGUAGES, Labels
 
 TYPE = "font-size: 20px; line-height: 1.35"  # readable from the back of a room at 1024x768
@@ -273,6 +273,7 @@ def RoomDebrief(room: Room, version: int, L: Labels) -> None:
     html("p", L("app_room_debrief_text"), style="font-size: 16px")
     solara.FileDownload(frame.to_csv(index=False), filename=f"cityregions_room_{room.code}.csv",
                         label=L("app_debrief_csv"))
+    print_link(L("app_print"))
     table(frame.drop(columns=["quarters"]), size="15px")
     html("h3", L("app_choices", n=len(choices)))
     if len(choices):

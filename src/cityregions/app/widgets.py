@@ -28,3 +28,9 @@ def table(df: pd.DataFrame, fmt: str = "{:,.0f}", size: str = "13px") -> None:
     """A data frame as an HTML table, numbers formatted with fmt."""
     out = df.to_html(index=False, float_format=lambda v: fmt.format(v), border=0, classes="cr-table")
     solara.HTML(tag="div", unsafe_innerHTML=out, style=f"overflow-x: auto; font-size: {size}")
+
+
+def print_link(label: str) -> None:
+    """A link that opens the browser's print dialogue for the page (the debrief on paper)."""
+    solara.HTML(tag="div", unsafe_innerHTML=f"<a href='javascript:window.print()'>{escape(label)}</a>",
+                style="margin: 4px 0")
