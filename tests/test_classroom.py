@@ -3,6 +3,9 @@ choices (a forced leave shows in the membership) and explains every municipality
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
 from cityregions.app.classroom import BREAKDOWN, Classroom, overrides
@@ -194,3 +197,19 @@ def test_a_chart_never_makes_a_tiny_change_look_dramatic():
     assert hi - lo == pytest.approx(0.05) and lo < 0.1795 and hi > 0.1801
     assert y_range(np.array([0.0, 1000.0]), 500.0) == pytest.approx((0.0, 1100.0))  # wide data: 5 % margins
     assert y_range(np.array([0.0, 0.0, 1.0]), 5.0) == (0.0, 5.0)  # counts never go below zero
+
+
+def test_the_dilemma_in_numbers_is_a_prisoners_dilemma_worked_by_hand():
+    """Two equal councils, 1,000 new jobs, 700 EUR of business tax per job, a 10 % discount that enters the firms'
+    utility with weight 4: the one that undercuts draws e^0.4 / (1 + e^0.4) = 59.9 % of the jobs."""
+    from cityregions.app.dilemma import dilemma
+
+    d = dilemma(load_config([]))
+    up = math.exp(0.4) / (1 + math.exp(0.4))
+    np.testing.assert_allclose(d.payoffs[0, 0], [350_000, 350_000])  # both hold back: half the jobs, full tax
+    np.testing.assert_allclose(d.payoffs[1, 0], [700_000 * 0.9 * up, 700_000 * (1 - up)])  # 377,173 and 280,919
+    np.testing.assert_allclose(d.payoffs[0, 1], d.payoffs[1, 0][::-1])
+    np.testing.assert_allclose(d.payoffs[1, 1], [315_000, 315_000])  # both undercut: half the jobs, 10 % less
+    assert d.is_prisoners_dilemma
+    assert not dilemma(load_config(["params.land.firm_tax_sensitivity=0"])).is_prisoners_dilemma  # firms blind
+    assert not dilemma(load_config(["params.land.firm_tax_sensitivity=1"])).is_prisoners_dilemma  # too little pull

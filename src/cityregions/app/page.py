@@ -20,7 +20,7 @@ from cityregions.app.classroom import BREAKDOWN, Classroom, debrief, lever_param
 from cityregions.app.figures import DPI, ChartsView, NetworkView
 from cityregions.app.room_page import RoomPage, address, query_of
 from cityregions.app.rooms import ROOMS, RoomError
-from cityregions.app.widgets import QUESTION, language_of, print_link
+from cityregions.app.widgets import QUESTION, dilemma_table, language_of, print_link
 from cityregions.app.widgets import html as _html
 from cityregions.app.widgets import table as _table
 from cityregions.reporting.decision_text import rule_words
@@ -185,11 +185,12 @@ def Together(model: Classroom, L: Labels) -> None:
 
 
 @solara.component
-def Guide(L: Labels) -> None:
-    """Things to notice and things to try, for a class."""
+def Guide(model: Classroom, L: Labels) -> None:
+    """The dilemma in numbers, things to notice and things to try, for a class."""
     def items(kind: str) -> str:
         return "".join(f"<li>{escape(L(f'app_{kind}_{k}'))}</li>" for k in range(1, 5))
     with solara.Details(L("app_guide")):
+        dilemma_table(model.cfg, L)
         _html("div", f"<b>{L('app_notice')}</b><ul>{items('notice')}</ul><b>{L('app_try')}</b><ul>{items('try')}</ul>",
               raw=True)
 
@@ -218,7 +219,7 @@ def Alone(L: Labels) -> None:
             ModelCreator(model, lever_params(L), model_parameters=params)
     with solara.Column(style=TYPE):
         Banner(c, L)
-        Guide(L)
+        Guide(c, L)
         with solara.ColumnsResponsive(12, large=[5, 7]):  # side by side on a wide screen, stacked on a projector
             NetworkMap(c, L)
             Charts(c, L)

@@ -16,7 +16,7 @@ import solara
 from cityregions.app.classroom import Classroom, debrief
 from cityregions.app.figures import ChartsView, NetworkView, png
 from cityregions.app.rooms import ROOMS, Room, RoomError, Seat
-from cityregions.app.widgets import QUESTION, html, language_of, print_link, table
+from cityregions.app.widgets import QUESTION, dilemma_table, html, language_of, print_link, table
 from cityregions.reporting.labels import LANGUAGES, Labels
 
 TYPE = "font-size: 20px; line-height: 1.35"  # readable from the back of a room at 1024x768
@@ -202,6 +202,8 @@ def TeacherPanel(room: Room, version: int, L: Labels) -> None:
                           on_click=lambda: act(lambda: room.play(teacher, not playing)))
             solara.Button(L("app_rule_decides"), disabled=not waiting,
                           on_click=lambda: act(lambda: room.step(teacher, rule_decides=True)))
+        with solara.Details(L("app_dilemma_title", jobs=L.num(1000, 0))):
+            dilemma_table(room.classroom.cfg, L)
         if seats:
             status = {None: "–", True: L("app_answered"), False: L("app_waiting")}
             rows = [{L("app_col_student"): s.student, L("app_col_municipality"): s.municipality,
