@@ -64,9 +64,10 @@ class Agreement:
         if self.loss_streak is None:
             object.__setattr__(self, "loss_streak", np.zeros(len(self.members), dtype=int))
 
-    @property
+    @cached_property
     def active(self) -> bool:
-        """True while it operates."""
+        """True while it operates (found once: an agreement is frozen and its members are never changed in place,
+        a procedure that changes them makes a new agreement)."""
         return self.status != Status.DISSOLVED and bool(self.members.any())
 
 

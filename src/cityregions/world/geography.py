@@ -82,9 +82,9 @@ class Geography:
         """Number of municipalities, core included."""
         return len(self.names)
 
-    @property
+    @cached_property
     def core(self) -> int:
-        """Index of the core city."""
+        """Index of the core city (found once: every quarter asks for it several times)."""
         return int(np.flatnonzero(self.is_core)[0])
 
 
