@@ -281,6 +281,8 @@ def test_thirty_students_on_their_own_devices_play_one_room_and_see_the_same_qua
         latencies.append(time.monotonic() - start)
         teacher.get_by_text(re.compile(r"^Council vote 2014 Q4, land compact: (ratified|failed)")).wait_for()
         teacher.screenshot(path=ARTIFACTS / "room_teacher.png", full_page=True)
+        teacher.get_by_text(re.compile(r"^The class's choices \(\d+\)")).scroll_into_view_if_needed()
+        teacher.screenshot(path=ARTIFACTS / "room_debrief.png")  # the debrief: totals, then the class's choices
         projector = screen()  # the class screen: the room without a seat, controls or the teacher's token
         projector.goto(f"{server}?room={code}&screen=class")
         _quarter_shown(projector, 10)
