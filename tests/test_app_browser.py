@@ -329,3 +329,15 @@ def test_the_page_and_a_room_speak_the_class_language(server, browser):
         assert "lang=pl" in student.url and "Traceback" not in student.inner_text("body")
     finally:
         context.close()
+
+
+def test_a_refreshed_page_goes_on_with_its_run(server, browser):
+    """The page keeps its run under a token in its address: a refresh (or the same address later) shows the same
+    quarter and the same students' municipalities, not a new run."""
+    with checked_page(browser, server) as page:
+        for quarter in (1, 2, 3):
+            _step(page, quarter)
+        assert "session=" in page.url
+        page.reload()
+        page.get_by_text(re.compile(r"^Quarter 3 of 74")).wait_for()
+        _step(page, 4)  # and the run goes on from there

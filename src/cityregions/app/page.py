@@ -8,6 +8,7 @@ why any municipality joined, stayed or left, and lets students play mayor for ch
 
 from __future__ import annotations
 
+import secrets
 from html import escape
 from urllib.parse import urlencode
 
@@ -19,7 +20,7 @@ from mesa.visualization.utils import force_update, update_counter
 from cityregions.app.classroom import BREAKDOWN, Classroom, debrief, lever_params
 from cityregions.app.figures import DPI, ChartsView, NetworkView
 from cityregions.app.room_page import RoomPage, address, query_of
-from cityregions.app.rooms import ROOMS, RoomError
+from cityregions.app.rooms import ROOMS, SESSIONS, RoomError
 from cityregions.app.widgets import QUESTION, dilemma_table, language_of, print_link
 from cityregions.app.widgets import html as _html
 from cityregions.app.widgets import table as _table
@@ -196,12 +197,13 @@ def Guide(model: Classroom, L: Labels) -> None:
 
 
 @solara.component
-def Alone(L: Labels) -> None:
+def Alone(L: Labels, token: str) -> None:
     """The single-session page: this browser plays its own classroom. Mesa's ModelController (Reset, ▶/❚❚, Step)
     and ModelCreator (the levers) in the sidebar, each explained; the figures and panels laid out for a projector.
     Composed here rather than with SolaraViz, whose sidebar adds play-interval, render-interval and thread
     controls a class does not need, and whose draggable grid and page tabs a projector does not."""
-    model = solara.use_reactive(solara.use_memo(Classroom, []))
+    model = solara.use_reactive(solara.use_memo(lambda: SESSIONS.get(token) or Classroom(), []))
+    solara.use_effect(lambda: SESSIONS.keep(token, model.value), [model.value])  # a refresh finds the run again
     params = solara.use_reactive({})
     play, render, threads = solara.use_reactive(150), solara.use_reactive(1), solara.use_reactive(False)
     c = model.value
@@ -210,7 +212,7 @@ def Alone(L: Labels) -> None:
         solara.AppBarTitle(L("app_title"))
     with solara.Sidebar(), solara.Column():
         solara.Select(L("app_language"), value=L.lang, values=list(LANGUAGES),
-                      on_value=lambda lang: router.push(f"/?{urlencode({'lang': lang})}"))
+                      on_value=lambda lang: router.push(f"/?{urlencode({'lang': lang, 'session': token})}"))
         with solara.Card(L("app_run")):
             _html("div", L("app_run_help"), raw=True, style="font-size: 15px")
             ModelController(model, model_parameters=params, play_interval=play, render_interval=render,
@@ -236,7 +238,13 @@ def Page() -> None:
     router = solara.use_router()
     query = query_of(router.search)
     L = Labels(language_of(query))
+    fresh = solara.use_memo(lambda: secrets.token_urlsafe(9), [])
+
+    def remember() -> None:  # the session's token in the address: a refresh keeps the run
+        if "room" not in query and "session" not in query:
+            router.push("/?" + urlencode({**query, "session": fresh}))
+    solara.use_effect(remember, [router.search])
     if "room" in query:
         RoomPage(router.search)
     else:
-        Alone(L)
+        Alone(L, query.get("session") or fresh)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0 or 1: read aloud
 CODE_LENGTH = 5
 MAX_ROOMS = 40  # rooms a server holds at once; the least recently used closes to make space
 MAX_NAME = 40  # characters of a student's name
+MAX_SESSIONS = 100  # single-session pages whose run a refresh finds again
 
 
 class RoomError(ValueError):
@@ -240,4 +242,31 @@ class Rooms:
         return room
 
 
+class Sessions:
+    """The single-session pages' classrooms by a token in the page's address, so that a refreshed page finds its
+    run again; the least recently used goes when MAX_SESSIONS are kept."""
+
+    def __init__(self, max_sessions: int = MAX_SESSIONS) -> None:
+        self.max_sessions = max_sessions
+        self._kept: OrderedDict[str, Classroom] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str | None) -> Classroom | None:
+        """The classroom a token keeps (None: none, or forgotten)."""
+        with self._lock:
+            c = self._kept.get(token or "")
+            if c is not None:
+                self._kept.move_to_end(token)
+            return c
+
+    def keep(self, token: str, classroom: Classroom) -> None:
+        """Keep the classroom under the token (after a Reset, the new one)."""
+        with self._lock:
+            self._kept[token] = classroom
+            self._kept.move_to_end(token)
+            while len(self._kept) > self.max_sessions:
+                self._kept.popitem(last=False)
+
+
 ROOMS = Rooms()  # the server's rooms (one process serves the page)
+SESSIONS = Sessions()  # the single-session pages' runs
