@@ -20,7 +20,7 @@ from cityregions.app.commands import BY_NAME, COMMANDS, describe
 from cityregions.config import REGIONS, SCENARIOS, config_dir
 
 EXPECTED = {"run", "compare", "report", "brief", "validate", "calibrate", "sensitivity", "discover", "search",
-            "status", "collect", "rerun", "fuas", "app"}
+            "status", "collect", "rerun", "fuas", "country", "app"}
 SEEDS = Option("seeds", "replicates", "int", 10, lo=1, hi=10_000)
 NAMES = Option("scenarios", "scenarios", "names", ["a"], choices=("a", "b", "c"))
 TOWN = Option("municipality", "a name", "raw")

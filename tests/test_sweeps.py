@@ -241,7 +241,8 @@ def test_every_experiment_composes_and_every_swept_value_is_valid(name):
             x = design.matrix()
             for row in (x[0], x[-1]):
                 to_run_config(compose("config", overrides=[f"+experiment={name}", *design.overrides(row)]))
-    assert EXPERIMENTS == ["revenue_sharing", "scenario_comparison", "sensitivity", "transaction_costs"]
+    assert EXPERIMENTS == ["country_study", "revenue_sharing", "scenario_comparison", "sensitivity",
+                           "transaction_costs"]
 
 
 def test_a_misspelt_experiment_names_the_ones_that_exist(tmp_path):

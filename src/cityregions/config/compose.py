@@ -173,6 +173,16 @@ def with_regions(cfg: RunConfig, overrides: Sequence[str]) -> RunConfig:
     return all_regions(cfg, {r: _compose([*rest, f"region={r}"]) for r in REGIONS})
 
 
+def with_scenario(overrides: Sequence[str], scenario: str) -> RunConfig:
+    """The configuration the overrides compose with `scenario=<scenario>` in place of their own choice (the
+    scenario's levers set by the overrides, `scenario.<key>=...`, stay): each scenario of a batch, composed once."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    rest = [o for o in overrides if parser.parse_override(o).key_or_group not in ("scenario", "scenario.name")]
+    return _compose([*rest, f"scenario={scenario}"])
+
+
 def load_config(overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
     """The validated configuration that `cityregions <overrides>` would run (for notebooks and the page)."""
     from hydra import compose, initialize_config_dir

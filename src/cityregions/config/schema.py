@@ -148,6 +148,21 @@ class ScenarioConfig:
 
 
 @dataclass
+class BatchConfig:
+    """Several runs in one job, so that a sweep of many small regions costs one job per region rather than one per
+    run: the job's region under each scenario listed (each composed once), each replicate from 0 to
+    replicates - 1. The tables hold every run; their scenario and replicate columns tell the runs apart."""
+
+    scenarios: list[str] = p([], choices=SCENARIOS, doc="the scenarios a job runs in turn (empty: the job's own)")
+    replicates: int = p(1, 1, 1000, doc="the replicates a job runs of each scenario (0 to replicates - 1)")
+
+    @property
+    def active(self) -> bool:
+        """True if a job runs more than its own scenario and replicate."""
+        return bool(self.scenarios) or self.replicates > 1
+
+
+@dataclass
 class RunConfig:
     """One run: a region (or all five), a scenario, the timeline, parameters, seed and output options."""
 
@@ -165,6 +180,7 @@ class RunConfig:
     output_dir: Optional[str] = p(None, doc="where to write the run (default: Hydra's run directory)")
     plot: bool = p(True, doc="write the one-page PNG of the main indicators")
     progress: bool = p(True, doc="show progress while running")
+    batch: BatchConfig = field(default_factory=BatchConfig)
     max_memory_gb: Optional[float] = p(None, 1.0, 1e6, "GB", doc="the memory a region may be estimated to need "
                                        "before it is refused (default: 80 % of this machine's); set it higher to "
                                        "try a region the estimate refuses, at the risk of running out of memory")
@@ -261,6 +277,11 @@ def validate(cfg: RunConfig) -> RunConfig:
         if len(bounds) != 2 or bounds[0] > bounds[1]:
             raise ConfigError(f"scenario.{key}={list(bounds)!r} is not a range; allowed: [low, high] with "
                               "0 <= low <= high <= 1")
+    if cfg.batch.active and (cfg.region.name == "all" or cfg.replicate != 0):
+        raise ConfigError(f"batch with region={cfg.region.name!r} and replicate={cfg.replicate}: a batch runs one "
+                          "region's replicates 0 to batch.replicates - 1 itself; allowed: one region and replicate=0")
+    if len(set(cfg.batch.scenarios)) != len(cfg.batch.scenarios):
+        raise ConfigError(f"batch.scenarios={cfg.batch.scenarios!r} lists a scenario twice")
     if len(set(cfg.scenario.themes)) != len(cfg.scenario.themes):
         raise ConfigError(f"scenario.themes={cfg.scenario.themes!r} lists a theme twice")
     return cfg

@@ -335,3 +335,32 @@ def pareto_figure(trials: pd.DataFrame, objectives: list[str], labels: dict[str,
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+COUNTRY_NAMES = {"DE": "Germany", "AT": "Austria", "PL": "Poland", "CZ": "Czechia", "IT": "Italy"}
+
+
+def country_figure(saved: pd.DataFrame, title: str) -> plt.Figure:
+    """Per functional urban area, the share of the baseline's greenfield take that a scenario saves (%), with its
+    95 % interval over the paired replicates: one panel per country, its FUAs in order of the saving, each
+    panel as wide as it has FUAs."""
+    countries = [c for c in COUNTRY_NAMES if c in set(saved["country"])]
+    sizes = [int((saved["country"] == c).sum()) for c in countries]
+    fig, axes = plt.subplots(1, len(countries), figsize=(11, 4.2), sharey=True, squeeze=False,
+                             gridspec_kw={"width_ratios": [max(n, 6) for n in sizes]})
+    for ax, country in zip(axes[0], countries, strict=True):
+        g = saved[saved["country"] == country].sort_values("saved_share")
+        x = np.arange(len(g))
+        base = g["baseline_ha"].to_numpy()
+        share = 100 * g["saved_share"].to_numpy()
+        err = 100 * np.vstack([g["saved_ha"] - g["saved_lo"], g["saved_hi"] - g["saved_ha"]]) / base
+        ax.errorbar(x, share, yerr=np.nan_to_num(err), fmt="o", ms=2.5, lw=0.6, color="0.15", ecolor="0.6")
+        ax.axhline(0, color="0.3", lw=0.6)
+        ax.set_title(f"{COUNTRY_NAMES[country]} ({len(g)})", fontsize=10)
+        ax.set_xticks([])
+        ax.set_xlabel("FUAs, by saving", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0][0].set_ylabel("greenfield saved (% of the baseline's)")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -111,9 +111,9 @@ def collect(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Collect
         for name in results.TABLES:  # every table names its replicate, as the quarterly one does
             t = tables[name]
             parts[name].append(t if "replicate" in t.columns else t.assign(replicate=q["replicate"].iloc[0]))
-        labels = {"job": row.job, "experiment": meta.get("experiment"), "seed": q["seed"].iloc[0],
-                  "replicate": q["replicate"].iloc[0], **params}
-        parts["summary"].append(sweep.with_columns(runner.summary_of(q), labels))
+        labels = {"job": row.job, "experiment": meta.get("experiment"), **params}  # seed, replicate: each run's
+        runs = runner.summary_of(q, runs=True)
+        parts["summary"].append(sweep.with_columns(runs, {k: v for k, v in labels.items() if k not in runs}))
     first = ["job", "experiment", *param_cols]
     out: dict[str, pd.DataFrame] = {}
     for name, frames in parts.items():

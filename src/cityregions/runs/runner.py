@@ -5,12 +5,14 @@ values, recorded when the configuration was composed), so its rows are those it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from cityregions.config import REGIONS, ConfigError, RunConfig, region_config, validate
+from cityregions.config.schema import BatchConfig
 from cityregions.model import indicators
 from cityregions.model.blas import one_blas_thread
 from cityregions.model.model import CityRegionModel
@@ -63,6 +65,19 @@ def run_scenario(cfg: RunConfig, progress: bool = False, keep_models: bool = Fal
         models={m.region: m for m in models} if keep_models else {})
 
 
+TABLES = ("quarterly", "municipalities", "decisions", "memberships")
+
+
+def run_batch(cfg: RunConfig, compose: Callable[[str], RunConfig]) -> RunResult:
+    """The configuration's region under each scenario of cfg.batch (compose(scenario) makes its configuration,
+    once) and each replicate from 0 to batch.replicates - 1, in one result whose tables hold every run."""
+    parts = []
+    for name in cfg.batch.scenarios or [cfg.scenario.name]:
+        base = cfg if name == cfg.scenario.name else compose(name)
+        parts += [run_scenario(replace(base, replicate=k, batch=BatchConfig())) for k in range(cfg.batch.replicates)]
+    return RunResult(cfg, *(pd.concat([getattr(p, t) for p in parts], ignore_index=True) for t in TABLES))
+
+
 def summary(result: RunResult) -> pd.DataFrame:
     """One row per region: the headline figures at the horizon."""
     return summary_of(result.quarterly)
@@ -73,15 +88,19 @@ SHOWN_DIGITS = {"greenfield_ha": 1, "greenfield_ha_per_day": 3, "brownfield_reus
                 "pt_share": 3, "commuting_co2_kt": 1, "fiscal_gini": 3, "mean_trust": 3}
 
 
-def summary_of(q: pd.DataFrame) -> pd.DataFrame:
-    """One row per region of a quarterly table: the headline figures at the horizon, unrounded (round only to
-    show them: `shown`)."""
+RUN_KEYS = ("region", "scenario", "replicate")  # what tells one run of a batch from another
+
+
+def summary_of(q: pd.DataFrame, runs: bool = False) -> pd.DataFrame:
+    """One row per region of a quarterly table (runs: per region, scenario and replicate, with each run's seed):
+    the headline figures at the horizon, unrounded (round only to show them: `shown`)."""
     rows = []
-    for region, g in q.groupby("region", sort=False):
+    for _, g in q.groupby(list(RUN_KEYS if runs else RUN_KEYS[:1]), sort=False):
         last = g.iloc[-1]
         days = len(g) * 365.25 / 4
         rows.append({
-            "region": region, "scenario": last["scenario"], "to": last["quarter"],
+            "region": last["region"], "scenario": last["scenario"],
+            **({"replicate": int(last["replicate"]), "seed": int(last["seed"])} if runs else {}), "to": last["quarter"],
             "greenfield_ha": float(g["greenfield_take_ha"].sum()),
             "greenfield_ha_per_day": float(g["greenfield_take_ha"].sum()) / days,
             "brownfield_reuse_ha": float(g["brownfield_reuse_ha"].sum()),

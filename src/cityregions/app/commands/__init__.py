@@ -106,6 +106,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("fuas", "list the functional urban areas of DE, AT, PL, CZ and IT that region=fua can run",
             "cityregions fuas [country=DE|AT|PL|CZ|IT]",
             (Option("country", "only this country's", choices=COUNTRIES),)),
+    Command("country", "what cooperation saves in every functional urban area: a collected country-study sweep",
+            "cityregions country <sweep-dir> [scenario=integrated] [baseline=no_cooperation] [out=DIR]",
+            (Option("scenario", "the scenario whose saving is shown", default="integrated", choices=SCENARIOS),
+             Option("baseline", "the scenario it is measured against", default="no_cooperation", choices=SCENARIOS),
+             _out("<sweep-dir>/country")), dirs=(1, 1)),
     Command("app", "serve the classroom page (Solara); options go to `solara run`",
             "cityregions app [--port N] [--host H]", passthrough=True),
 )

@@ -27,6 +27,7 @@ from cityregions.config import (
     to_run_config,
     with_regions,
 )
+from cityregions.config.compose import with_scenario
 from cityregions.config.data_only import code_in
 from cityregions.runs import destination, hydra_internals
 from cityregions.runs.sweep import Job
@@ -40,16 +41,20 @@ def run(cfg: RunConfig, out_dir: Path, job: Job | None = None) -> Path:
     from cityregions.runs import results, runner
     from cityregions.world.phases import Timeline
 
-    res = runner.run_scenario(cfg, progress=cfg.progress and job is None)
+    if cfg.batch.active:  # several runs of one region in this job: each other scenario composed once
+        overrides = list(HydraConfig.get().overrides.task)
+        res = runner.run_batch(cfg, lambda scenario: with_scenario(overrides, scenario))
+    else:
+        res = runner.run_scenario(cfg, progress=cfg.progress and job is None)
     if job is not None:
         res = job.label(res)
     extra = {}
-    if cfg.plot:
+    if cfg.plot and not cfg.batch.active:  # the one-page figure is of one run
         from cityregions.reporting import plots  # matplotlib only when a figure is wanted
 
         title = f"cityregions: scenario {cfg.scenario.name}, seed {cfg.seed}"
         extra["summary.png"] = lambda p: plots.save_summary(res.quarterly, Timeline.from_config(cfg.timeline), title, p)
-    table = runner.summary(res)
+    table = runner.summary_of(res.quarterly, runs=cfg.batch.active)
     extra["summary.csv"] = lambda p: table.to_csv(p, index=False)
     results.write_run(res, out_dir, extra, meta=job.meta() if job else None)
     if job is not None:
