@@ -347,7 +347,7 @@ def country_figure(saved: pd.DataFrame, title: str) -> plt.Figure:
     countries = [c for c in COUNTRY_NAMES if c in set(saved["country"])]
     sizes = [int((saved["country"] == c).sum()) for c in countries]
     fig, axes = plt.subplots(1, len(countries), figsize=(11, 4.2), sharey=True, squeeze=False,
-                             gridspec_kw={"width_ratios": [max(n, 6) for n in sizes]})
+                             gridspec_kw={"width_ratios": [max(n, 12) for n in sizes]})
     for ax, country in zip(axes[0], countries, strict=True):
         g = saved[saved["country"] == country].sort_values("saved_share")
         x = np.arange(len(g))
@@ -358,9 +358,9 @@ def country_figure(saved: pd.DataFrame, title: str) -> plt.Figure:
         ax.axhline(0, color="0.3", lw=0.6)
         ax.set_title(f"{COUNTRY_NAMES[country]} ({len(g)})", fontsize=10)
         ax.set_xticks([])
-        ax.set_xlabel("FUAs, by saving", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     axes[0][0].set_ylabel("greenfield saved (% of the baseline's)")
+    axes[0][0].set_xlabel("its FUAs, in order of the saving", fontsize=8)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
