@@ -463,6 +463,12 @@ def valid_values(draw, table_dir: Path) -> dict[str, object]:
     values["region.n_municipalities"] = draw(st.integers(1, 40)) if region == "synthetic" else None
     values["region.fua_id"] = draw(st.sampled_from(SMALL_FUAS)) if region == "fua" else None
     values.update(zip(TIMELINE, draw(ordered_quarters()), strict=True))
+    values["batch.replicates"] = draw(st.integers(1, 2))  # a batch runs each of its runs: a few are enough
+    values["batch.scenarios"] = values["batch.scenarios"][:2]
+    if values["batch.replicates"] > 1 or values["batch.scenarios"]:  # a batch runs one region's replicates itself
+        values["replicate"] = 0
+        if region == "all":
+            values["batch.replicates"], values["batch.scenarios"] = 1, []
     values["output_dir"] = None  # in-process runs write nothing
     values["region.municipalities_csv"] = None
     if region != "all" and draw(st.booleans()):
