@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 from html import escape
-from urllib.parse import urlencode
 
 import numpy as np
 import solara
@@ -19,9 +18,9 @@ from mesa.visualization.utils import force_update, update_counter
 
 from cityregions.app.classroom import BREAKDOWN, Classroom, debrief, lever_params
 from cityregions.app.figures import DPI, ChartsView, NetworkView
-from cityregions.app.room_page import RoomPage, address, query_of
+from cityregions.app.room_page import RoomPage, address
 from cityregions.app.rooms import ROOMS, SESSIONS, RoomError
-from cityregions.app.widgets import QUESTION, dilemma_table, language_of, print_link
+from cityregions.app.widgets import QUESTION, dilemma_table, language_of, page_address, print_link, query_of
 from cityregions.app.widgets import html as _html
 from cityregions.app.widgets import table as _table
 from cityregions.reporting.decision_text import rule_words
@@ -180,7 +179,7 @@ def Together(model: Classroom, L: Labels) -> None:
                           color="primary", on_click=open_room)
             solara.InputText(L("app_room_code"), value=code, continuous_update=True)
             solara.Button(L("app_join_room"), disabled=not code.value.strip(), on_click=lambda: router.push(
-                f"/?{urlencode({'room': code.value.strip().upper(), 'lang': L.lang})}"))
+                page_address(room=code.value.strip().upper(), lang=L.lang)))
         if problem.value:
             solara.Error(problem.value)
 
@@ -212,7 +211,7 @@ def Alone(L: Labels, token: str) -> None:
         solara.AppBarTitle(L("app_title"))
     with solara.Sidebar(), solara.Column():
         solara.Select(L("app_language"), value=L.lang, values=list(LANGUAGES),
-                      on_value=lambda lang: router.push(f"/?{urlencode({'lang': lang, 'session': token})}"))
+                      on_value=lambda lang: router.push(page_address(lang=lang, session=token)))
         with solara.Card(L("app_run")):
             _html("div", L("app_run_help"), raw=True, style="font-size: 15px")
             ModelController(model, model_parameters=params, play_interval=play, render_interval=render,
@@ -242,7 +241,7 @@ def Page() -> None:
 
     def remember() -> None:  # the session's token in the address: a refresh keeps the run
         if "room" not in query and "session" not in query:
-            router.push("/?" + urlencode({**query, "session": fresh}))
+            router.push(page_address(**query, session=fresh))
     solara.use_effect(remember, [router.search])
     if "room" in query:
         RoomPage(router.search)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 import weakref
 from html import escape
-from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 import solara
@@ -16,7 +15,16 @@ import solara
 from cityregions.app.classroom import Classroom, debrief
 from cityregions.app.figures import ChartsView, NetworkView, png
 from cityregions.app.rooms import ROOMS, Room, RoomError, Seat
-from cityregions.app.widgets import QUESTION, dilemma_table, html, language_of, print_link, table
+from cityregions.app.widgets import (
+    QUESTION,
+    dilemma_table,
+    html,
+    language_of,
+    page_address,
+    print_link,
+    query_of,
+    table,
+)
 from cityregions.reporting.labels import LANGUAGES, Labels
 
 TYPE = "font-size: 20px; line-height: 1.35"  # readable from the back of a room at 1024x768
@@ -25,14 +33,9 @@ COUNTDOWN_S = 5  # how often a waiting screen updates the seconds left
 _VIEWS: weakref.WeakKeyDictionary[Room, dict[str, tuple[NetworkView, ChartsView]]] = weakref.WeakKeyDictionary()
 
 
-def query_of(search: str | None) -> dict[str, str]:
-    """The page address's query as one value per key (the first where a key repeats)."""
-    return {k: v[0] for k, v in parse_qs(search or "").items() if v}
-
-
 def address(room: Room, **token: str) -> str:
     """The page's address for a room, with a seat or the teacher's token (and the language, lang=)."""
-    return "/?" + urlencode({"room": room.code, **{k: v for k, v in token.items() if v and v != "en"}})
+    return page_address(room=room.code, **token)
 
 
 def pictures(room: Room, L: Labels) -> tuple[bytes, bytes]:
@@ -74,14 +77,9 @@ def RoomPage(search: str | None) -> None:
     except RoomError as e:
         with solara.Column(style=TYPE + "; padding: 24px"):
             solara.Error(str(e))
-            solara.Button(L("app_back"), on_click=lambda: router.push(address_home(L)))
+            solara.Button(L("app_back"), on_click=lambda: router.push(page_address(lang=L.lang)))
         return
     RoomView(room, query, router.push, L)
-
-
-def address_home(L: Labels) -> str:
-    """The classroom page's address in L's language."""
-    return "/" if L.lang == "en" else f"/?{urlencode({'lang': L.lang})}"
 
 
 @solara.component

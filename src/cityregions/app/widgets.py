@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 import solara
@@ -13,6 +14,17 @@ from cityregions.reporting.labels import LANGUAGES, Labels
 
 QUESTION = {"vote": ("app_q_vote", "app_yes", "app_no"), "stay": ("app_q_stay", "app_stay", "app_leave"),
             "join": ("app_q_join", "app_join", "app_stay_out")}  # label keys: the question, yes, no
+
+
+def query_of(search: str | None) -> dict[str, str]:
+    """The page address's query as one value per key (the first where a key repeats)."""
+    return {k: v[0] for k, v in parse_qs(search or "").items() if v}
+
+
+def page_address(**params: str) -> str:
+    """The page's address with these query parameters (empty ones, and English, the default, left out)."""
+    kept = {k: v for k, v in params.items() if v and not (k == "lang" and v == "en")}
+    return "/?" + urlencode(kept) if kept else "/"
 
 
 def language_of(query: dict[str, str]) -> str:

@@ -137,13 +137,13 @@ def _unknown(schema: DictConfig, key: str) -> str:
     return f"{key}: no such key; {hint}allowed at {where}: {', '.join(known)}"
 
 
-def _other_than_region(overrides: Sequence[str]) -> list[str]:
-    """The overrides without the choice of region (`region=all` or `region.name=all`; `region.extent=...` and
+def _without_choice(overrides: Sequence[str], group: str) -> list[str]:
+    """The overrides without the choice of a group (`region=all` or `region.name=all`; `region.extent=...` and
     the like stay)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parser = OverridesParser.create()
-    return [o for o in overrides if parser.parse_override(o).key_or_group not in ("region", "region.name")]
+    return [o for o in overrides if parser.parse_override(o).key_or_group not in (group, f"{group}.name")]
 
 
 def _compose(overrides: list[str]) -> RunConfig:
@@ -169,18 +169,14 @@ def with_regions(cfg: RunConfig, overrides: Sequence[str]) -> RunConfig:
     """
     if cfg.region.name != ALL:
         return cfg
-    rest = _other_than_region(overrides)
+    rest = _without_choice(overrides, "region")
     return all_regions(cfg, {r: _compose([*rest, f"region={r}"]) for r in REGIONS})
 
 
 def with_scenario(overrides: Sequence[str], scenario: str) -> RunConfig:
     """The configuration the overrides compose with `scenario=<scenario>` in place of their own choice (the
     scenario's levers set by the overrides, `scenario.<key>=...`, stay): each scenario of a batch, composed once."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
-    rest = [o for o in overrides if parser.parse_override(o).key_or_group not in ("scenario", "scenario.name")]
-    return _compose([*rest, f"scenario={scenario}"])
+    return _compose([*_without_choice(overrides, "scenario"), f"scenario={scenario}"])
 
 
 def load_config(overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:

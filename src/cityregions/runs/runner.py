@@ -16,6 +16,7 @@ from cityregions.config.schema import BatchConfig
 from cityregions.model import indicators
 from cityregions.model.blas import one_blas_thread
 from cityregions.model.model import CityRegionModel
+from cityregions.runs import results
 
 
 @dataclass
@@ -65,9 +66,6 @@ def run_scenario(cfg: RunConfig, progress: bool = False, keep_models: bool = Fal
         models={m.region: m for m in models} if keep_models else {})
 
 
-TABLES = ("quarterly", "municipalities", "decisions", "memberships")
-
-
 def run_batch(cfg: RunConfig, compose: Callable[[str], RunConfig]) -> RunResult:
     """The configuration's region under each scenario of cfg.batch (compose(scenario) makes its configuration,
     once) and each replicate from 0 to batch.replicates - 1, in one result whose tables hold every run."""
@@ -75,7 +73,7 @@ def run_batch(cfg: RunConfig, compose: Callable[[str], RunConfig]) -> RunResult:
     for name in cfg.batch.scenarios or [cfg.scenario.name]:
         base = cfg if name == cfg.scenario.name else compose(name)
         parts += [run_scenario(replace(base, replicate=k, batch=BatchConfig())) for k in range(cfg.batch.replicates)]
-    return RunResult(cfg, *(pd.concat([getattr(p, t) for p in parts], ignore_index=True) for t in TABLES))
+    return RunResult(cfg, *(pd.concat([getattr(p, t) for p in parts], ignore_index=True) for t in results.TABLES))
 
 
 def summary(result: RunResult) -> pd.DataFrame:
