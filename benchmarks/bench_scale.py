@@ -306,21 +306,23 @@ def attempt(what: str, fn: Any, *args: Any) -> Any:
         return None
 
 
-def replace_between_markers(text: str, block: str) -> str:
-    """`text` with everything between its one MARK_BEGIN line and its one MARK_END line replaced by `block`."""
+def replace_between_markers(text: str, block: str, name: str = "bench_scale") -> str:
+    """`text` with everything between its one `<!-- name:begin -->` line and its one `<!-- name:end -->` line
+    replaced by `block`."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
     lines = text.splitlines(keepends=True)
-    begins = [i for i, ln in enumerate(lines) if ln.strip() == MARK_BEGIN]
-    ends = [i for i, ln in enumerate(lines) if ln.strip() == MARK_END]
+    begins = [i for i, ln in enumerate(lines) if ln.strip() == begin]
+    ends = [i for i, ln in enumerate(lines) if ln.strip() == end]
     if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
-        raise ValueError(f"expected one line {MARK_BEGIN} followed by one line {MARK_END} "
+        raise ValueError(f"expected one line {begin} followed by one line {end} "
                          f"(found {len(begins)} and {len(ends)})")
     return "".join(lines[:begins[0] + 1]) + block.strip("\n") + "\n" + "".join(lines[ends[0]:])
 
 
-def write_tables(path: Path, block: str) -> None:
-    """Put `block` between the markers of `path`, atomically: the new text goes to a temporary file beside it,
-    which then replaces it (os.replace), so a reader or an interrupted run never sees half a file."""
-    new = replace_between_markers(path.read_text(encoding="utf-8"), block)
+def write_tables(path: Path, block: str, name: str = "bench_scale") -> None:
+    """Put `block` between the markers `name` of `path`, atomically: the new text goes to a temporary file beside
+    it, which then replaces it (os.replace), so a reader or an interrupted run never sees half a file."""
+    new = replace_between_markers(path.read_text(encoding="utf-8"), block, name)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:

@@ -21,11 +21,11 @@ from cityregions.config import ConfigError
 from cityregions.config.compose import override_value
 from cityregions.runs import collect
 
-LAUNCHERS = ("joblib", "basic", "ray_local", "slurm")
+LAUNCHERS = ("cityregions", "joblib", "basic", "ray_local", "slurm")
 
 
 def arguments(grid: Mapping[str, Any] | Sequence[str] = (), replicates: int | Sequence[int] | None = None,
-              launcher: str = "joblib") -> list[str]:
+              launcher: str = "cityregions") -> list[str]:
     """The command line's arguments of a sweep (without its directory)."""
     if launcher not in LAUNCHERS:
         raise ConfigError(f"launcher={launcher!r} is not allowed; allowed: {', '.join(LAUNCHERS)}")
@@ -48,7 +48,8 @@ def arguments(grid: Mapping[str, Any] | Sequence[str] = (), replicates: int | Se
 
 
 def sweep(grid: Mapping[str, Any] | Sequence[str] = (), replicates: int | Sequence[int] | None = None,
-          out: str | Path | None = None, launcher: str = "joblib", timeout: float | None = None) -> collect.Collected:
+          out: str | Path | None = None, launcher: str = "cityregions",
+          timeout: float | None = None) -> collect.Collected:
     """Run a sweep as the command line runs it and return its collected tables (`.tables["quarterly"]`, ...,
     `.jobs`; the dataset is also written to `<out>/dataset/`). out: the sweep's directory (default
     `multirun/api_<digest of the arguments>`, so the same call resumes the same sweep). A configuration the

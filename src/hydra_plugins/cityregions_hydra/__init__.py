@@ -112,22 +112,25 @@ class PlannedSweeper(BasicSweeper):
 
         Composing a config costs Hydra about 0.1 s, so instead of every job (Hydra's own check) this composes
         the first job and, for each swept key, the first job with each of the key's other values: every value
-        is checked, in 1 + sum(n_values - 1) compositions. A combination that is invalid only together is
+        is checked, in 1 + sum(n_values - 1) compositions (those that differ in plain values only share their
+        group choices' composition, as in the launcher). A combination that is invalid only together is
         still refused by its own job, which records the failure like any other.
         """
         from omegaconf import open_dict
 
         from cityregions.config import ConfigError, to_run_config
         from cityregions.config.data_only import code_in
+        from cityregions.runs.hydra_internals import SweepComposer
 
         assert self.hydra_context is not None and self.config is not None
+        compose = SweepComposer(self.hydra_context.config_loader, self.config)
         screen = {tuple(jobs[0]): None}
         for i in range(len(jobs[0])):
             for job in jobs:
                 screen.setdefault((*jobs[0][:i], job[i], *jobs[0][i + 1:]), None)
         bad = []
         for job in screen:
-            cfg = self.hydra_context.config_loader.load_sweep_config(self.config, list(job))
+            cfg = compose(list(job))
             code = code_in(cfg)  # a swept value may name code too: refused before any job runs
             if code:
                 bad.append(f"  {' '.join(job)}\n    refused: nothing named in a configuration is called: "
