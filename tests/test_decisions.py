@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from cityregions.config import ConfigError, CooperationParams, load_config
+from cityregions.model import governance
 from cityregions.model.model import CityRegionModel
 from cityregions.rules import bargaining, ratification
 from cityregions.rules import cooperation as co
@@ -345,3 +346,23 @@ def test_legal_forms_and_election_days_from_the_data():
 def test_a_wrong_rule_or_bound_names_the_key_the_value_and_what_is_allowed(override, message):
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_config([override])
+
+
+def test_the_payoffs_at_a_grid_of_keys_are_the_payoffs_at_each_key_and_the_staff_cost_is_the_rules():
+    # the bargaining's grid shares trust, transaction costs and the key-free stakes; the councils keep the staff
+    # cost the rule gives for the model's own parameters (it never changes in a run)
+    m = CityRegionModel(load_config([*CLEAR_SIGHTED, *ALLIANCE]))
+    for _ in range(6):
+        m.step()
+    cp = m.cfg.params.cooperation
+    assert np.array_equal(m.councils.staff_cost, co.staff_cost(cp, m.cfg.scenario.transaction_cost_scale,
+                                                               m.councils.capacity, m.councils.log_pop))
+    group = m.geo.is_core | (np.arange(m.geo.n) % 3 == 0)
+    keys = [float(k) for k in bargaining.candidates(0.0, 0.5)]
+    for theme in Theme:
+        for status in (Status.PILOT, Status.INSTITUTIONALISED):
+            grid = governance.payoffs_at_keys(m, theme, group, status, keys, funded=0.25)
+            for key, got in zip(keys, grid, strict=True):
+                want = governance.payoff(m, theme, group, status, funded=0.25, key=key)
+                for a, b in zip(dataclasses.astuple(got), dataclasses.astuple(want), strict=True):
+                    assert a == pytest.approx(b, rel=1e-12, abs=1e-9)

@@ -598,3 +598,15 @@ def test_one_more_yes_never_undoes_a_ratification_and_the_order_of_councils_neve
     assert ratification.decide(rule, more, group, population, core, quorum, veto).passed >= before.passed
     relabelled = ratification.decide(rule, yes[perm], group[perm], population[perm], core[perm], quorum, veto)
     assert relabelled.passed == before.passed
+
+
+def test_the_stakes_at_several_keys_are_those_at_each_key_alone():
+    # a vote's bargaining computes what no key changes once for the grid of keys: the same stakes, key by key
+    keys = (0.0, 0.2, 0.5)
+    for one, many in ((payoffs.land_compact, payoffs.land_compact_keys),
+                      (payoffs.transport_association, payoffs.transport_association_keys)):
+        for x in ((_land(),) if one is payoffs.land_compact else (_transport(), _factored(_transport()))):
+            for key, got in zip(keys, many(MEMBERS, x, keys), strict=True):
+                want = one(MEMBERS, dataclasses.replace(x, key=key))
+                for a, b in zip(dataclasses.astuple(got), dataclasses.astuple(want), strict=True):
+                    assert (a is None and b is None) or a == pytest.approx(b, rel=1e-12, abs=1e-12)

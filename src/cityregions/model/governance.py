@@ -10,6 +10,7 @@ _settle); nothing here assigns into the model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -108,31 +109,43 @@ def payoff(m: CityRegionModel, theme: Theme, members: np.ndarray, status: Status
     """True annual payoff of belonging to the group on a theme, per municipality, as its council weighs it
     (status: the agreement's, which sets its enforcement cost; funded: share paid by the project; key: the
     sharing key, default the scenario's)."""
+    return payoffs_at_keys(m, theme, members, status, (sharing_key(m, theme, key),), funded)[0]
+
+
+def payoffs_at_keys(m: CityRegionModel, theme: Theme, members: np.ndarray, status: Status, keys: Sequence[float],
+                    funded: float = 0.0) -> list[Payoff]:
+    """payoff at each of several sharing keys, one Payoff per key: trust, the transaction costs and the stakes'
+    key-independent parts, which no key changes, are computed once (a vote's bargaining tries a grid of keys)."""
     cp = m.cfg.params.cooperation
     if theme == Theme.LAND:
-        st = payoffs.land_compact(members, land_inputs(m, key))
+        stakes = payoffs.land_compact_keys(members, land_inputs(m, keys[0]), keys)
     else:
-        st = payoffs.transport_association(members, transport_inputs(m, key))
+        stakes = payoffs.transport_association_keys(members, transport_inputs(m, keys[0]), keys)
     population, is_core = m.people.population, m.geo.is_core
     size_after = members.sum() + (~members).astype(int)
     trust = co.group_trust(m.coop.trust, m.geo.pairs, members, cp.trust_initial)
     info, neg, enf, agency = co.transaction_costs(
         cp, m.cfg.scenario.transaction_cost_scale, m.councils.capacity, m.coop.knowledge[theme], trust, size_after,
-        m.councils.log_pop, members, co.ENFORCEMENT[status])
+        m.councils.log_pop, members, co.ENFORCEMENT[status], base=m.councils.staff_cost)
     keep = 1.0 - funded
-    welfare = cp.welfare_weight * st.welfare
-    free_riding = st.free_riding
-    if st.external is not None:  # had in or out, unless the core's veto means there is no agreement without it
-        external = cp.welfare_weight * st.external
-        welfare = welfare + external
-        free_riding = free_riding + np.where(is_core & m.cfg.scenario.core_veto, 0.0, external)
-    contribution = st.contribution * keep
-    gain = st.budget + welfare - free_riding - contribution
-    return Payoff(benefit=st.budget, welfare=welfare, free_riding=free_riding, information=info * keep,
-                  negotiation=neg * keep, enforcement=enf * keep, agency=agency * keep, autonomy=st.autonomy,
-                  dominance=co.dominance(st.autonomy, population, members, is_core, cp.dominance_weight),
-                  inequity=co.inequity(gain, population, members, cp.inequity_aversion),
-                  contribution=contribution, trust=trust, side_payment=np.zeros(len(population)))
+    costs = {"information": info * keep, "negotiation": neg * keep, "enforcement": enf * keep,
+             "agency": agency * keep}
+    vetoed = is_core & m.cfg.scenario.core_veto
+    out = []
+    for st in stakes:
+        welfare = cp.welfare_weight * st.welfare
+        free_riding = st.free_riding
+        if st.external is not None:  # had in or out, unless the core's veto means there is no agreement without it
+            external = cp.welfare_weight * st.external
+            welfare = welfare + external
+            free_riding = free_riding + np.where(vetoed, 0.0, external)
+        contribution = st.contribution * keep
+        gain = st.budget + welfare - free_riding - contribution
+        out.append(Payoff(benefit=st.budget, welfare=welfare, free_riding=free_riding, **costs, autonomy=st.autonomy,
+                          dominance=co.dominance(st.autonomy, population, members, is_core, cp.dominance_weight),
+                          inequity=co.inequity(gain, population, members, cp.inequity_aversion),
+                          contribution=contribution, trust=trust, side_payment=np.zeros(len(population))))
+    return out
 
 
 def agreement_payoff(m: CityRegionModel, a: Agreement) -> Payoff:

@@ -30,7 +30,7 @@ from cityregions.model.state import (
     TransportTables,
 )
 from cityregions.rules import boundary, fiscal, gravity, land, transport
-from cityregions.rules.cooperation import BINDING, Theme, betrayal, initial_trust, planning_capacity
+from cityregions.rules.cooperation import BINDING, Theme, betrayal, initial_trust, planning_capacity, staff_cost
 from cityregions.world.facts import RegionFacts, load_case_library, load_sourced_parameters, region_facts
 from cityregions.world.geography import region_geography, region_label, tariff_union
 from cityregions.world.institutions import election_days, transport_authority
@@ -139,7 +139,8 @@ class CityRegionModel(Model):
         adjacency = self.geo.network.matrix(n, None)  # 1 between neighbours (road or rail edge)
         adjacency.sort_indices()
         neighbour_pairs = pairs.positions(*adjacency.nonzero())  # -1: neighbours out of reach
-        councils = Councils(capacity=capacity, log_pop=log_pop, bias=bias, adjacency=adjacency,
+        staff = staff_cost(cp, self.cfg.scenario.transaction_cost_scale, capacity, log_pop)
+        councils = Councils(capacity=capacity, log_pop=log_pop, staff_cost=staff, bias=bias, adjacency=adjacency,
                             degree=np.maximum(adjacency.sum(axis=1), 1.0), neighbour_pairs=neighbour_pairs,
                             neighbours_in_reach=bool((neighbour_pairs >= 0).all()))
         coop = Cooperation(knowledge=knowledge, trust=trust, agreements={t: [] for t in Theme},

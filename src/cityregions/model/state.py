@@ -72,6 +72,7 @@ class Councils:
 
     capacity: np.ndarray  # administrative capacity 0-1, from the start population
     log_pop: np.ndarray  # log10 of the start population
+    staff_cost: np.ndarray  # staff effort of belonging to a group (cooperation.staff_cost, EUR/yr)
     bias: dict[Theme, np.ndarray]  # how far a council misjudges an agreement's benefit until knowledge corrects it
     adjacency: sparse.csr_array  # 1 between neighbours (road or rail edge), indices sorted
     degree: np.ndarray  # neighbours of each municipality (at least 1)

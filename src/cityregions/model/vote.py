@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cityregions.model import mayors
-from cityregions.model.governance import Outcome, decision_rows, noise, payoff, perceived_net
+from cityregions.model.governance import Outcome, decision_rows, noise, payoffs_at_keys, perceived_net
 from cityregions.rules import bargaining, ratification
 from cityregions.rules import cooperation as co
 from cityregions.rules.cooperation import Action, Agreement, Payoff, Status, Theme
@@ -128,7 +128,7 @@ def _bargain(m: CityRegionModel, theme: Theme, group: np.ndarray, status: Status
         fixed, bounds = sc.cost_sharing_key, sc.cost_sharing_bounds
     imposed = sc.bargaining == "fixed" or bounds is None
     keys = np.array([float(fixed)]) if imposed else bargaining.candidates(*bounds)
-    offers = [payoff(m, theme, group, status, key=float(k)) for k in keys]
+    offers = payoffs_at_keys(m, theme, group, status, [float(k) for k in keys])
     seen = np.array([perceived_net(m, theme, p) for p in offers])
     paid = np.zeros_like(seen)
     if status in co.BINDING:  # a contract or a body can commit its members to payments; a declaration cannot

@@ -22,7 +22,7 @@ from scipy import sparse
 from cityregions.rules import gravity
 from cityregions.rules.gravity import Factors, Shortfall
 
-CHUNK = 512  # rows of the outside's pairs evaluated at once
+CHUNK = 256  # rows of the outside's pairs evaluated at once
 
 
 @dataclass(frozen=True)
@@ -39,17 +39,39 @@ def travel_min(distance_km: np.ndarray, circuity: float, speed_kmh: float, intra
     return np.maximum(60.0 * distance_km * circuity / speed_kmh, intrazonal_min)
 
 
+def _deterrence(x: np.ndarray, y: np.ndarray, ox: np.ndarray, oy: np.ndarray, beta: float, circuity: float,
+                speed_kmh: float, intrazonal_min: float) -> np.ndarray:
+    """exp(-beta travel_min) from each (x, y) to each (ox, oy): one matrix, each step in place (travel_min's
+    minutes), with distances as the square root of the summed squares (np.hypot, the same to the last bits, takes
+    several times as long)."""
+    d = x[:, None] - ox[None, :]
+    d *= d
+    dy = y[:, None] - oy[None, :]
+    dy *= dy
+    d += dy
+    np.sqrt(d, out=d)
+    d *= 60.0 * circuity / speed_kmh
+    np.maximum(d, intrazonal_min, out=d)
+    d *= -beta
+    return np.exp(d, out=d)
+
+
 def external_zone(x: np.ndarray, y: np.ndarray, ox: np.ndarray, oy: np.ndarray, residents: np.ndarray,
                   employment_rate: float, beta: float, circuity: float, speed_kmh: float,
                   intrazonal_min: float) -> ExternalZone:
-    """The outside (positions ox, oy and residents) as one zone seen from the municipalities at x, y."""
+    """The outside (positions ox, oy and residents) as one zone seen from the municipalities at x, y.
+
+    The outside's own deterrence, w D w over its pairs, reads one triangle of the symmetric D: each block of rows
+    against itself and the columns after it, those counted twice (half the pairs of the full square)."""
     w = residents / residents.sum()
-    d_in = np.hypot(x[:, None] - ox[None, :], y[:, None] - oy[None, :])
-    to_outside = np.exp(-beta * travel_min(d_in, circuity, speed_kmh, intrazonal_min)) @ w
+    travel = (beta, circuity, speed_kmh, intrazonal_min)
+    to_outside = _deterrence(x, y, ox, oy, *travel) @ w
     own = 0.0
     for lo in range(0, len(ox), CHUNK):  # the outside's pairs a block of rows at a time: memory stays bounded
-        d_out = np.hypot(ox[lo:lo + CHUNK, None] - ox[None, :], oy[lo:lo + CHUNK, None] - oy[None, :])
-        own += float(w[lo:lo + CHUNK] @ (np.exp(-beta * travel_min(d_out, circuity, speed_kmh, intrazonal_min)) @ w))
+        hi = lo + CHUNK
+        block = _deterrence(ox[lo:hi], oy[lo:hi], ox[lo:], oy[lo:], *travel)
+        size = block.shape[0]
+        own += float(w[lo:hi] @ (block[:, :size] @ w[lo:hi] + 2.0 * (block[:, size:] @ w[hi:])))
     return ExternalZone(to_outside, own, employment_rate * float(residents.sum()))
 
 

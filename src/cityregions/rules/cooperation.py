@@ -135,19 +135,27 @@ def group_trust(trust: np.ndarray, pairs: Catchment, members: np.ndarray, initia
     return np.where(count > 0, total / np.maximum(count, 1.0), own)
 
 
+def staff_cost(cp: CooperationParams, scale: float, capacity: np.ndarray, log_pop: np.ndarray) -> np.ndarray:
+    """Each council's staff effort of belonging to a group, before the four costs' weights (EUR/yr): it grows with
+    a municipality's size, (population / 10 000)^tc_size_exponent, and planning capacity relieves part of it."""
+    size = 10.0 ** ((log_pop - 4.0) * cp.tc_size_exponent)
+    return cp.tc_base_keur * 1000.0 * scale * size * (1.0 - cp.capacity_relief * capacity)
+
+
 def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray, knowledge: np.ndarray,
                       trust_to_group: np.ndarray, group_size: np.ndarray, log_pop: np.ndarray,
-                      members_after: np.ndarray | None, enforcement_share: float) -> tuple[np.ndarray, ...]:
+                      members_after: np.ndarray | None, enforcement_share: float,
+                      base: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Information, negotiation, enforcement and agency costs (EUR/yr) of belonging to a group.
 
-    The staff effort grows with a municipality's size, (population / 10 000)^tc_size_exponent, and planning
-    capacity relieves part of it. group_size is the size each municipality would be in; heterogeneity is the
-    spread of log10 population among the members, and agency costs grow with a municipality's distance from the
-    group's typical size. enforcement_share: the agreement's enforcement cost relative to informal cooperation
-    (ENFORCEMENT).
+    The staff effort (staff_cost) grows with a municipality's size and planning capacity relieves part of it.
+    group_size is the size each municipality would be in; heterogeneity is the spread of log10 population among
+    the members, and agency costs grow with a municipality's distance from the group's typical size.
+    enforcement_share: the agreement's enforcement cost relative to informal cooperation (ENFORCEMENT). base: the
+    staff cost where the caller holds it already (the model's councils keep theirs: it never changes in a run).
     """
-    size = 10.0 ** ((log_pop - 4.0) * cp.tc_size_exponent)
-    base = cp.tc_base_keur * 1000.0 * scale * size * (1.0 - cp.capacity_relief * capacity)
+    if base is None:
+        base = staff_cost(cp, scale, capacity, log_pop)
     w_info, w_neg, w_enf, w_agency = cp.tc_weights
     if members_after is not None and members_after.sum() >= 2:
         x = log_pop[members_after]  # np.std and np.mean by their own steps, with the mean computed once

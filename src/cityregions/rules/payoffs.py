@@ -13,6 +13,7 @@ by use.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,23 +61,36 @@ class LandInputs:
 
 def land_compact(members: np.ndarray, x: LandInputs) -> Stakes:
     """What belonging to the land compact does to each municipality's budget, and what staying out is worth."""
+    return land_compact_keys(members, x, (x.key,))[0]
+
+
+def land_compact_keys(members: np.ndarray, x: LandInputs, keys: Sequence[float]) -> list[Stakes]:
+    """land_compact at each of several sharing keys (x.key unread): what no key changes (the group's residents and
+    jobs with each municipality in, the revenue out, the reserve saved, brownfield's extra cost) once for them all,
+    as a vote's bargaining tries a grid of keys on one group."""
     pop_total = x.population.sum() + x.outside_competitors
     joiners = ~members
     pop_after = x.population[members].sum() + np.where(joiners, x.population, 0.0)
     jobs_after = x.jobs[members].sum() + np.where(joiners, x.jobs, 0.0)
-    d_in = fiscal.member_discount(pop_after / pop_total, x.competing_discount, x.key)
-    rev_out = x.tax_per_job * x.jobs * (1.0 - x.competing_discount)
-    own_in = x.tax_per_job * x.jobs * (1.0 - d_in)
-    rev_in = (1.0 - x.key) * own_in + x.key * (x.population / pop_after) * x.tax_per_job * jobs_after * (1.0 - d_in)
+    coverage = pop_after / pop_total
+    taxed = x.tax_per_job * x.jobs
+    rev_out = taxed * (1.0 - x.competing_discount)
+    pooled_tax = (x.population / pop_after) * x.tax_per_job * jobs_after
     saved = x.reserve_saving_ha * x.greenfield_cost * 1e6 * x.annuity
     extra = 0.0
     if x.brownfield_first:
         brown_used = np.minimum(x.brownfield_ha, x.expected_dev_ha)
         extra = brown_used * max(x.brownfield_cost_member - x.greenfield_cost, 0.0) * 1e6 * x.annuity
-    benefit = rev_in - rev_out + saved - extra
-    autonomy = x.autonomy_weight * x.key * own_in
-    zero = np.zeros_like(benefit)
-    return Stakes(benefit, zero, _undercutting(x, d_in) + _turned_away(members, x, d_in), autonomy, zero)
+    zero = np.zeros(len(members))
+    out = []
+    for key in keys:
+        d_in = fiscal.member_discount(coverage, x.competing_discount, key)
+        own_in = taxed * (1.0 - d_in)
+        rev_in = (1.0 - key) * own_in + key * pooled_tax * (1.0 - d_in)
+        benefit = rev_in - rev_out + saved - extra
+        autonomy = x.autonomy_weight * key * own_in
+        out.append(Stakes(benefit, zero, _undercutting(x, d_in) + _turned_away(members, x, d_in), autonomy, zero))
+    return out
 
 
 def _undercutting(x: LandInputs, d_in: np.ndarray) -> np.ndarray:
@@ -127,22 +141,33 @@ def transport_association(members: np.ndarray, x: TransportInputs) -> Stakes:
     """What belonging to the transport association does to each municipality: its residents gain (commuters'
     time and money, congestion relief); its budget pays its share of the cost. The car trips into it that the
     others' co-financed service avoids are external: it has them whether it belongs or not."""
+    return transport_association_keys(members, x, (x.key,))[0]
+
+
+def transport_association_keys(members: np.ndarray, x: TransportInputs, keys: Sequence[float]) -> list[Stakes]:
+    """transport_association at each of several cost-sharing keys (x.key unread): the commuters' gains, the cost
+    and the shares by population and by use, which no key changes, once for them all."""
     if x.factors is not None and x.weighted is not None:
         consumer, relief, external = _commuters_gain_factored(members, x, x.factors, x.weighted)
     else:
         consumer, relief, external = _commuters_gain(members, x)
-    pop_after = x.population[members].sum() + np.where(~members, x.population, 0.0)
-    use_after = x.pt_trips[members].sum() + np.where(~members, x.pt_trips, 0.0)
-    served_after = x.commuters_across[members].sum() + np.where(~members, x.commuters_across, 0.0)
+    joiners = ~members
+    pop_after = x.population[members].sum() + np.where(joiners, x.population, 0.0)
+    use_after = x.pt_trips[members].sum() + np.where(joiners, x.pt_trips, 0.0)
+    served_after = x.commuters_across[members].sum() + np.where(joiners, x.commuters_across, 0.0)
     total = x.cost_per_commuter * x.service * served_after
     if x.integration:
         total = total + _fares_lost(members, x)
     # the use part by PT trips; where the group has none at all, by residents like the key's other part
-    use = np.where(use_after > 0, x.pt_trips / np.maximum(use_after, 1e-9), x.population / pop_after)
-    share = x.key * x.population / pop_after + (1 - x.key) * use
-    contribution = total * share
-    zero = np.zeros_like(contribution)
-    return Stakes(zero, consumer + relief, zero, x.autonomy_weight * contribution, contribution, external)
+    by_pop = x.population / pop_after
+    use = np.where(use_after > 0, x.pt_trips / np.maximum(use_after, 1e-9), by_pop)
+    welfare = consumer + relief
+    zero = np.zeros(len(members))
+    out = []
+    for key in keys:
+        contribution = total * (key * by_pop + (1 - key) * use)
+        out.append(Stakes(zero, welfare, zero, x.autonomy_weight * contribution, contribution, external))
+    return out
 
 
 def _fares_lost(members: np.ndarray, x: TransportInputs) -> np.ndarray:
