@@ -13,7 +13,7 @@ from scipy.special import logsumexp
 
 from cityregions.config import ConfigError, RegionConfig, TransportParams
 from cityregions.model.model import CityRegionModel
-from cityregions.rules import gravity, land
+from cityregions.rules import anderson, gravity, land, ordering
 from cityregions.runs.runner import run_scenario
 from cityregions.world.facts import load_region, synthetic_facts
 from cityregions.world.geography import build_geography
@@ -287,3 +287,65 @@ def test_a_dense_region_is_symmetric_and_its_sweeps_read_one_triangle_to_the_sam
     one, b_one = gravity.gravity_flows(workers, m.people.jobs, deterrence, symmetric=True)
     np.testing.assert_allclose(one, both, rtol=1e-12)
     np.testing.assert_allclose(b_one, b_both, rtol=1e-12)
+
+
+def test_the_renumbered_products_of_a_sparse_deterrence_are_scipys_to_rounding_and_made_once():
+    rng = np.random.default_rng(5)
+    d = sparse.random_array((300, 300), density=0.05, format="csr", rng=rng)
+    x = rng.random(300)
+    kept = ordering.renumbered(d)
+    by_rows, by_cols = kept.products()
+    np.testing.assert_allclose(by_rows(x), d @ x, rtol=1e-13)
+    np.testing.assert_allclose(by_cols(x), d.T @ x, rtol=1e-13)
+    assert ordering.renumbered(d) is kept  # made once per matrix, reused by every quarter's sweeps
+    assert np.array_equal(np.sort(kept.order), np.arange(300)) and np.array_equal(kept.order[kept.back], np.arange(300))
+
+
+def test_a_large_deterrence_is_multiplied_in_two_blocks_of_rows_to_the_same_bits(monkeypatch):
+    monkeypatch.setattr(ordering, "SPLIT_PAIRS", 100)
+    rng = np.random.default_rng(7)
+    d = sparse.random_array((400, 400), density=0.05, format="csr", rng=rng)
+    x = rng.random(400)
+    kept = ordering.renumbered(d)
+    assert len(kept.matrix) == 2 and abs(kept.matrix[0].nnz - kept.matrix[1].nnz) <= 400  # as many pairs each
+    whole = sparse.csr_array(sparse.vstack(kept.matrix))
+    whole_t = sparse.csr_array(sparse.vstack(kept.transpose))
+    by_rows, by_cols = kept.products()
+    assert np.array_equal(by_rows(x), (whole @ x[kept.order])[kept.back])
+    assert np.array_equal(by_cols(x), (whole_t @ x[kept.order])[kept.back])
+
+
+def test_a_large_regions_anderson_history_takes_the_step_the_least_squares_fit_takes():
+    rng = np.random.default_rng(6)
+    n = anderson.LARGE
+    large, small = anderson.History(4, n), anderson.History(4, n - 1)
+    diffs = [(rng.standard_normal(n), rng.standard_normal(n)) for _ in range(7)]  # more than the depth: some dropped
+    for df, dg in diffs:
+        large.add(df, dg)
+        small.add(df[:-1], dg[:-1])
+    f, g = rng.standard_normal(n), rng.standard_normal(n)
+    kept_f = np.column_stack([df for df, _ in diffs[-4:]])
+    kept_g = np.column_stack([dg for _, dg in diffs[-4:]])
+    expected = g - kept_g @ np.linalg.lstsq(kept_f, f, rcond=None)[0]
+    np.testing.assert_allclose(large.extrapolate(f, g), expected, rtol=1e-9, atol=1e-12)
+    assert np.array_equal(small.extrapolate(f[:-1], g[:-1]),
+                          g[:-1] - kept_g[:-1] @ np.linalg.lstsq(kept_f[:-1], f[:-1], rcond=None)[0])
+
+
+def test_a_warm_start_from_two_quarters_extrapolates_their_logarithms_and_else_is_the_last():
+    before, last = np.array([1.0, 2.0, 4.0]), np.array([2.0, 2.0, 2.0])
+    np.testing.assert_allclose(gravity.extrapolated(before, last), [4.0, 2.0, 1.0])  # 2 log last - log before
+    proof = gravity.Shortfall(np.ones(3, dtype=bool), np.ones(3, dtype=bool))
+    assert gravity.extrapolated(None, last) is last and gravity.extrapolated(before, proof) is proof
+    assert gravity.extrapolated(before[:2], last) is last  # not the same region's factors
+    assert gravity.extrapolated(np.array([1e-300, 1.0, 1.0]), last) is last  # out of range: the last as it is
+
+
+def test_a_large_regions_deeper_history_reaches_the_plain_fixed_point():
+    m = CityRegionModel(make_config("region=synthetic", "region.n_municipalities=1000"))
+    workers = m.const.employment_rate * m.people.population
+    deterrence = m.commuting.tables.deterrence
+    assert deterrence.shape[0] >= anderson.LARGE  # the history kept as fixed arrays, 30 sweeps deep
+    plain, _ = gravity.gravity_flows(workers, m.people.jobs, deterrence, plain=5_000, tol=1e-12)
+    fast, _ = gravity.gravity_flows(workers, m.people.jobs, deterrence, plain=0, tol=1e-12)
+    np.testing.assert_allclose(fast, plain, rtol=1e-8, atol=1e-9 * plain.max())

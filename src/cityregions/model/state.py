@@ -144,6 +144,7 @@ class Commuting:
     pairs: Catchment
     integration: bool  # the association integrates tariffs
     warm_start: np.ndarray | gravity.Shortfall | None  # the last balancing's factors, or proof it had none
+    before: np.ndarray | None = None  # the balancing's factors the quarter before warm_start's (None: none)
     factors: gravity.Factors | None = None  # this quarter's balancing factors (None: the flows were made directly)
     association: np.ndarray | None = None  # the association's members at this quarter's commute
     outcome: transport.CommuteResult | None = None  # mode shares, passenger-km and CO2
@@ -157,7 +158,11 @@ class Commuting:
         balanced in log space). An open region balances with the external zone and keeps the flows among its own
         municipalities and the commuters across its boundary."""
         t = self.tables
-        r = boundary.balance(workers, jobs, t.deterrence, t.symmetric, self.warm_start, t.zone, t.open_deterrence)
+        # a large region's factors drift steadily: start from the last two extrapolated (all pairs within reach,
+        # a small region: from the last, as its few sweeps are cheap and its pinned results stay as they were)
+        start = gravity.extrapolated(self.before, self.warm_start) if sparse.issparse(t.deterrence) else self.warm_start
+        r = boundary.balance(workers, jobs, t.deterrence, t.symmetric, start, t.zone, t.open_deterrence)
+        self.before = self.warm_start if isinstance(self.warm_start, np.ndarray) else None
         self._flows, self.warm_start, self.factors, self.crossings = r.flows, r.warm_start, r.factors, r.crossings
 
     def associate(self, members: np.ndarray) -> None:
