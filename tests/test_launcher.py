@@ -14,8 +14,11 @@ from cityregions.runs.hydra_internals import SweepComposer
 from hydra_plugins.cityregions_hydra.launcher import SharingLauncher, shares
 
 
-def test_shares_cover_every_job_once_in_consecutive_runs():
-    assert shares(100, 2) == [range(i, min(i + 13, 100)) for i in range(0, 100, 13)]  # 8 shares: 4 a worker
+def test_shares_cover_every_job_once_in_consecutive_runs_shrinking_as_the_jobs_run_out():
+    # each share: the jobs left / (2 x 2 workers), rounded up: 100/4 -> 25, 75/4 -> 19, 56/4 -> 14, ...
+    sizes = [25, 19, 14, 11, 8, 6, 5, 3, 3, 2, 1, 1, 1, 1]
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    assert shares(100, 2) == [range(a, a + n) for a, n in zip(starts, sizes, strict=True)]
     assert shares(3, 2) == [range(0, 1), range(1, 2), range(2, 3)]
     assert shares(10, 2, per_share=4) == [range(0, 4), range(4, 8), range(8, 10)]
     assert shares(0, 2) == []

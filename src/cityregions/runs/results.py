@@ -20,7 +20,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 from omegaconf import OmegaConf
 
@@ -29,6 +28,8 @@ from cityregions.config.regional import with_per_region
 from cityregions.rules.cooperation import BREAKDOWN
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cityregions.runs.runner import RunResult
 
 MANIFEST = "manifest.json"
@@ -159,4 +160,6 @@ def read_run(run_dir: str | Path) -> dict[str, pd.DataFrame]:
 
 def read_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     """The tables of a run directory already known to be complete (checking costs a hash of every file)."""
+    import pandas as pd  # here, not at import: a sweep's own process never reads a table
+
     return {name: pd.read_parquet(Path(run_dir) / f"{name}.parquet") for name in TABLES}

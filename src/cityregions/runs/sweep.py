@@ -21,12 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from cityregions.config import schema_field
 from cityregions.runs import results
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cityregions.runs.runner import RunResult
 
 PLAN = "sweep_plan.json"
@@ -87,6 +87,8 @@ def _dtype(value: Any) -> str:
 def with_columns(df: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
     """The table with one constant column per value, except where it already has that column; each column's type
     follows its value, so an empty table's columns have the types a full one's have."""
+    import pandas as pd  # here, not at import: a sweep's own process never makes a table
+
     return df.assign(**{k: pd.Series([v] * len(df), index=df.index, dtype=_dtype(v))
                         for k, v in values.items() if k not in df.columns})
 
@@ -314,4 +316,6 @@ def sweep_status(sweep_dir: Path) -> pd.DataFrame:
             message = json.loads((d / ERROR).read_text(encoding="utf-8")).get("message")
         rows.append({"job": key, "state": state, "planned": key in planned or not plan,
                      "dir": str(d) if d else None, "overrides": " ".join(planned.get(key, [])), "error": message})
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=["job", "state", "planned", "dir", "overrides", "error"])

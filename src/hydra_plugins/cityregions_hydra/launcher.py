@@ -3,8 +3,8 @@
 Hydra's joblib launcher sends every job to a worker on its own, with Hydra's context, the sweep's configuration
 and the plugin registry pickled again for each, and composes each job's configuration from scratch. A region's
 run takes 0.05-0.3 s, so those hand-overs, not the runs, were what a sweep of small regions spent its cores on.
-This launcher sends shares of consecutive jobs (a few per worker, so that a share of slow jobs does not leave
-the other cores idle at the end), pickles the context once per share, and composes the jobs that share their
+This launcher sends shares of consecutive jobs (large ones first, single jobs at the end, so that no core idles
+long while another finishes), pickles the context once per share, and composes the jobs that share their
 config-group choices once per worker process (`cityregions.runs.hydra_internals.SweepComposer`, checked against
 Hydra's own composition). Each job still runs through Hydra's `run_job`: its own directory, its own
 `.hydra/` files, its own return value and failure, as with the joblib launcher. The workers are started, and
@@ -29,13 +29,12 @@ from omegaconf import DictConfig, open_dict
 
 log = logging.getLogger(__name__)
 
-SHARES_PER_WORKER = 4  # shares per worker when `jobs_per_share` is not set: balance against hand-overs
 
 
 @dataclass
 class SharingLauncherConf(JobLibLauncherConf):
     """The joblib launcher's keys (n_jobs, timeout, ...), and how many consecutive jobs a worker gets at once
-    (null: the jobs divided into SHARES_PER_WORKER shares per worker)."""
+    (null: shares that shrink as the jobs run out, `shares`)."""
 
     _target_: str = "hydra_plugins.cityregions_hydra.launcher.SharingLauncher"
     jobs_per_share: Optional[int] = None
@@ -46,16 +45,18 @@ ConfigStore.instance().store(group="hydra/launcher", name="cityregions", node=Sh
 
 
 def shares(n_jobs: int, workers: int, per_share: Optional[int] = None) -> list[range]:
-    """Consecutive ranges of job positions that cover 0..n_jobs-1 once, each at most `per_share` long (by default
-    SHARES_PER_WORKER shares per worker, as equal as whole jobs allow)."""
-    if n_jobs <= 0:
-        return []
-    if per_share is None:
-        count = min(n_jobs, max(1, workers) * SHARES_PER_WORKER)
-        per_share = math.ceil(n_jobs / count)
-    if per_share < 1:
+    """Consecutive ranges of job positions that cover 0..n_jobs-1 once: each `per_share` long, or by default
+    shrinking as the jobs run out (guided self-scheduling, Polychronopoulos & Kuck 1987): each share is the jobs
+    left divided by twice the workers, rounded up, so the first shares are large (few hand-overs) and the last
+    are single jobs (no worker idles long while another finishes a large share)."""
+    if per_share is not None and per_share < 1:
         raise ValueError(f"hydra.launcher.jobs_per_share={per_share} is not allowed; allowed: a whole number >= 1")
-    return [range(i, min(i + per_share, n_jobs)) for i in range(0, n_jobs, per_share)]
+    out, start = [], 0
+    while start < n_jobs:
+        size = per_share or math.ceil((n_jobs - start) / (2 * max(1, workers)))
+        out.append(range(start, min(start + size, n_jobs)))
+        start += size
+    return out
 
 
 _composers: dict[str, Any] = {}  # one per launch in this worker process: compositions are reused within a launch
