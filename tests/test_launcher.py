@@ -85,3 +85,10 @@ def test_shares_of_jobs_give_the_tables_of_hydras_joblib_launcher(tmp_path):
     hydras, r = run_sweep(tmp_path, "joblib", *GRID, "hydra/launcher=joblib")
     assert r.returncode == 0, r.stderr[-3000:]
     assert_same_jobs(ours, hydras)
+
+
+def test_a_share_of_no_jobs_is_refused_before_anything_runs(tmp_path):
+    out, r = run_sweep(tmp_path, "zero", *GRID, "hydra.launcher.jobs_per_share=0")
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert "hydra.launcher.jobs_per_share=0 is not allowed; allowed: a whole number >= 1" in r.stderr
+    assert "nothing was run" in r.stderr and not out.exists()

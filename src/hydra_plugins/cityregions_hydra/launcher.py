@@ -13,6 +13,7 @@ import what the jobs need, while the sweeper checks the swept values, rather tha
 
 import logging
 import math
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +116,11 @@ class SharingLauncher(JoblibLauncher):
         from joblib.parallel import effective_n_jobs
 
         super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
+        if self.jobs_per_share is not None and self.jobs_per_share < 1:
+            print(f"cityregions sweep: invalid configuration: hydra.launcher.jobs_per_share={self.jobs_per_share} is "
+                  "not allowed; allowed: a whole number >= 1, or null for shares that shrink as the jobs run out; "
+                  "nothing was run", file=sys.stderr, flush=True)
+            raise SystemExit(2)
         cfg = self._joblib_cfg()
         workers = effective_n_jobs(cfg.get("n_jobs", -1))
         if workers > 1:
