@@ -87,6 +87,7 @@ class SweepComposer:
     def __init__(self, loader: Any, master: DictConfig) -> None:
         self.loader, self.master = loader, master
         self.parser = OverridesParser.create()
+        self.sweep_hydra = self.parser.parse_overrides(list(OmegaConf.to_container(master.hydra.overrides.hydra)))
         self.templates: dict[tuple[str, ...], DictConfig] = {}
 
     def _structural(self, override: Override) -> bool:
@@ -94,14 +95,14 @@ class SweepComposer:
 
     def __call__(self, overrides: list[str]) -> DictConfig:
         job = self.parser.parse_overrides(list(overrides))
-        groups = tuple(o.input_line for o in job if self._structural(o))
+        structural = [self._structural(o) for o in job]
+        groups = tuple(o.input_line for o, s in zip(job, structural, strict=True) if s)
         template = self.templates.get(groups)
         if template is None:
             template = self.templates[groups] = self.loader.load_sweep_config(self.master, list(groups))
         cfg = copy.deepcopy(template)
-        ConfigLoaderImpl._apply_overrides_to_config([o for o in job if not self._structural(o)], cfg)
-        every = self.parser.parse_overrides(list(OmegaConf.to_container(self.master.hydra.overrides.hydra))
-                                            + list(overrides))
+        ConfigLoaderImpl._apply_overrides_to_config([o for o, s in zip(job, structural, strict=True) if not s], cfg)
+        every = self.sweep_hydra + job  # as load_sweep_config orders them: the sweep's Hydra overrides first
         task = [o for o in every if not o.is_hydra_override()]
         dirname = cfg.hydra.job.config.override_dirname
         with open_dict(cfg.hydra):

@@ -31,7 +31,6 @@ from omegaconf import DictConfig, open_dict
 log = logging.getLogger(__name__)
 
 
-
 @dataclass
 class SharingLauncherConf(JobLibLauncherConf):
     """The joblib launcher's keys (n_jobs, timeout, ...), and how many consecutive jobs a worker gets at once
@@ -51,7 +50,8 @@ def shares(n_jobs: int, workers: int, per_share: Optional[int] = None) -> list[r
     left divided by twice the workers, rounded up, so the first shares are large (few hand-overs) and the last
     are single jobs (no worker idles long while another finishes a large share)."""
     if per_share is not None and per_share < 1:
-        raise ValueError(f"hydra.launcher.jobs_per_share={per_share} is not allowed; allowed: a whole number >= 1")
+        raise ValueError(f"hydra.launcher.jobs_per_share={per_share} is not allowed; allowed: a whole number >= 1, "
+                         "or null for shares that shrink as the jobs run out")
     out, start = [], 0
     while start < n_jobs:
         size = per_share or math.ceil((n_jobs - start) / (2 * max(1, workers)))
@@ -116,11 +116,11 @@ class SharingLauncher(JoblibLauncher):
         from joblib.parallel import effective_n_jobs
 
         super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
-        if self.jobs_per_share is not None and self.jobs_per_share < 1:
-            print(f"cityregions sweep: invalid configuration: hydra.launcher.jobs_per_share={self.jobs_per_share} is "
-                  "not allowed; allowed: a whole number >= 1, or null for shares that shrink as the jobs run out; "
-                  "nothing was run", file=sys.stderr, flush=True)
-            raise SystemExit(2)
+        try:
+            shares(1, 1, self.jobs_per_share)  # refuses a share size before anything is written
+        except ValueError as e:
+            print(f"cityregions sweep: invalid configuration: {e}; nothing was run", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
         cfg = self._joblib_cfg()
         workers = effective_n_jobs(cfg.get("n_jobs", -1))
         if workers > 1:
