@@ -10,6 +10,7 @@ import pytest
 from cityregions.config import load_config
 from cityregions.model.model import CityRegionModel
 from cityregions.rules import boundary, gravity, land, location
+from cityregions.world import outside, places
 
 # ----------------------------------------------------------------------------------------- location choice
 
@@ -71,6 +72,21 @@ def test_the_external_zone_pulls_as_the_sum_of_its_municipalities():
     t = np.maximum(60 * np.hypot(x[:, None] - ox, y[:, None] - oy) * 1.3 / 45.0, 8.0)
     jobs_k = 0.5 * residents  # the outside's jobs equal its employed residents
     assert zone.workers * zone.deterrence == pytest.approx(np.exp(-0.06 * t) @ jobs_k, rel=1e-12)
+
+
+@pytest.mark.parametrize("region", ["leipzig", "graz", "wroclaw", "prague", "turin"])
+def test_the_outside_is_every_other_municipality_of_the_country_within_the_band(region):
+    # against every pair's distance: the country's municipalities not in the region, nearer than 40 km to one of it
+    chosen = places.region_places(region, "partner")
+    codes, residents, x, y = places.country_points(chosen.country)
+    gap = np.hypot(x[:, None] - chosen.x_km[None, :], y[:, None] - chosen.y_km[None, :]).min(axis=1)
+    expected = np.flatnonzero(~np.isin(codes, chosen.codes) & (gap <= outside.BAND_KM))
+    got = outside.surroundings(chosen)
+    c = chosen.core
+    assert len(got) == expected.size > 0
+    np.testing.assert_array_equal(got.population, residents[expected])
+    np.testing.assert_array_equal(got.x_km, x[expected] - chosen.x_km[c])
+    np.testing.assert_array_equal(got.y_km, y[expected] - chosen.y_km[c])
 
 
 def test_an_open_boundary_lets_the_suburban_share_to_the_core_fall_below_what_a_closed_region_forces():

@@ -37,11 +37,15 @@ def surroundings(chosen: places.Places, band_km: float = BAND_KM) -> Outside:
     """The municipalities of chosen's country outside chosen and within band_km of one of its places; positions
     relative to chosen's core, as the region's table has them."""
     codes, residents, x, y = places.country_points(chosen.country)
-    out = ~np.isin(codes, chosen.codes)
-    if not out.any():
+    box = ((x >= chosen.x_km.min() - band_km) & (x <= chosen.x_km.max() + band_km)
+           & (y >= chosen.y_km.min() - band_km) & (y <= chosen.y_km.max() + band_km))  # all within the band are in it
+    candidates = np.flatnonzero(box)
+    candidates = candidates[~np.isin(codes[candidates], chosen.codes)]
+    if not candidates.size:
         return Outside(np.zeros(0), np.zeros(0), np.zeros(0), "no municipality around the region")
-    near, _ = cKDTree(np.column_stack([chosen.x_km, chosen.y_km])).query(np.column_stack([x[out], y[out]]))
-    keep = np.flatnonzero(out)[near <= band_km]
+    near, _ = cKDTree(np.column_stack([chosen.x_km, chosen.y_km])).query(
+        np.column_stack([x[candidates], y[candidates]]))
+    keep = candidates[near <= band_km]
     population = residents[keep]
     c = chosen.core
     return Outside(population, x[keep] - chosen.x_km[c], y[keep] - chosen.y_km[c],
