@@ -301,6 +301,14 @@ def test_the_renumbered_products_of_a_sparse_deterrence_are_scipys_to_rounding_a
     assert np.array_equal(np.sort(kept.order), np.arange(300)) and np.array_equal(kept.order[kept.back], np.arange(300))
 
 
+def test_a_renumbered_deterrence_cannot_be_changed_in_place_behind_its_kept_copy():
+    d = sparse.random_array((50, 50), density=0.2, format="csr", rng=np.random.default_rng(8))
+    ordering.renumbered(d)
+    for part in (d.data, d.indices, d.indptr):
+        with pytest.raises(ValueError, match="read-only"):
+            part[0] = part[0]
+
+
 def test_a_large_deterrence_is_multiplied_in_two_blocks_of_rows_to_the_same_bits(monkeypatch):
     monkeypatch.setattr(ordering, "SPLIT_PAIRS", 100)
     rng = np.random.default_rng(7)

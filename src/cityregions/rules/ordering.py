@@ -101,7 +101,8 @@ _KEPT: dict[int, tuple[weakref.ref, Renumbered]] = {}
 
 def renumbered(d: sparse.csr_array) -> Renumbered:
     """d renumbered in reverse Cuthill-McKee order (of d + d^T's pattern), made once per matrix and kept while it
-    lives; its values must not change meanwhile (the deterrence is made once per run)."""
+    lives. The kept copy holds d's values, so d's values, indices and row pointers are made read-only here: a
+    later change in place raises instead of leaving the kept copy stale."""
     key = id(d)
     held = _KEPT.get(key)
     if held is not None and held[0]() is d:
@@ -114,5 +115,7 @@ def renumbered(d: sparse.csr_array) -> Renumbered:
     transpose = sparse.csr_array(matrix.T)
     transpose.sort_indices()
     out = Renumbered(order, back, _split(matrix), _split(transpose))
+    for part in (d.data, d.indices, d.indptr):
+        part.flags.writeable = False
     _KEPT[key] = (weakref.ref(d, lambda _: _KEPT.pop(key, None)), out)
     return out
