@@ -166,6 +166,8 @@ def test_a_deficit_counts_beyond_a_millionth_of_the_workers_and_the_rounding_and
     ([100.0, 80.0], [1e299, 1.0], [100.0, 80.0], False),  # a factor at the range's edge
     ([100.0, 80.0], [1.0, 1e-299], [100.0, 80.0], False),
     ([np.nan, 80.0], [1.0, 1.0], [100.0, 80.0], False),
+    ([100.0, 80.0], [1.0, np.nan], [100.0, 80.0], False),  # a factor that is not a number
+    ([100.0, 80.0], [np.inf, 1.0], [100.0, 80.0], False),
 ])
 def test_a_balancing_counts_as_balanced_within_a_millionth_and_the_range_of_its_factors(rows, b, workers, ok):
     assert gravity.balanced(np.array(rows), np.array(b), np.array(workers)) is ok
@@ -371,3 +373,57 @@ def test_an_origin_one_worker_short_of_its_jobs_is_on_the_proofs_side_of_the_cut
     assert isinstance(proof, Shortfall)
     assert proof.origins.tolist() == [True, True] and proof.reachable.tolist() == [True, True]
     assert proof.deficit(workers, np.array([999.0, 1000.0])) == pytest.approx(2.0**30 - 1999.0)
+
+
+def plain_sweeps_one_by_one(by_rows, by_cols, w, j, b, tol, plain):
+    """The plain sweeps as they are specified: each sweep's change (b's largest relative change) checked at once."""
+    b, a, change_before = b.copy(), None, np.inf
+    for k in range(plain):
+        a = 1.0 / np.maximum(by_rows(b * j), 1e-300)
+        b_new = 1.0 / np.maximum(by_cols(a * w), 1e-300)
+        ratio = b_new / np.maximum(b, 1e-300)
+        change = max(ratio.max() - 1.0, 1.0 - ratio.min())
+        b = b_new
+        if change < tol:
+            return a, b, False, k + 1
+        rate = change / change_before
+        if k >= 5 and (rate >= 1.0 or change * rate ** (plain - k) > tol):
+            return a, b, True, k + 1
+        change_before = change
+    return a, b, True, plain
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_plain_sweeps_made_ahead_in_batches_stop_where_one_by_one_they_would_with_the_same_bits(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 40))
+    d = np.exp(-rng.uniform(0.0, 4.0, (n, n)))
+    d = (d + d.T) / 2 if seed % 2 else d
+    w, j = rng.uniform(1.0, 100.0, n), rng.uniform(1e-3, 100.0, n)
+    j *= w.sum() / j.sum()
+    for store, symmetric in ((np.asarray, bool(seed % 2)), (sparse.csr_array, False)):
+        by_rows, by_cols = gravity.products(store(d), symmetric)
+        for tol, plain, b in ((1e-9, 100, None), (1e-12, 100, rng.uniform(0.5, 2.0, n)), (1e-9, 7, None),
+                              (1e-300, 30, None), (1e-9, 0, None)):
+            start = np.ones(n) if b is None else b
+            got = gravity._plain_sweeps(by_rows, by_cols, w, j, start.copy(), tol, plain)
+            a, b_hand, accelerate, _ = plain_sweeps_one_by_one(by_rows, by_cols, w, j, start, tol, plain)
+            assert got[2] is accelerate and np.array_equal(got[1], b_hand)
+            assert (got[0] is None and a is None) or np.array_equal(got[0], a)
+    # the triangle hands over to acceleration after six sweeps (rate 0.8, see above), made in a batch of two and
+    # one of four or more: the factors are the sixth's
+    w, j = np.array([100.0, 50.0]), np.array([99.0, 51.0])
+    by_rows, by_cols = gravity.products(TRI, False)
+    got = gravity._plain_sweeps(by_rows, by_cols, w, j, np.ones(2), 1e-9, 100)
+    a, b, accelerate, sweeps = plain_sweeps_one_by_one(by_rows, by_cols, w, j, np.ones(2), 1e-9, 100)
+    assert sweeps == 6 and accelerate and got[2] and np.array_equal(got[0], a) and np.array_equal(got[1], b)
+
+
+@pytest.mark.parametrize("change, rate, ahead", [
+    (1e-3, 0.2, 8),  # ln(1e-6) / ln(0.2) = 8.6: nine more sweeps, at most AHEAD = 8
+    (5e-8, 0.2, 3),  # ln(0.02) / ln(0.2) = 2.4: the third takes it below 1e-9
+    (2e-9, 0.1, 1),  # ln(0.5) / ln(0.1) = 0.3: the next
+    (1e-6, 1.2, 1), (1e-6, np.nan, 1), (np.inf, 0.5, 1), (1e-6, 0.0, 1),  # not shrinking, or nothing to go by
+])
+def test_the_sweeps_made_ahead_are_those_a_geometric_shrinking_change_needs_below_the_tolerance(change, rate, ahead):
+    assert gravity.AHEAD == 8 and gravity._sweeps_ahead(change, rate, 1e-9) == ahead

@@ -179,6 +179,8 @@ def test_the_weighted_tables_are_the_mode_tables_times_the_deterrence_up_to_a_th
     for got, p in ((w.out, t.p_out), (w.inside, t.p_in), (w.one_tariff, t.p_in_one_tariff)):
         assert got.shape == (2, 2, 2)
         assert got[0] == pytest.approx(D2 * p.reshape(2, 2)) and got[1] == pytest.approx(D2 * p.reshape(2, 2) * road)
+    assert np.array_equal(w.own, np.diagonal(w.d)) and np.array_equal(w.own_out, np.diagonal(w.out[0]))  # kept
+    assert w.own == pytest.approx([1.0, 1.0]) and w.own_out == pytest.approx([0.2, 0.2])  # within a town: 0.2
     k2 = k.reshape(2, 2) * D2  # [[1, 1], [1.5, 4]]
     assert flat(w.gain, w.gain_tariff, w.shift_tariff, w.shift_service, w.fare_lost) == pytest.approx(
         flat(k2, 10 * k2, 100 * k2, 1000 * k2, -k2))

@@ -98,11 +98,15 @@ def open_margins(workers: np.ndarray, jobs: np.ndarray, zone: ExternalZone) -> t
     """Workers and jobs with the external zone's: its employed residents, and jobs that balance the whole. Where
     the region's jobs outnumber its workers by more than half the outside's, the jobs beyond are left vacant
     (the region's jobs scaled down alike) rather than the outside emptied."""
-    most = float(workers.sum()) + (1.0 - OUTSIDE_OWN_JOBS) * zone.workers
-    if jobs.sum() > most:
-        jobs = jobs * (most / float(jobs.sum()))
-    outside_jobs = zone.workers + float(workers.sum() - jobs.sum())
-    return np.append(workers, zone.workers), np.append(jobs, outside_jobs)
+    n, total_workers, total_jobs = len(workers), workers.sum(), jobs.sum()
+    most = float(total_workers) + (1.0 - OUTSIDE_OWN_JOBS) * zone.workers
+    w, j = np.empty(n + 1), np.empty(n + 1)  # with the zone's last
+    if total_jobs > most:
+        jobs = jobs * (most / float(total_jobs))
+        total_jobs = jobs.sum()
+    w[:n], j[:n], w[n] = workers, jobs, zone.workers
+    j[n] = zone.workers + float(total_workers - total_jobs)
+    return w, j
 
 
 @dataclass(frozen=True)

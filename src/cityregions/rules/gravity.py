@@ -8,9 +8,10 @@ flows are singly constrained (Wilson 1971). Mode choice and what the flows amoun
 
 from __future__ import annotations
 
-import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy import sparse
@@ -75,7 +76,7 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
         """f with its row sums if it balanced, else None."""
         if f is None:
             return None
-        f = dataclasses.replace(f, rows=f.row_sums(deterrence, symmetric))
+        f = Factors(f.origin, f.dest, f.b, f.row_sums(deterrence, symmetric))
         return f if balanced(f.rows, f.b, workers) else None
 
     with np.errstate(over="ignore", invalid="ignore"):  # leaving the range is detected below, not warned about
@@ -210,9 +211,9 @@ def balanced(row_sums: np.ndarray, b: np.ndarray, workers: np.ndarray, rtol: flo
     """Whether balancing stayed in floating-point range and converged: finite, unclamped factors, and each
     municipality's flows (row_sums) carrying its workers (the columns match by construction; a row with a flow
     that is not finite has a sum that is not, and fails the comparison)."""
-    if not ((b < 1e299).all() and (b > 1e-299).all()):
-        return False
-    return bool(np.all(np.abs(row_sums - workers) <= rtol * np.maximum(workers, 1.0)))
+    if not (np.maximum.reduce(b, initial=-np.inf) < 1e299 and np.minimum.reduce(b, initial=np.inf) > 1e-299):
+        return False  # (a factor that is not a number fails both)
+    return bool((np.abs(row_sums - workers) <= rtol * np.maximum(workers, 1.0)).all())
 
 
 def row_sums(flows: np.ndarray, deterrence: sparse.csr_array | np.ndarray) -> np.ndarray:
@@ -274,11 +275,7 @@ def products(deterrence: sparse.csr_array | np.ndarray, symmetric: bool
     """x -> D x and x -> D^T x. A dense symmetric D is handed to BLAS symv as its transpose, the same matrix in
     Fortran order (no copy), which reads one triangle: the sweeps are memory-bound, and this reads half as much."""
     if symmetric:
-        fortran = deterrence.T
-
-        def product(x: np.ndarray) -> np.ndarray:
-            return dsymv(1.0, fortran, x)
-
+        product = partial(dsymv, 1.0, deterrence.T)  # no Python frame of its own: called twice a sweep
         return product, product
     return deterrence.__matmul__, deterrence.T.__matmul__
 
@@ -319,19 +316,7 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
         return a, np.divide(1.0, np.maximum(b, 1e-300, out=b), out=b)
 
     b = np.ones_like(jobs) if b is None else b.copy()
-    accelerate, change_before = True, np.inf
-    for k in range(plain):  # plain Furness, while it promises to converge within `plain` sweeps
-        a, b_new = sweep(b)
-        ratio = np.divide(b_new, np.maximum(b, 1e-300, out=b), out=b)  # b's largest relative change: the ratio's
-        change = max(np.maximum.reduce(ratio) - 1.0, 1.0 - np.minimum.reduce(ratio))  # extremes from 1
-        b = b_new
-        if change < tol:
-            accelerate = False
-            break
-        rate = change / change_before
-        if k >= 5 and (rate >= 1.0 or change * rate ** (plain - k) > tol):
-            break
-        change_before = change
+    a, b, accelerate = _plain_sweeps(by_rows, by_cols, workers, jobs, b, tol, plain)
     if accelerate:
         x = safe = np.log(b)
         history = History(depth, len(x))
@@ -359,3 +344,65 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
             f_prev, g_prev = f, g
             x = history.extrapolate(f, g)
     return Factors(a * workers, b * jobs, b)
+
+
+AHEAD = 8  # most plain sweeps made before their changes are checked (the first batch: two)
+
+
+def _plain_sweeps(by_rows: Callable[[np.ndarray], np.ndarray], by_cols: Callable[[np.ndarray], np.ndarray],
+                  workers: np.ndarray, jobs: np.ndarray, b: np.ndarray, tol: float, plain: int
+                  ) -> tuple[np.ndarray | None, np.ndarray, bool]:
+    """Plain Furness sweeps from b, while they promise to converge within `plain` sweeps: the row factors a and
+    column factors b of the last sweep, and whether acceleration is to take over (not converged).
+
+    A small region's sweep is a few calls on short vectors, whose own overhead is its cost. So the sweeps run
+    ahead in batches, as many as the changes so far predict are still needed (at most AHEAD; one at a time from
+    anderson.LARGE municipalities on, where a sweep wasted would cost more than checks saved), each writing into
+    arrays made once; then the batch's changes are taken at once and read in order with the same stopping
+    rule: the sweeps made beyond the stop are discarded, and the factors returned are those of the sweep where
+    it stops, to the bit. A sweep's change is b's largest relative change, the largest |ratio - 1|, which is
+    the larger of its ratios' extremes' distances from 1 to the bit (rounding is monotone and symmetric). A
+    reciprocal is the division 1 / x; the factors' floor is an array (a scalar is converted at every call)."""
+    multiply, maximum, reciprocal = np.multiply, np.maximum, np.reciprocal
+    n_rows, n_cols = len(workers), len(jobs)
+    most = AHEAD if n_cols < LARGE else 1  # a large region's sweep costs far more than its check: one at a time
+    held = np.empty((2 * most + 1, n_cols))  # b before the batch, then after each of its sweeps; the ratios
+    ratio = held[most + 1:]
+    floor = np.empty((most, n_cols))
+    floor.fill(1e-300)
+    floor_cols = floor[0]
+    floor_rows = floor_cols if n_rows == n_cols else np.full(n_rows, 1e-300)
+    x_rows, x_cols = np.empty(n_rows), np.empty(n_cols)
+    held[0] = b
+    bs, rows = list(held[:most + 1]), [None] * most
+    a, change_before, k, ahead = None, math.inf, 0, min(2, most)
+    while k < plain:
+        m = min(ahead, plain - k)
+        for i in range(m):
+            a = by_rows(multiply(bs[i], jobs, x_cols))
+            reciprocal(maximum(a, floor_rows, out=a), a)
+            rows[i] = a
+            b_new = bs[i + 1]
+            reciprocal(maximum(by_cols(multiply(a, workers, x_rows)), floor_cols, out=b_new), b_new)
+        r = ratio[:m]
+        np.divide(held[1:m + 1], maximum(held[:m], floor[:m], out=r), out=r)
+        np.subtract(r, 1.0, out=r)
+        for i, change in enumerate(np.maximum.reduce(np.abs(r, out=r), axis=1).tolist()):
+            if change < tol:
+                return rows[i], bs[i + 1].copy(), False
+            rate = change / change_before if change_before else (math.inf if change else math.nan)
+            if k >= 5 and (rate >= 1.0 or change * rate ** (plain - k) > tol):
+                return rows[i], bs[i + 1].copy(), True
+            change_before = change
+            k += 1
+        held[0] = held[m]
+        ahead = min(most, _sweeps_ahead(change, rate, tol))
+    return a, held[0].copy(), True
+
+
+def _sweeps_ahead(change: float, rate: float, tol: float) -> int:
+    """How many more sweeps a change shrinking by rate each sweep takes below tol (1 where it does not shrink),
+    at most AHEAD."""
+    if not (0.0 < rate < 1.0 and 0.0 < tol < change < math.inf):
+        return 1
+    return min(AHEAD, math.floor(math.log(tol / change) / math.log(rate)) + 1)

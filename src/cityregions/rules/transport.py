@@ -8,7 +8,7 @@ integrates tariffs among its members (no boundary penalty) and co-finances servi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -142,6 +142,13 @@ class WeightedTables:
     shift_tariff: np.ndarray  # D shift_tariff
     shift_service: np.ndarray  # D shift_service
     fare_lost: np.ndarray  # D fare_lost
+    own: np.ndarray = field(init=False, repr=False, compare=False)  # D's diagonal (within each municipality)
+    own_out: np.ndarray = field(init=False, repr=False, compare=False)  # D p_out's diagonal
+
+    def __post_init__(self) -> None:
+        """The diagonals every quarter's outcome reads, made once from the tables."""
+        object.__setattr__(self, "own", np.diagonal(self.d).copy())
+        object.__setattr__(self, "own_out", np.diagonal(self.out[0]).copy())
 
 
 WEIGHTED_TABLES_MAX = 1000  # municipalities: larger dense regions keep no weighted tables (10 x 8 MB at 1,000)
@@ -170,33 +177,29 @@ def weighted_tables(t: ModeTables, pairs: Catchment, deterrence: np.ndarray | sp
                           shift_service=by_d(t.shift_service), fare_lost=by_d(t.fare_lost))
 
 
-def _stacked(tables: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Each of the stacked N x N tables times x (one product)."""
-    k, n, _ = tables.shape
-    return (tables.reshape(k * n, n) @ x).reshape(k, n)
-
-
 def commute_outcome_factored(f: Factors, w: WeightedTables, members: np.ndarray, integration: bool,
                              tp: TransportParams, co2_car: float, co2_pt: float) -> CommuteResult:
     """commute_outcome from the flows' factors and the weighted tables, with the association's current members
-    (the PT probabilities chosen as in pt_probability_now: per origin, and under one tariff per destination)."""
+    (the PT probabilities chosen as in pt_probability_now: per origin, and under one tariff per destination).
+    Each stacked pair of tables (PT, PT km) takes dest in one product, and the members' rows are chosen from
+    both at once."""
     dest = f.dest
-    pt_out, pt_km_out = _stacked(w.out, dest)
+    n = len(dest)
+    pt_both = (w.out.reshape(2 * n, n) @ dest).reshape(2, n)  # PT and PT km of origins outside the association
     if members.any():
+        inside, one_tariff = w.inside.reshape(2 * n, n), w.one_tariff.reshape(2 * n, n)
         if integration:
-            pt_in, pt_km_in = (_stacked(w.inside, np.where(members, 0.0, dest))
-                               + _stacked(w.one_tariff, np.where(members, dest, 0.0)))
+            pt_in = inside @ np.where(members, 0.0, dest) + one_tariff @ np.where(members, dest, 0.0)
         else:
-            pt_in, pt_km_in = _stacked(w.inside, dest)
-        pt, pt_km = np.where(members, pt_in, pt_out), np.where(members, pt_km_in, pt_km_out)
-    else:
-        pt, pt_km = pt_out, pt_km_out
+            pt_in = inside @ dest
+        pt_both = np.where(members, pt_in.reshape(2, n), pt_both)
+    pt, pt_km = pt_both
     a = f.origin
     rows = f.rows if f.rows is not None else a * products(w.d, w.symmetric)[0](dest)
     total = float(rows.sum())
-    across = rows - a * np.diagonal(w.d) * dest
+    across = rows - a * w.own * dest
     pt_by_origin = a * pt
-    pt_across = pt_by_origin - a * np.diagonal(w.out[0]) * dest  # a trip within its municipality: as if outside
+    pt_across = pt_by_origin - a * w.own_out * dest  # a trip within its municipality: as if outside
     per_year = 2 * tp.workdays
     pt_pkm = float(a @ pt_km) * per_year
     car_pkm = float(a @ products(w.road, w.symmetric)[0](dest)) * per_year - pt_pkm
