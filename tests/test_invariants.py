@@ -45,6 +45,16 @@ def test_population_and_jobs_follow_the_growth_inputs(region):
         assert (p.population > 0).all() and (p.jobs >= 0).all()
 
 
+@pytest.mark.parametrize("region", ["graz", "prague"])
+def test_the_car_accessibility_growth_reads_is_that_of_the_jobs_there_are_when_it_grows(region):
+    # kept from the last commuting stage: no stage between it and the next quarter's growth moves a job
+    m = CityRegionModel(make_config(f"region={region}", "scenario=integrated"))
+    for _ in range(m.timeline.n_steps):
+        jobs = m.people.jobs.copy()
+        np.testing.assert_array_equal(m.commuting.car_access, m.commuting.tables.by_car(jobs))
+        m.step()
+
+
 @pytest.mark.parametrize("region", ["graz", "turin"])
 def test_shares_bounded_and_memberships_consistent(region):
     for m in _stepwise(region, "integrated"):

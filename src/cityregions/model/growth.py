@@ -32,9 +32,10 @@ class Setting:
 
 
 def setting(m: CityRegionModel) -> Setting:
-    """The quarter's land compact, accessibility and brownfield shares, before anything grows."""
+    """The quarter's land compact, accessibility and brownfield shares, before anything grows (accessibility:
+    the jobs reachable by car as commuting last found them; only growth moves jobs, after this)."""
     compact = m.members(Theme.LAND)
-    acc = np.log(m.commuting.tables.by_car(m.people.jobs) + 1.0)
+    acc = np.log(m.commuting.car_access + 1.0)
     return Setting(t=m.step_index + 1, compact=compact, access=acc - acc.mean(),
                    brown_share=brown_share(m, compact))
 

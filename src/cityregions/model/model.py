@@ -341,7 +341,8 @@ class CityRegionModel(Model):
             c.outcome = transport.commute_outcome(c.flows, c.p_pt, c.pairs, tp, self.const.co2_car,
                                                   self.const.co2_pt)
         by_pt = gravity.products(tables.pt_kernel, tables.symmetric_kernel)[0](jobs)
-        c.pt_access = by_pt * transport.pt_wait_factor(tables.modes, assoc) / tables.by_car(jobs)
+        c.car_access = tables.by_car(jobs)
+        c.pt_access = by_pt * transport.pt_wait_factor(tables.modes, assoc) / c.car_access
 
     def _finance(self) -> None:
         """Revenue: business tax (discounted where municipalities compete, pooled in the compact) and a per-capita

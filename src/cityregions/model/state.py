@@ -149,6 +149,7 @@ class Commuting:
     association: np.ndarray | None = None  # the association's members at this quarter's commute
     outcome: transport.CommuteResult | None = None  # mode shares, passenger-km and CO2
     pt_access: np.ndarray | None = None  # jobs reachable by PT relative to by car
+    car_access: np.ndarray | None = None  # jobs reachable by car (the deterrence times jobs), at commuting's jobs
     crossings: boundary.Crossings | None = None  # this quarter's commuters across the boundary (None: closed)
     _flows: np.ndarray | None = field(default=None, init=False, repr=False)
     _p_pt: np.ndarray | None = field(default=None, init=False, repr=False)
