@@ -366,3 +366,30 @@ def test_the_payoffs_at_a_grid_of_keys_are_the_payoffs_at_each_key_and_the_staff
                 want = governance.payoff(m, theme, group, status, funded=0.25, key=key)
                 for a, b in zip(dataclasses.astuple(got), dataclasses.astuple(want), strict=True):
                     assert a == pytest.approx(b, rel=1e-12, abs=1e-9)
+
+
+def test_what_the_model_keeps_for_a_run_or_a_set_of_agreements_is_what_it_would_find_again():
+    # the weighted staff costs and the smaller half at the start are fixed in a run; the members of each theme
+    # are found once per set of agreements (read-only, as others keep them); side payments are those agreed
+    m = CityRegionModel(load_config([*CLEAR_SIGHTED, *ALLIANCE]))
+    cp = m.cfg.params.cooperation
+    for _ in range(10):
+        m.step()
+        for b, w in zip(m.councils.cost_bases, cp.tc_weights, strict=True):
+            assert np.array_equal(b, m.councils.staff_cost * w)
+        assert np.array_equal(m.people.small, m.people.start <= np.median(m.people.start))
+        for theme in Theme:
+            found = np.zeros(m.geo.n, dtype=bool)
+            for a in m.coop.agreements[theme]:
+                if a.active:
+                    found |= a.members
+            assert np.array_equal(m.members(theme), found) and not m.members(theme).flags.writeable
+    group = m.geo.is_core | (np.arange(m.geo.n) % 2 == 0)
+    side = np.linspace(-50.0, 50.0, m.geo.n)
+    a = co.Agreement(Theme.TRANSPORT, group, Status.CONTRACT, 0, key=0.3, side_payments=side)
+    got = governance.agreement_payoff(m, a)
+    want = dataclasses.replace(governance.payoff(m, a.theme, group, a.status, key=0.3),
+                               side_payment=np.where(group, side, 0.0))
+    for x, y in zip(dataclasses.astuple(got), dataclasses.astuple(want), strict=True):
+        assert np.array_equal(x, y)
+    assert np.array_equal(got.net, want.net)

@@ -487,3 +487,74 @@ def test_dominance_and_inequity_are_never_negative_and_the_core_bears_no_dominan
 def test_cofinancing_is_between_nothing_and_both_the_request_and_the_funds(request_eur, funds):
     paid = co.cofinanced(request_eur, funds)
     assert 0.0 <= paid <= funds and paid <= max(request_eur, 0.0)
+
+
+def test_a_groups_total_with_each_municipality_in_it_adds_a_non_members_own():
+    # members 0 and 1 hold 3 + 5; municipality 2 (7) would make it 15; a member is counted once
+    assert co.with_each(np.array([3.0, 5.0, 7.0]), np.array([True, True, False])).tolist() == [8.0, 8.0, 15.0]
+
+
+def test_the_weighted_staff_costs_give_the_transaction_costs_of_the_staff_cost_itself():
+    # the councils keep the staff cost times each weight (it never changes in a run): the same four costs
+    rng = np.random.default_rng(3)
+    n = 9
+    log_pop = rng.uniform(3.0, 6.0, n)
+    capacity, knowledge, trust = rng.random(n), rng.random(n), rng.random(n)
+    members = rng.random(n) < 0.5
+    size = np.where(members, members.sum(), members.sum() + 1)
+    base = co.staff_cost(CP, 1.3, capacity, log_pop)
+    for b, w in zip(co.cost_bases(CP, base), CP.tc_weights, strict=True):
+        assert np.array_equal(b, base * w)
+    plain = co.transaction_costs(CP, 1.3, capacity, knowledge, trust, size, log_pop, members, 0.75)
+    weighted = co.transaction_costs(CP, 1.3, capacity, knowledge, trust, size, log_pop, members, 0.75,
+                                    bases=co.cost_bases(CP, base))
+    for a, b in zip(plain, weighted, strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_dominance_and_inequity_with_the_groups_residents_given_are_the_same_numbers():
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        n = int(rng.integers(2, 8))
+        pop, gain = rng.uniform(1.0, 1e5, n), rng.normal(0.0, 1e4, n)
+        members, core = rng.random(n) < 0.6, np.arange(n) == 0
+        after = co.with_each(pop, members)
+        assert np.array_equal(co.dominance(np.abs(gain), pop, members, core, 0.7, after),
+                              co.dominance(np.abs(gain), pop, members, core, 0.7))
+        assert np.array_equal(co.inequity(gain, pop, members, 0.4, after), co.inequity(gain, pop, members, 0.4))
+
+
+def test_capping_at_one_is_np_minimum_to_the_bit():
+    x = np.array([0.2, 1.0, 1.0 + 1e-16, 1.5, np.nextafter(1.0, 2.0), -0.0, np.nan, np.inf])
+    want = np.minimum(x, 1.0)
+    got = co.at_most_one(x.copy())
+    assert np.array_equal(got, want, equal_nan=True)
+
+
+def _update_trust_by_product(trust, n, successes, rate, decay, initial):
+    """update_trust's whole-array path as a product of the members' indicator columns, for any number of groups."""
+    s = np.column_stack(successes).astype(float)
+    gained = ((s * (rate * (1.0 - decay))) @ s.T).ravel()
+    gained += decay * initial
+    out = np.subtract(1.0 - decay + decay * initial, gained)
+    out *= trust
+    out += gained
+    out[np.arange(n) * (n + 1)] = 1.0
+    return np.minimum(out, 1.0)
+
+
+def test_one_successful_groups_trust_update_is_the_product_of_its_columns_to_the_bit():
+    # one group: the product of its indicator column and its transpose is their outer product
+    rng = np.random.default_rng(5)
+    for n in (3, 19, 60):
+        pairs = reach(np.ones((n, n), dtype=bool))
+        for _ in range(10):
+            trust = rng.random(n * n)
+            trust[pairs.diag] = 1.0
+            group = rng.random(n) < 0.6
+            rate, decay, initial = rng.random(3)
+            got = co.update_trust(trust, pairs, [group], rate, decay, initial)
+            assert np.array_equal(got, _update_trust_by_product(trust, n, [group], rate, decay, initial))
+            decayed = trust * (1.0 - decay) + decay * initial
+            decayed[pairs.diag] = 1.0
+            assert np.array_equal(co.update_trust(trust, pairs, [], rate, decay, initial), np.minimum(decayed, 1.0))

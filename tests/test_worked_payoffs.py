@@ -34,6 +34,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cityregions.rules import bargaining, payoffs, ratification, transport
+from cityregions.rules import cooperation as co
 from cityregions.rules.gravity import Factors
 from cityregions.world import catchment
 
@@ -610,3 +611,19 @@ def test_the_stakes_at_several_keys_are_those_at_each_key_alone():
                 want = one(MEMBERS, dataclasses.replace(x, key=key))
                 for a, b in zip(dataclasses.astuple(got), dataclasses.astuple(want), strict=True):
                     assert (a is None and b is None) or a == pytest.approx(b, rel=1e-12, abs=1e-12)
+
+
+def test_the_stakes_with_the_groups_residents_given_are_the_same_numbers():
+    # the payoff computes the group's residents with each municipality in once, for the stakes and the costs
+    for many, x in ((payoffs.land_compact_keys, _land()), (payoffs.transport_association_keys, _transport()),
+                    (payoffs.transport_association_keys, _factored(_transport()))):
+        after = co.with_each(x.population, MEMBERS)
+        for got, want in zip(many(MEMBERS, x, (0.0, 0.4), after), many(MEMBERS, x, (0.0, 0.4)), strict=True):
+            for a, b in zip(dataclasses.astuple(got), dataclasses.astuple(want), strict=True):
+                assert (a is None and b is None) or np.array_equal(a, b)
+    x = _factored(_transport())
+    ends = np.where(MEMBERS, x.factors.origin, 0.0), np.where(MEMBERS, x.factors.dest, 0.0)
+    assert np.array_equal(payoffs._fares_lost(MEMBERS, x, ends), payoffs._fares_lost(MEMBERS, x))
+    for a, b in zip(payoffs._commuters_gain_factored(MEMBERS, x, x.factors, x.weighted, ends),
+                    payoffs._commuters_gain_factored(MEMBERS, x, x.factors, x.weighted), strict=True):
+        assert np.array_equal(a, b)

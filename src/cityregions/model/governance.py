@@ -19,7 +19,7 @@ import numpy as np
 from cityregions.model import mayors
 from cityregions.rules import cooperation as co
 from cityregions.rules import land, payoffs
-from cityregions.rules.cooperation import Action, Agreement, Payoff, Status, Theme
+from cityregions.rules.cooperation import BREAKDOWN, Action, Agreement, Payoff, Status, Theme
 from cityregions.world.catchment import csr_row_sums
 
 if TYPE_CHECKING:
@@ -113,23 +113,28 @@ def payoff(m: CityRegionModel, theme: Theme, members: np.ndarray, status: Status
 
 
 def payoffs_at_keys(m: CityRegionModel, theme: Theme, members: np.ndarray, status: Status, keys: Sequence[float],
-                    funded: float = 0.0) -> list[Payoff]:
+                    funded: float = 0.0, side_payments: np.ndarray | None = None) -> list[Payoff]:
     """payoff at each of several sharing keys, one Payoff per key: trust, the transaction costs and the stakes'
-    key-independent parts, which no key changes, are computed once (a vote's bargaining tries a grid of keys)."""
+    key-independent parts, which no key changes, are computed once (a vote's bargaining tries a grid of keys).
+    side_payments: what each member receives (paid: negative), none for a non-member."""
     cp = m.cfg.params.cooperation
+    population, is_core, n = m.people.population, m.geo.is_core, len(members)
+    pop_after = co.with_each(population, members)  # the group's residents with each municipality in
     if theme == Theme.LAND:
-        stakes = payoffs.land_compact_keys(members, land_inputs(m, keys[0]), keys)
+        stakes = payoffs.land_compact_keys(members, land_inputs(m, keys[0]), keys, pop_after)
     else:
-        stakes = payoffs.transport_association_keys(members, transport_inputs(m, keys[0]), keys)
-    population, is_core = m.people.population, m.geo.is_core
-    size_after = members.sum() + (~members).astype(int)
+        stakes = payoffs.transport_association_keys(members, transport_inputs(m, keys[0]), keys, pop_after)
+    size = np.count_nonzero(members)
     trust = co.group_trust(m.coop.trust, m.geo.pairs, members, cp.trust_initial)
-    info, neg, enf, agency = co.transaction_costs(
-        cp, m.cfg.scenario.transaction_cost_scale, m.councils.capacity, m.coop.knowledge[theme], trust, size_after,
-        m.councils.log_pop, members, co.ENFORCEMENT[status], base=m.councils.staff_cost)
+    costs = co.transaction_costs(
+        cp, m.cfg.scenario.transaction_cost_scale, m.councils.capacity, m.coop.knowledge[theme], trust,
+        np.where(members, size, size + 1), m.councils.log_pop, members, co.ENFORCEMENT[status],
+        bases=m.councils.cost_bases)
     keep = 1.0 - funded
-    costs = {"information": info * keep, "negotiation": neg * keep, "enforcement": enf * keep,
-             "agency": agency * keep}
+    if funded:  # unfunded, every cost is the council's own as it is
+        costs = tuple(c * keep for c in costs)
+    info, neg, enf, agency = costs
+    side = np.zeros(n) if side_payments is None else np.where(members, side_payments, 0.0)
     vetoed = is_core & m.cfg.scenario.core_veto
     out = []
     for st in stakes:
@@ -139,12 +144,14 @@ def payoffs_at_keys(m: CityRegionModel, theme: Theme, members: np.ndarray, statu
             external = cp.welfare_weight * st.external
             welfare = welfare + external
             free_riding = free_riding + np.where(vetoed, 0.0, external)
-        contribution = st.contribution * keep
+        contribution = st.contribution * keep if funded else st.contribution
         gain = st.budget + welfare - free_riding - contribution
-        out.append(Payoff(benefit=st.budget, welfare=welfare, free_riding=free_riding, **costs, autonomy=st.autonomy,
-                          dominance=co.dominance(st.autonomy, population, members, is_core, cp.dominance_weight),
-                          inequity=co.inequity(gain, population, members, cp.inequity_aversion),
-                          contribution=contribution, trust=trust, side_payment=np.zeros(len(population))))
+        out.append(Payoff(benefit=st.budget, welfare=welfare, free_riding=free_riding, information=info,
+                          negotiation=neg, enforcement=enf, agency=agency, autonomy=st.autonomy,
+                          dominance=co.dominance(st.autonomy, population, members, is_core, cp.dominance_weight,
+                                                 pop_after),
+                          inequity=co.inequity(gain, population, members, cp.inequity_aversion, pop_after),
+                          contribution=contribution, trust=trust, side_payment=side))
     return out
 
 
@@ -152,10 +159,8 @@ def agreement_payoff(m: CityRegionModel, a: Agreement) -> Payoff:
     """What an agreement brings its members now, at its status and key, with its side payments to and from its
     current members: fixed when it was agreed, they stop for a member who leaves (a labelled simplification: the
     contract is not renegotiated)."""
-    p = payoff(m, a.theme, a.members, a.status, key=a.key)
-    if a.side_payments is None:
-        return p
-    return replace(p, side_payment=np.where(a.members, a.side_payments, 0.0))
+    return payoffs_at_keys(m, a.theme, a.members, a.status, (sharing_key(m, a.theme, a.key),),
+                           side_payments=a.side_payments)[0]
 
 
 def sharing_key(m: CityRegionModel, theme: Theme, key: float | None) -> float:
@@ -179,16 +184,20 @@ def perceived_net(m: CityRegionModel, theme: Theme, p: Payoff) -> np.ndarray:
     return p.net - gains + co.perceived(gains, m.councils.bias[theme], m.coop.knowledge[theme])
 
 
+DECISION_COLUMNS = ("step", "quarter", "municipality", "theme", "action", *BREAKDOWN, "perceived_net", "key", "rule")
+
+
 def decision_rows(m: CityRegionModel, t: int, theme: Theme, action: Action, who: np.ndarray, p: Payoff,
                   seen: np.ndarray, key: float | None = None, rule: str = "") -> list[dict]:
     """Decision rows of the municipalities in who: the payoff breakdown, the net payoff as they saw it, the
     sharing key it was computed at and, for a vote, the rule's verdict."""
-    idx = np.flatnonzero(who)
+    idx = who.nonzero()[0]
     quarter, name = m.timeline.label(t), action.name.lower()
-    key = sharing_key(m, theme, key)
-    return [{"step": t, "quarter": quarter, "municipality": m.geo.names[i], "theme": theme.value, "action": name,
-             **row, "perceived_net": perceived, "key": key, "rule": rule}
-            for i, row, perceived in zip(idx, p.rows(idx), seen[idx].tolist(), strict=True)]
+    key, names = sharing_key(m, theme, key), m.geo.names
+    columns = [getattr(p, k)[idx].tolist() for k in BREAKDOWN]  # column by column, as Payoff.rows
+    return [dict(zip(DECISION_COLUMNS, (t, quarter, names[i], theme.value, name, *row, perceived, key, rule),
+                     strict=True))
+            for i, perceived, *row in zip(idx, seen[idx].tolist(), *columns, strict=True)]
 
 
 def exchange(m: CityRegionModel, rng: np.random.Generator) -> Outcome:
@@ -245,7 +254,7 @@ def join_or_leave(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outco
     quarter it forms). Members lose trust in those who left them (Outcome.betrayals, applied by the quarter).
     """
     cp, n = m.cfg.params.cooperation, m.geo.n
-    scale = noise(m)
+    scale = None  # each council's logit scale, found when a council first weighs joining
     students = bool(m.students.mayors)
     adj, degree = m.councils.adjacency, m.councils.degree
     agreements, decisions, choices, betrayals = {}, [], [], []
@@ -263,7 +272,7 @@ def join_or_leave(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outco
                 stayers = leavers
                 leavers = mayors.leavers(m, theme, members, leavers, choices)
                 streak = np.where(stayers & ~leavers, 0, streak)  # a mayor who stays despite losses is asked again
-            if leavers.any():
+            if np.count_nonzero(leavers):
                 decisions += decision_rows(m, t, theme, Action.LEAVE, leavers, p, p.net, a.key)
                 members = members & ~leavers
                 streak = np.where(leavers, 0, streak)
@@ -272,12 +281,14 @@ def join_or_leave(m: CityRegionModel, t: int, rng: np.random.Generator) -> Outco
                 successful = members & (p.net > 0)
                 share = csr_row_sums(adj.indptr, successful[adj.indices] * adj.data) / degree  # neighbours succeeding
                 look = ~members & (rng.random(n) < cp.imitation_rate * share)
-                if look.any() or students:
+                looking = np.count_nonzero(look)
+                if looking or students:
+                    scale = noise(m) if scale is None else scale
                     seen = perceived_net(m, theme, p)
-                    joiners = look & co.choose(seen, scale, rng) if look.any() else look
+                    joiners = look & co.choose(seen, scale, rng) if looking else look
                     if students:
                         joiners = mayors.joiners(m, theme, members, joiners, choices)
-                    if joiners.any():
+                    if np.count_nonzero(joiners):
                         decisions += decision_rows(m, t, theme, Action.JOIN, joiners, p, seen, a.key)
                         members = members | joiners
             changed = members is not a.members or streak is not a.loss_streak
@@ -308,25 +319,29 @@ def settle(m: CityRegionModel, t: int) -> Settlement:
                 after.append(a)
                 continue
             p = agreement_payoff(m, a)
-            own = 1.0
+            members, net = a.members, p.net
+            paying = p.transaction, p.contribution if a.side_payments is None else p.contribution - p.side_payment
             if a.status == Status.PILOT:  # the project co-finances pilot costs while its funds last
-                due = float(np.where(a.members, p.transaction + p.contribution, 0.0).sum()) / 4
+                due = float(np.where(members, p.transaction + p.contribution, 0.0).sum()) / 4
                 paid = co.cofinanced(sc.cofinancing_rate * due, funds)
                 funds -= paid
                 own = 1.0 - paid / max(due, 1e-9)
-            tc += np.where(a.members, p.transaction, 0.0) * own
-            contrib += np.where(a.members, p.contribution - p.side_payment, 0.0) * own
-            successful = a.members & (p.net > 0)
-            if successful.sum() >= 2:
+                paying = tuple(x * own for x in paying)
+            for total, x in zip((tc, contrib), paying, strict=True):  # what members pay, added in place
+                np.add(total, x, out=total, where=members)
+            successful = members & (net > 0)
+            n_successful, n_members = np.count_nonzero(successful), np.count_nonzero(members)
+            if n_successful >= 2:
                 successes.append(successful)
             last_payoff[theme] = p
             strength = a.strength
             if a.status == Status.INFORMAL:
-                renewed = session and 2 * int(successful.sum()) > int(a.members.sum())
+                renewed = session and 2 * n_successful > n_members
                 strength = 1.0 if renewed else a.strength * (1.0 - cp.fade_rate)
-            status = Status.DISSOLVED if a.members.sum() < 2 or strength < 0.5 else a.status
-            after.append(replace(a, status=status, strength=strength, last_payoff=p,
-                                 loss_streak=np.where(a.members & (p.net < 0), a.loss_streak + 1, 0)))
+            status = Status.DISSOLVED if n_members < 2 or strength < 0.5 else a.status
+            after.append(Agreement(theme, members, status, a.formed_step, strength=strength, key=a.key,
+                                   side_payments=a.side_payments, last_payoff=p,
+                                   loss_streak=np.where(members & (net < 0), a.loss_streak + 1, 0)))
         agreements[theme] = after
     trust = co.update_trust(m.coop.trust, m.geo.pairs, successes, sc.trust_learning_rate, cp.trust_decay,
                             cp.trust_initial)

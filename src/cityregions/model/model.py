@@ -30,7 +30,15 @@ from cityregions.model.state import (
     TransportTables,
 )
 from cityregions.rules import boundary, fiscal, gravity, land, transport
-from cityregions.rules.cooperation import BINDING, Theme, betrayal, initial_trust, planning_capacity, staff_cost
+from cityregions.rules.cooperation import (
+    BINDING,
+    Theme,
+    betrayal,
+    cost_bases,
+    initial_trust,
+    planning_capacity,
+    staff_cost,
+)
 from cityregions.world.facts import RegionFacts, load_case_library, load_sourced_parameters, region_facts
 from cityregions.world.geography import region_geography, region_label, tariff_union
 from cityregions.world.institutions import election_days, transport_authority
@@ -71,6 +79,8 @@ class CityRegionModel(Model):
         self.people = self._people_and_jobs()
         self.land, self.land_use, self.money = self._land_and_money()
         self.councils, self.coop = self._councils_and_cooperation()  # the model's first random draws
+        self._members_of: dict | None = None  # the agreements members() last found the members of, and them
+        self._members: dict[Theme, np.ndarray] = {}
         self.commuting = self._transport()
         self.students = Students()
         self._agents()
@@ -115,7 +125,8 @@ class CityRegionModel(Model):
         jobs = workers * tp.ring_jobs_per_worker
         jobs[core] = self.facts.core_jobs or tp.core_jobs_per_resident * population[core]
         return People(population=population, jobs=jobs, household_size=self.const.household_size0,
-                      population0=float(population.sum()), start=population.copy(), jobs0=float(jobs.sum()))
+                      population0=float(population.sum()), start=population.copy(), jobs0=float(jobs.sum()),
+                      small=indicators.smaller_half(population))
 
     def _land_and_money(self) -> tuple[land.LandStock, LandUse, Money]:
         """The land classes from the initial shares; no land taken yet, no debt, nothing paid."""
@@ -140,7 +151,8 @@ class CityRegionModel(Model):
         adjacency.sort_indices()
         neighbour_pairs = pairs.positions(*adjacency.nonzero())  # -1: neighbours out of reach
         staff = staff_cost(cp, self.cfg.scenario.transaction_cost_scale, capacity, log_pop)
-        councils = Councils(capacity=capacity, log_pop=log_pop, staff_cost=staff, bias=bias, adjacency=adjacency,
+        councils = Councils(capacity=capacity, log_pop=log_pop, staff_cost=staff, cost_bases=cost_bases(cp, staff),
+                            bias=bias, adjacency=adjacency,
                             degree=np.maximum(adjacency.sum(axis=1), 1.0), neighbour_pairs=neighbour_pairs,
                             neighbours_in_reach=bool((neighbour_pairs >= 0).all()))
         coop = Cooperation(knowledge=knowledge, trust=trust, agreements={t: [] for t in Theme},
@@ -202,11 +214,20 @@ class CityRegionModel(Model):
 
     # ------------------------------------------------------------------ views
     def members(self, theme: Theme) -> np.ndarray:
-        """Municipalities in an active agreement on a theme."""
-        out = np.zeros(self.geo.n, dtype=bool)
-        for a in self.coop.agreements[theme]:
-            if a.active:
-                out |= a.members
+        """Municipalities in an active agreement on a theme (read-only): found once for each set of agreements, as
+        a procedure that changes any agreement replaces the whole set (Cooperation.agreements) and agreements are
+        frozen."""
+        agreements = self.coop.agreements
+        if self._members_of is not agreements:
+            self._members_of, self._members = agreements, {}
+        out = self._members.get(theme)
+        if out is None:
+            out = np.zeros(self.geo.n, dtype=bool)
+            for a in agreements[theme]:
+                if a.active:
+                    out |= a.members
+            out.flags.writeable = False
+            self._members[theme] = out
         return out
 
     def vote_themes(self, t: int) -> tuple[Theme, ...]:
@@ -311,7 +332,7 @@ class CityRegionModel(Model):
         coop = self.coop
         for theme in Theme:
             now = self.members(theme)
-            who = np.flatnonzero(now != coop.members_before[theme])
+            who = (now != coop.members_before[theme]).nonzero()[0]
             if who.size:
                 coop.membership_log.append((t, theme.value, who, now[who]))
                 coop.members_before[theme] = now

@@ -73,6 +73,7 @@ class Councils:
     capacity: np.ndarray  # administrative capacity 0-1, from the start population
     log_pop: np.ndarray  # log10 of the start population
     staff_cost: np.ndarray  # staff effort of belonging to a group (cooperation.staff_cost, EUR/yr)
+    cost_bases: tuple[np.ndarray, ...]  # it times each transaction cost's weight (cooperation.cost_bases)
     bias: dict[Theme, np.ndarray]  # how far a council misjudges an agreement's benefit until knowledge corrects it
     adjacency: sparse.csr_array  # 1 between neighbours (road or rail edge), indices sorted
     degree: np.ndarray  # neighbours of each municipality (at least 1)
@@ -91,6 +92,7 @@ class People:
     population0: float  # the region's residents at the start
     start: np.ndarray  # each municipality's residents at the start
     jobs0: float  # the region's jobs at the start
+    small: np.ndarray  # the smaller half of municipalities at the start (indicators.smaller_half)
 
 
 @dataclass

@@ -68,7 +68,7 @@ class Agreement:
     def active(self) -> bool:
         """True while it operates (found once: an agreement is frozen and its members are never changed in place,
         a procedure that changes them makes a new agreement)."""
-        return self.status != Status.DISSOLVED and bool(self.members.any())
+        return self.status != Status.DISSOLVED and bool(np.count_nonzero(self.members))
 
 
 @dataclass(frozen=True)
@@ -142,22 +142,30 @@ def staff_cost(cp: CooperationParams, scale: float, capacity: np.ndarray, log_po
     return cp.tc_base_keur * 1000.0 * scale * size * (1.0 - cp.capacity_relief * capacity)
 
 
+def cost_bases(cp: CooperationParams, base: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The staff cost times each of the four costs' weights (information, negotiation, enforcement, agency): what
+    transaction_costs scales, as fixed in a run as the staff cost is."""
+    return tuple(base * w for w in cp.tc_weights)
+
+
 def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray, knowledge: np.ndarray,
                       trust_to_group: np.ndarray, group_size: np.ndarray, log_pop: np.ndarray,
                       members_after: np.ndarray | None, enforcement_share: float,
-                      base: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+                      base: np.ndarray | None = None,
+                      bases: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, ...]:
     """Information, negotiation, enforcement and agency costs (EUR/yr) of belonging to a group.
 
     The staff effort (staff_cost) grows with a municipality's size and planning capacity relieves part of it.
     group_size is the size each municipality would be in; heterogeneity is the spread of log10 population among
     the members, and agency costs grow with a municipality's distance from the group's typical size.
     enforcement_share: the agreement's enforcement cost relative to informal cooperation (ENFORCEMENT). base: the
-    staff cost where the caller holds it already (the model's councils keep theirs: it never changes in a run).
+    staff cost where the caller holds it already (the model's councils keep theirs: it never changes in a run);
+    bases: cost_bases of it, likewise.
     """
-    if base is None:
-        base = staff_cost(cp, scale, capacity, log_pop)
-    w_info, w_neg, w_enf, w_agency = cp.tc_weights
-    if members_after is not None and members_after.sum() >= 2:
+    if bases is None:
+        bases = cost_bases(cp, staff_cost(cp, scale, capacity, log_pop) if base is None else base)
+    b_info, b_neg, b_enf, b_agency = bases
+    if members_after is not None and np.count_nonzero(members_after) >= 2:
         x = log_pop[members_after]  # np.std and np.mean by their own steps, with the mean computed once
         centre = x.sum() / len(x)
         x = x - centre
@@ -165,30 +173,38 @@ def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray,
         hetero, centre = float(np.sqrt(x.sum() / len(x))), float(centre)
     else:
         hetero, centre = 0.0, float(np.mean(log_pop))
-    info = base * w_info * (1.0 - knowledge)
-    neg = base * w_neg * (np.maximum(group_size, 1) / 10.0) ** cp.group_size_exponent * (1.0 + hetero)
-    enf = base * w_enf * (1.0 - trust_to_group) * enforcement_share
-    agency = base * w_agency * (1.0 + np.abs(log_pop - centre))
+    info = b_info * (1.0 - knowledge)
+    neg = b_neg * (np.maximum(group_size, 1) / 10.0) ** cp.group_size_exponent * (1.0 + hetero)
+    enf = b_enf * (1.0 - trust_to_group) * enforcement_share
+    agency = b_agency * (1.0 + np.abs(log_pop - centre))
     return info, neg, enf, agency
 
 
+def with_each(values: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """The group's total of values with each municipality in it: the members' total, plus its own for a
+    non-member."""
+    return values[members].sum() + np.where(members, 0.0, values)
+
+
 def dominance(autonomy: np.ndarray, population: np.ndarray, members: np.ndarray, is_core: np.ndarray,
-              weight: float) -> np.ndarray:
+              weight: float, pop_after: np.ndarray | None = None) -> np.ndarray:
     """The extra autonomy cost of a group the core city dominates: a suburb's autonomy cost times the weight
-    times the core's share of the group's residents with the suburb in it; the core bears none."""
+    times the core's share of the group's residents with the suburb in it; the core bears none (pop_after:
+    with_each of the population, where the caller has it)."""
     if not members[is_core].any():
         return np.zeros_like(autonomy)
-    pop_after = population[members].sum() + np.where(members, 0.0, population)
+    if pop_after is None:
+        pop_after = with_each(population, members)
     return np.where(is_core, 0.0, weight * population[is_core].sum() / pop_after * autonomy)
 
 
-def inequity(gain: np.ndarray, population: np.ndarray, members: np.ndarray, aversion: float) -> np.ndarray:
+def inequity(gain: np.ndarray, population: np.ndarray, members: np.ndarray, aversion: float,
+             pop_after: np.ndarray | None = None) -> np.ndarray:
     """Disadvantageous inequity (Fehr and Schmidt 1999) of belonging: aversion times what a municipality gains
-    per resident below the group's average with it in, times its residents (EUR/yr)."""
-    joiners = ~members
-    total_gain = gain[members].sum() + np.where(joiners, gain, 0.0)
-    total_pop = population[members].sum() + np.where(joiners, population, 0.0)
-    mean = total_gain / np.maximum(total_pop, 1.0)
+    per resident below the group's average with it in, times its residents (EUR/yr; pop_after: with_each of the
+    population, where the caller has it)."""
+    total_pop = with_each(population, members) if pop_after is None else pop_after
+    mean = with_each(gain, members) / np.maximum(total_pop, 1.0)
     own = gain / np.maximum(population, 1.0)
     return aversion * np.maximum(mean - own, 0.0) * population
 
@@ -210,7 +226,13 @@ def decay_trust(trust: np.ndarray, pairs: Catchment, decay: float, initial: floa
     out = np.multiply(trust, 1.0 - decay, out=out)
     out += decay * initial
     out[pairs.diag] = 1.0
-    return np.minimum(out, 1.0, out=out)
+    return at_most_one(out)
+
+
+def at_most_one(x: np.ndarray) -> np.ndarray:
+    """x with every value above 1 set to 1, in place: np.minimum(x, 1, out=x) in a cheaper pass over it."""
+    np.copyto(x, 1.0, where=x > 1.0)
+    return x
 
 
 def update_trust(trust: np.ndarray, pairs: Catchment, successes: list[np.ndarray], rate: float, decay: float,
@@ -222,14 +244,19 @@ def update_trust(trust: np.ndarray, pairs: Catchment, successes: list[np.ndarray
     large they are: with C = (1 - decay) rate (agreements the pair shares), one product of the members'
     indicator columns, the quarter is T (1 - decay - C) + C + decay initial."""
     if successes and pairs.complete:
-        s = np.column_stack(successes).astype(float)
-        gained = ((s * (rate * (1.0 - decay))) @ s.T).ravel()
+        if len(successes) == 1:  # the product of one column and its transpose: their outer product
+            gained = np.multiply.outer(successes[0] * (rate * (1.0 - decay)), successes[0]).ravel()
+        else:
+            s = np.column_stack(successes).astype(float)
+            gained = ((s * (rate * (1.0 - decay))) @ s.T).ravel()
         gained += decay * initial
         out = np.subtract(1.0 - decay + decay * initial, gained)
         out *= trust
         out += gained
         out[pairs.diag] = 1.0
-        return np.minimum(out, 1.0, out=out)
+        return at_most_one(out)
+    if not successes:
+        return decay_trust(trust, pairs, decay, initial)
     out = trust.copy()
     for successful in successes:
         trust_gain(trust, pairs, successful, rate, out=out)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cityregions.rules import fiscal, transport
+from cityregions.rules.cooperation import with_each
 from cityregions.rules.gravity import Factors
 from cityregions.world.catchment import Catchment
 
@@ -64,14 +65,16 @@ def land_compact(members: np.ndarray, x: LandInputs) -> Stakes:
     return land_compact_keys(members, x, (x.key,))[0]
 
 
-def land_compact_keys(members: np.ndarray, x: LandInputs, keys: Sequence[float]) -> list[Stakes]:
+def land_compact_keys(members: np.ndarray, x: LandInputs, keys: Sequence[float],
+                      pop_after: np.ndarray | None = None) -> list[Stakes]:
     """land_compact at each of several sharing keys (x.key unread): what no key changes (the group's residents and
     jobs with each municipality in, the revenue out, the reserve saved, brownfield's extra cost) once for them all,
-    as a vote's bargaining tries a grid of keys on one group."""
+    as a vote's bargaining tries a grid of keys on one group (pop_after: with_each of the population, where the
+    caller has it)."""
     pop_total = x.population.sum() + x.outside_competitors
-    joiners = ~members
-    pop_after = x.population[members].sum() + np.where(joiners, x.population, 0.0)
-    jobs_after = x.jobs[members].sum() + np.where(joiners, x.jobs, 0.0)
+    if pop_after is None:
+        pop_after = with_each(x.population, members)
+    jobs_after = with_each(x.jobs, members)
     coverage = pop_after / pop_total
     taxed = x.tax_per_job * x.jobs
     rev_out = taxed * (1.0 - x.competing_discount)
@@ -144,20 +147,25 @@ def transport_association(members: np.ndarray, x: TransportInputs) -> Stakes:
     return transport_association_keys(members, x, (x.key,))[0]
 
 
-def transport_association_keys(members: np.ndarray, x: TransportInputs, keys: Sequence[float]) -> list[Stakes]:
+def transport_association_keys(members: np.ndarray, x: TransportInputs, keys: Sequence[float],
+                               pop_after: np.ndarray | None = None) -> list[Stakes]:
     """transport_association at each of several cost-sharing keys (x.key unread): the commuters' gains, the cost
-    and the shares by population and by use, which no key changes, once for them all."""
-    if x.factors is not None and x.weighted is not None:
-        consumer, relief, external = _commuters_gain_factored(members, x, x.factors, x.weighted)
+    and the shares by population and by use, which no key changes, once for them all (pop_after: with_each of
+    the population, where the caller has it)."""
+    factored = x.factors is not None and x.weighted is not None
+    if factored:  # the factors of the flows from and to the members
+        f = x.factors
+        ends = np.where(members, f.origin, 0.0), np.where(members, f.dest, 0.0)
+        consumer, relief, external = _commuters_gain_factored(members, x, f, x.weighted, ends)
     else:
         consumer, relief, external = _commuters_gain(members, x)
-    joiners = ~members
-    pop_after = x.population[members].sum() + np.where(joiners, x.population, 0.0)
-    use_after = x.pt_trips[members].sum() + np.where(joiners, x.pt_trips, 0.0)
-    served_after = x.commuters_across[members].sum() + np.where(joiners, x.commuters_across, 0.0)
+    if pop_after is None:
+        pop_after = with_each(x.population, members)
+    use_after = with_each(x.pt_trips, members)
+    served_after = with_each(x.commuters_across, members)
     total = x.cost_per_commuter * x.service * served_after
     if x.integration:
-        total = total + _fares_lost(members, x)
+        total = total + _fares_lost(members, x, ends if factored else None)
     # the use part by PT trips; where the group has none at all, by residents like the key's other part
     by_pop = x.population / pop_after
     use = np.where(use_after > 0, x.pt_trips / np.maximum(use_after, 1e-9), by_pop)
@@ -170,15 +178,19 @@ def transport_association_keys(members: np.ndarray, x: TransportInputs, keys: Se
     return out
 
 
-def _fares_lost(members: np.ndarray, x: TransportInputs) -> np.ndarray:
+def _fares_lost(members: np.ndarray, x: TransportInputs,
+                ends: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The fare revenue one tariff among the members with each municipality waives, EUR/yr: the second fare
-    that the PT trips between two members across a tariff boundary paid before (trips it draws to PT paid none)."""
-    w = members.astype(float)
+    that the PT trips between two members across a tariff boundary paid before (trips it draws to PT paid none).
+    ends: the factors' origin and destination parts, zero outside the members, where the caller has them."""
     if x.factors is not None and x.weighted is not None:
         f, table = x.factors, x.weighted.fare_lost
-        out = f.origin * (table @ (w * f.dest))  # from each municipality to the members
-        into = f.dest * ((w * f.origin) @ table)  # from the members to each municipality
+        origin_in, dest_in = ends if ends is not None else (np.where(members, f.origin, 0.0),
+                                                            np.where(members, f.dest, 0.0))
+        out = f.origin * (table @ dest_in)  # from each municipality to the members
+        into = f.dest * (origin_in @ table)  # from the members to each municipality
     else:
+        w = members.astype(float)
         out = x.pairs.row_dot(x.flows, x.modes.fare_lost, w)
         into = x.pairs.col_dot(x.flows, x.modes.fare_lost, w)
     among = float(out[members].sum())  # within the group as it is (a municipality's own trips waive nothing)
@@ -206,16 +218,18 @@ def _commuters_gain(members: np.ndarray, x: TransportInputs) -> tuple[np.ndarray
     return consumer, relief, external
 
 
-def _commuters_gain_factored(members: np.ndarray, x: TransportInputs, f: Factors,
-                             w: transport.WeightedTables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """_commuters_gain from the flows' factors and the weighted tables: each sum one product."""
+def _commuters_gain_factored(members: np.ndarray, x: TransportInputs, f: Factors, w: transport.WeightedTables,
+                             ends: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
+    """_commuters_gain from the flows' factors and the weighted tables: each sum one product (ends: the factors'
+    origin and destination parts, zero outside the members, where the caller has them)."""
+    from_members, to_members = ends if ends is not None else (np.where(members, f.origin, 0.0),
+                                                              np.where(members, f.dest, 0.0))
     consumer = w.gain @ f.dest
     if x.integration:
-        consumer += w.gain_tariff @ np.where(members, f.dest, 0.0)
+        consumer += w.gain_tariff @ to_members
     consumer *= f.origin
     consumer *= x.trips_per_worker
     car_trip = x.trips_per_worker * x.congestion_eur
-    from_members = np.where(members, f.origin, 0.0)
     if x.integration:
         relief = from_members @ w.shift_tariff
         relief *= f.dest
