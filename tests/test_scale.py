@@ -3,6 +3,9 @@ shortcuts that make it cheap giving the numbers the long way gives."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -187,6 +190,16 @@ def test_a_model_builds_and_steps_on_one_blas_thread_and_gives_the_callers_setti
         m.step()
         assert blas_threads() == {2}  # and after a step
     assert seen == [{1}]  # during the step: one thread
+
+
+def test_the_blas_controls_find_numpys_and_scipys_libraries_whoever_asks_first():
+    # in a fresh process that has imported nothing else: the first caller's moment must not hide a library
+    code = ("from cityregions.model import blas; found = len(blas.controllers()); import numpy, scipy.linalg; "
+            "from threadpoolctl import threadpool_info; "
+            "print(found, sum(lib['user_api'] == 'blas' for lib in threadpool_info()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    found, loaded = map(int, out.stdout.split())
+    assert found == loaded >= 1
 
 
 def test_a_whole_run_sets_blas_to_one_thread_once_and_back_once(monkeypatch):

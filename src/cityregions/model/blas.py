@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
+import numpy  # noqa: F401  loaded here, with scipy's BLAS, so that controllers() finds both whoever calls it first
+import scipy.linalg  # noqa: F401
 from threadpoolctl import ThreadpoolController
 
 
 @cache
 def controllers() -> tuple:
-    """The loaded BLAS libraries' controllers, found once (numpy's and scipy's are loaded by now)."""
+    """The loaded BLAS libraries' controllers, found once (numpy's and scipy's, loaded with this module)."""
     return tuple(ThreadpoolController().select(user_api="blas").lib_controllers)
 
 
