@@ -7,6 +7,7 @@ import pytest
 from conftest import make_config
 
 from cityregions.config import REGIONS
+from cityregions.model import growth
 from cityregions.model.model import CityRegionModel
 from cityregions.rules import land
 from cityregions.rules.cooperation import Theme
@@ -43,6 +44,19 @@ def test_population_and_jobs_follow_the_growth_inputs(region):
         assert p.population.sum() == pytest.approx(expected, rel=1e-9)
         assert p.jobs.sum() == pytest.approx(p.jobs0 * (1 + c.job_growth_rate) ** years, rel=1e-9)
         assert (p.population > 0).all() and (p.jobs >= 0).all()
+
+
+@pytest.mark.parametrize("region", REGIONS)
+@pytest.mark.parametrize("scenario", ["city_regions", "integrated"])
+def test_the_growth_constants_are_what_each_quarter_would_compute(region, scenario):
+    m = CityRegionModel(make_config(f"region={region}", f"scenario={scenario}"))
+    c, p, lp = m.const, m.people, m.cfg.params.land
+    assert len(c.resident_targets) == m.timeline.n_steps
+    for t in range(1, m.timeline.n_steps + 1):  # bit for bit, each quarter's sum in its own order
+        assert c.resident_targets[t - 1] == float((p.start * (1.0 + c.growth_inputs) ** (t / 4)).sum()), t
+    np.testing.assert_array_equal(c.persons_per_ha, np.where(m.geo.is_core, lp.persons_per_ha_core,
+                                                             lp.persons_per_ha_suburb))
+    np.testing.assert_array_equal(c.brown_shares_alone, growth.brown_share(m, np.zeros(m.geo.n, dtype=bool)))
 
 
 @pytest.mark.parametrize("region", ["graz", "prague"])

@@ -91,6 +91,14 @@ def test_weights_summing_to_less_than_one_still_allocate_in_proportion():
     assert land.allocate(10.0, np.array([0.2, 0.6])) == pytest.approx([2.5, 7.5])
 
 
+def test_shares_are_the_positive_weights_over_their_sum_or_even_and_allocate_splits_a_total_by_them():
+    # weights 1, 3, -2 -> 0, 0: 1/4, 3/4, 0, 0; none positive: 1/3 each; 12 allocated is 12 x the shares exactly
+    assert land.shares(np.array([1.0, 3.0, -2.0, 0.0])) == pytest.approx([0.25, 0.75, 0.0, 0.0])
+    assert land.shares(np.array([0.0, -1.0, 0.0])) == pytest.approx([1 / 3] * 3)
+    w = np.array([0.3, 0.1, 0.7])
+    assert (land.allocate(12.0, w) == 12.0 * land.shares(w)).all()
+
+
 def test_location_weights_are_size_times_exp_of_access_times_land_saturating_at_5_ha_by_default():
     # 2 x access = 0, ln2, 2 ln2 -> exp(util - max) = 1/4, 1/2, 1; land 5, 15, 45 ha -> 5/10, 15/20, 45/50
     w = land.location_weights(np.array([10.0, 20.0, 30.0]), np.array([0.0, LN2 / 2, LN2]),
@@ -155,6 +163,24 @@ def test_applying_a_conversion_moves_its_hectares_from_greenfield_and_brownfield
     land.apply(s, conv, "commercial_vacant")  # vacant 3 + 4 = 7, 4 + 6 = 10
     _assert_stock(s, residential=[5.0, 8.0], commercial_vacant=[7.0, 10.0], brownfield=[4.0, 2.0],
                   greenfield=[8.0, 6.0])
+
+
+def test_taking_land_supplies_and_applies_it_in_one_step_and_returns_greenfield_and_brownfield():
+    s = _stock(residential=[1.0, 2.0], brownfield=[20.0, 3.0], greenfield=[20.0, 20.0])
+    # 0: 10 ha at half brownfield, 5 + 5; 1: brownfield has 3, greenfield covers 7; residential 1 + 10, 2 + 10
+    g, b = land.take(np.array([10.0, 10.0]), s, np.array([0.5, 0.5]), None, "residential")
+    assert g == pytest.approx([5.0, 7.0]) and b == pytest.approx([5.0, 3.0])
+    _assert_stock(s, residential=[11.0, 12.0], brownfield=[15.0, 0.0], greenfield=[15.0, 13.0])
+
+
+def test_land_taken_for_firms_is_zoned_and_occupied_at_once_within_the_greenfield_allowance():
+    s = _stock(commercial_occupied=[10.0, 10.0], commercial_vacant=[2.0, 0.0], brownfield=[0.0, 0.0],
+               greenfield=[20.0, 20.0])
+    # 0: allowance 4 of 6 ha, 2 unmet; 1: 6 ha; all of it occupied: occupied 10 + 4, 10 + 6, vacant unchanged
+    g, b = land.take(np.array([6.0, 6.0]), s, np.zeros(2), np.array([4.0, np.inf]), "commercial_occupied")
+    assert g == pytest.approx([4.0, 6.0]) and b == pytest.approx([0.0, 0.0])
+    _assert_stock(s, commercial_occupied=[14.0, 16.0], commercial_vacant=[2.0, 0.0], brownfield=[0.0, 0.0],
+                  greenfield=[16.0, 14.0])
 
 
 def test_obsolete_occupied_commercial_land_becomes_brownfield():
@@ -515,3 +541,34 @@ def test_other_uses_are_their_share_of_the_whole_take_unless_the_greenfield_runs
     free = np.maximum(taken, 0) * share / (1 - share) <= np.maximum(green, 0)
     whole = np.maximum(taken, 0) + other
     assert other[free] == pytest.approx(share * whole[free], abs=1e-9)
+
+
+@settings(max_examples=50)
+@given(_rows(*(_ha() for _ in land.CLASSES), _ha(-10, 100), st.floats(0, 1), _ha(-10, 1e3) | st.just(np.inf)),
+       st.booleans())
+def test_taking_land_is_bit_for_bit_supplying_then_applying_it_and_for_firms_occupying_it(cols, capped):
+    *classes, need, share, allowance = cols
+    allowance = allowance if capped else None
+    for to in ("residential", "commercial_vacant", "commercial_occupied"):
+        s, t = land.LandStock(*classes).copy(), land.LandStock(*classes).copy()
+        conv = land.supply(need, s, share, allowance)
+        land.apply(s, conv, "commercial_vacant" if to == "commercial_occupied" else to)
+        if to == "commercial_occupied":
+            land.occupy(s, conv.greenfield + conv.brownfield)
+        g, b = land.take(need, t, share, allowance, to)
+        assert (g == conv.greenfield).all() and (b == conv.brownfield).all()
+        for c in land.CLASSES:
+            np.testing.assert_array_equal(getattr(t, c), getattr(s, c), err_msg=f"{to}: {c}")
+
+
+@settings(max_examples=50)
+@given(_rows(_ha(-5.0, 5.0), _ha(-10.0, 100.0) | st.just(0.0), _ha(0.0, 1e3)), st.floats(0.0, 3.0) | st.just(0.0),
+       st.floats(-2.0, 0.0))
+def test_the_pull_is_bit_for_bit_the_access_land_left_and_price_factor_product(cols, elasticity, negative):
+    access, developable, developed = cols
+    for e in (elasticity, negative):
+        util = 1.5 * access
+        avail = np.maximum(developable, 0.0)
+        with np.errstate(divide="ignore", over="ignore"):  # little land left to a negative power: price_factor's
+            expected = np.exp(util - util.max()) * avail / (avail + 5.0) * location.price_factor(avail, developed, e)
+            np.testing.assert_array_equal(location.attractiveness(access, developable, developed, 1.5, e), expected)

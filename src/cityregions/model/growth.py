@@ -19,6 +19,8 @@ from cityregions.rules.cooperation import Theme
 if TYPE_CHECKING:
     from cityregions.model.model import CityRegionModel
 
+Taken = tuple[np.ndarray, np.ndarray]  # hectares taken from greenfield and from brownfield (rules.land.take)
+
 
 @dataclass
 class Setting:
@@ -26,6 +28,7 @@ class Setting:
 
     t: int  # quarters simulated at the end of this one
     compact: np.ndarray  # members of the land compact
+    joint: bool  # the compact has members (most quarters it has none, and every stage takes the shorter way)
     access: np.ndarray  # each municipality's job accessibility by car, centred
     brown_share: np.ndarray  # share of development each municipality puts on brownfield
     allowance: np.ndarray | None = None  # greenfield the compact's members may still take (ha); None: no cap
@@ -35,9 +38,10 @@ def setting(m: CityRegionModel) -> Setting:
     """The quarter's land compact, accessibility and brownfield shares, before anything grows (accessibility:
     the jobs reachable by car as commuting last found them; only growth moves jobs, after this)."""
     compact = m.members(Theme.LAND)
+    joint = bool(compact.any())
     acc = np.log(m.commuting.car_access + 1.0)
-    return Setting(t=m.step_index + 1, compact=compact, access=acc - acc.mean(),
-                   brown_share=brown_share(m, compact))
+    return Setting(t=m.step_index + 1, compact=compact, joint=joint, access=acc - acc.sum() / len(acc),
+                   brown_share=brown_share(m, compact) if joint else m.const.brown_shares_alone)
 
 
 def brown_share(m: CityRegionModel, compact: np.ndarray) -> np.ndarray:
@@ -52,29 +56,29 @@ def residents(m: CityRegionModel, s: Setting) -> np.ndarray:
     and the net change settle by the location choice (rules.location: access, land left and its price), so
     where the region grows or shrinks is the choice's. Returns the residential land the new households need
     (ha)."""
-    lp, p = m.cfg.params.land, m.people
-    target = float((p.start * (1.0 + m.const.growth_inputs) ** (s.t / 4)).sum())
+    lp, p, c, stock = m.cfg.params.land, m.people, m.const, m.land
+    if s.t <= len(c.resident_targets):
+        target = float(c.resident_targets[s.t - 1])
+    else:  # a step past the horizon
+        target = float((p.start * (1.0 + c.growth_inputs) ** (s.t / 4)).sum())
     d_pop = target - p.population.sum()
-    developable = m.land.greenfield + m.land.brownfield
-    pull = location.attractiveness(s.access, developable, m.land.developed(), lp.access_weight,
+    pull = location.attractiveness(s.access, stock.greenfield + stock.brownfield, stock.developed(), lp.access_weight,
                                    lp.land_price_elasticity)
     households_before = p.population / p.household_size
     p.population = location.relocate(p.population, pull, d_pop, 1.0 - (1.0 - lp.residential_mobility) ** 0.25)
-    p.household_size = m.const.household_size0 * (1.0 + lp.household_size_trend) ** (s.t / 4)
+    p.household_size = c.household_size0 * (1.0 + lp.household_size_trend) ** (s.t / 4)
     new_households = np.maximum(p.population / p.household_size - households_before, 0.0)
-    density = np.where(m.geo.is_core, lp.persons_per_ha_core, lp.persons_per_ha_suburb)
-    return new_households * p.household_size / density
+    return new_households * p.household_size / c.persons_per_ha
 
 
-def residential_land(m: CityRegionModel, s: Setting, need_ha: np.ndarray) -> land.Conversion:
+def residential_land(m: CityRegionModel, s: Setting, need_ha: np.ndarray) -> Taken:
     """Residential land from brownfield and greenfield; the compact's greenfield cap (per resident) starts here."""
-    if s.compact.any() and m.cfg.scenario.greenfield_cap is not None:
+    if s.joint and m.cfg.scenario.greenfield_cap is not None:
         cap_ha = land.greenfield_allowance(m.cfg.scenario.greenfield_cap, m.people.population) / 4
         s.allowance = np.where(s.compact, cap_ha, np.inf)
-    res = land.supply(need_ha, m.land, s.brown_share, s.allowance)
-    land.apply(m.land, res, "residential")
+    res = land.take(need_ha, m.land, s.brown_share, s.allowance, "residential")
     if s.allowance is not None:
-        s.allowance = s.allowance - res.greenfield
+        s.allowance = s.allowance - res[0]
     return res
 
 
@@ -86,9 +90,9 @@ def jobs(m: CityRegionModel, s: Setting) -> float:
     displaced = np.minimum(derelict * m.const.jobs_per_ha, p.jobs)
     p.jobs = p.jobs - displaced
     job_target = p.jobs0 * (1.0 + m.const.job_growth_rate) ** (s.t / 4)
-    growth = job_target - p.jobs.sum() - displaced.sum()
-    land_jobs = displaced.sum() + lp.land_using_job_share * max(growth, 0.0)
-    other_jobs = job_target - p.jobs.sum() - land_jobs
+    kept, lost = p.jobs.sum(), displaced.sum()
+    land_jobs = lost + lp.land_using_job_share * max(job_target - kept - lost, 0.0)
+    other_jobs = job_target - kept - land_jobs
     p.jobs = p.jobs + land.allocate(other_jobs, p.jobs)
     return land_jobs
 
@@ -100,12 +104,16 @@ def firms_location(m: CityRegionModel, s: Setting, land_jobs: float) -> tuple[np
     needed)."""
     lp = m.cfg.params.land
     pool, coverage, key = m.tax_pool()
-    discount = fiscal.tax_discount(pool, coverage, lp.tax_discount_competing, key)
-    greenfield = m.land.greenfield if s.allowance is None else np.minimum(m.land.greenfield, s.allowance)
-    comm_avail = m.land.commercial_vacant + greenfield + m.land.brownfield
+    if coverage * key == 0.0:  # no pool, or one pooling nothing: every municipality discounts alike
+        discount = lp.tax_discount_competing
+    else:
+        discount = fiscal.tax_discount(pool, coverage, lp.tax_discount_competing, key)
+    stock = m.land
+    greenfield = stock.greenfield if s.allowance is None else np.minimum(stock.greenfield, s.allowance)
+    comm_avail = stock.commercial_vacant + greenfield + stock.brownfield
     w = land.location_weights(m.people.jobs + 1.0, s.access, comm_avail, lp.access_weight,
                               lp.firm_tax_sensitivity * discount)
-    share = land.allocate(1.0, w)
+    share = land.shares(w)
     need_ha = land_jobs * share / m.const.jobs_per_ha
     q_demand = float(need_ha.sum())
     u = m.land_use
@@ -114,62 +122,57 @@ def firms_location(m: CityRegionModel, s: Setting, land_jobs: float) -> tuple[np
 
 
 def commercial_land(m: CityRegionModel, s: Setting, land_jobs: float, share: np.ndarray,
-                    need_ha: np.ndarray) -> land.Conversion:
+                    need_ha: np.ndarray) -> Taken:
     """Firms take vacant commercial land first, then land converted for them (the compact places its members'
     firms jointly); the jobs follow the land they got."""
-    if s.compact.any():
+    if s.joint:
         pooled = float(need_ha[s.compact].sum())
         need_ha = np.where(s.compact, 0.0, need_ha)
         need_ha = need_ha + land.distribute_pool(m.land, m.people.population, pooled, s.compact)
     remaining = land.occupy(m.land, need_ha)
-    conv = land.supply(remaining, m.land, s.brown_share, s.allowance)
-    land.apply(m.land, conv, "commercial_vacant")
-    land.occupy(m.land, conv.greenfield + conv.brownfield)
-    if s.allowance is not None:
-        s.allowance = s.allowance - conv.greenfield
+    if remaining.any():
+        g, b = land.take(remaining, m.land, s.brown_share, s.allowance, "commercial_occupied")
+        if s.allowance is not None:
+            s.allowance = s.allowance - g
+    else:  # the vacant land zoned ahead holds every firm (as it mostly does): nothing to convert
+        g = b = np.zeros(len(remaining))
     placed = need_ha * m.const.jobs_per_ha
-    m.people.jobs = m.people.jobs + land.allocate(land_jobs, np.where(placed.sum() > 0, placed, share))
-    return conv
+    m.people.jobs = m.people.jobs + land.allocate(land_jobs, placed if placed.sum() > 0 else share)
+    return g, b
 
 
-def reserves(m: CityRegionModel, s: Setting, share: np.ndarray) -> land.Conversion:
+def reserves(m: CityRegionModel, s: Setting, share: np.ndarray) -> Taken:
     """Alone every municipality zones ahead of its optimistic share of demand; the compact zones once, jointly."""
     lp = m.cfg.params.land
     annual = 4.0 * m.land_use.demand_ema * share
     m.land_use.expected_commercial_ha = annual
-    target_res = lp.reserve_years * annual * np.where(s.compact, 1.0, lp.optimism)
+    target_res = lp.reserve_years * annual * (np.where(s.compact, 1.0, lp.optimism) if s.joint else lp.optimism)
     gap = land.reserve_gap(m.land, target_res)
-    if s.compact.any():
+    if s.joint:
         pool_gap = max(float(target_res[s.compact].sum() - m.land.commercial_vacant[s.compact].sum()), 0.0) * 0.25
         gap = np.where(s.compact, 0.0, gap) + land.distribute_reserve(m.land, m.people.population, pool_gap,
                                                                       s.compact)
-    zoned = land.supply(gap, m.land, s.brown_share, s.allowance)
-    land.apply(m.land, zoned, "commercial_vacant")
-    return zoned
+    return land.take(gap, m.land, s.brown_share, s.allowance, "commercial_vacant")
 
 
-def other_land(m: CityRegionModel, taken: tuple[land.Conversion, ...]) -> np.ndarray:
+def other_land(m: CityRegionModel, g_taken: np.ndarray) -> np.ndarray:
     """Greenfield taken for transport infrastructure, logistics and the other uses the land-take monitors count,
     in the country's sourced proportion to the greenfield taken for housing and commerce, in the same
     municipalities (assumption: they follow development; built by the state and operators, outside the councils'
-    budgets and the compact's cap). Returns the hectares."""
-    g_taken = sum(conv.greenfield for conv in taken)
+    budgets and the compact's cap): g_taken is the greenfield they took this quarter. Returns the hectares."""
     other = land.other_uses(g_taken, m.const.other_use_share, m.land.greenfield)
     m.land.greenfield = m.land.greenfield - other
     m.land.other_built = m.land.other_built + other
     return other
 
 
-def capital_costs(m: CityRegionModel, s: Setting, taken: tuple[land.Conversion, ...], other: np.ndarray) -> None:
-    """The land developed this quarter: its capital cost as debt service (brownfield net of subsidy), and the
+def capital_costs(m: CityRegionModel, s: Setting, g_used: np.ndarray, b_used: np.ndarray, other: np.ndarray) -> None:
+    """The land developed this quarter (g_used and b_used: the greenfield and brownfield housing and commerce took;
+    other: the greenfield other uses took): its capital cost as debt service (brownfield net of subsidy), and the
     land taken (greenfield for every use, as the monitors count it) and brownfield reused."""
     lp, c, u = m.cfg.params.land, m.const, m.land_use
-    first, *rest = taken
-    g_used, b_used = first.greenfield, first.brownfield
-    for conv in rest:
-        g_used = g_used + conv.greenfield
-        b_used = b_used + conv.brownfield
-    subsidy = np.where(s.compact, c.brownfield_subsidy_compact, lp.brownfield_subsidy_solo)
+    solo = lp.brownfield_subsidy_solo
+    subsidy = np.where(s.compact, c.brownfield_subsidy_compact, solo) if s.joint else solo
     capital = (g_used * lp.greenfield_cost_m_eur_per_ha + b_used * c.brownfield_cost * (1.0 - subsidy)) * 1e6
     m.money.debt_service = m.money.debt_service + capital * lp.annuity_rate
     u.greenfield_q = float(g_used.sum() + other.sum())

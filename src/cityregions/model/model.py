@@ -106,13 +106,22 @@ class CityRegionModel(Model):
             case_relevance={t: cases.count(t.value) / (cases.count(t.value) + 3.0) for t in Theme},
             co2_car=float(sourced["co2_car_kg_per_pkm"].value) * basis / occupancy,
             co2_pt=float(sourced["co2_pt_kg_per_pkm"].value),
-            growth_inputs=inputs, job_growth_rate=growth * lp.job_growth_ratio,
+            growth_inputs=inputs, resident_targets=self._resident_targets(inputs),
+            persons_per_ha=np.where(self.geo.is_core, lp.persons_per_ha_core, lp.persons_per_ha_suburb),
+            brown_shares_alone=np.full(self.geo.n, solo), job_growth_rate=growth * lp.job_growth_ratio,
             other_use_share=float(sourced[f"land_take_other_share_{self.country}"].value),
             employment_rate=self.facts.employment_rate or self.cfg.params.transport.employment_rate,
             household_size0=HOUSEHOLD_SIZE0,
             project_funds_eur=float(sourced["project_budget_eur"].value) / len(REGIONS),  # an equal share each
             pilot_themes=self._resolve_themes(sc.pilot_themes),
             vote_themes=tuple(dict.fromkeys(t for spec in sc.themes for t in self._resolve_themes(spec))))
+
+    def _resident_targets(self, inputs: np.ndarray) -> np.ndarray:
+        """The region's residents at the end of each quarter t = 1 .. horizon (entry t - 1): the start population
+        of each municipality grown at its part's input for t/4 years, summed (all quarters in one array
+        operation; each row sums its municipalities in the same order as one quarter's would)."""
+        years = np.arange(1, self.timeline.n_steps + 1)[:, None] / 4
+        return (self.geo.population * (1.0 + inputs) ** years).sum(axis=1)
 
     def _people_and_jobs(self) -> People:
         """Residents from the region's table; jobs by place of work: the core's as sourced (else per resident), the
@@ -340,13 +349,14 @@ class CityRegionModel(Model):
     def _grow(self) -> None:
         """Regional growth: people and jobs, their allocation, and the land they take (growth.py, stage by stage)."""
         s = growth.setting(self)
-        housing = growth.residential_land(self, s, growth.residents(self, s))
+        g_housing, b_housing = growth.residential_land(self, s, growth.residents(self, s))
         land_jobs = growth.jobs(self, s)
         share, need_ha = growth.firms_location(self, s, land_jobs)
-        commercial = growth.commercial_land(self, s, land_jobs, share, need_ha)
-        zoned = growth.reserves(self, s, share)
-        other = growth.other_land(self, (housing, commercial, zoned))
-        growth.capital_costs(self, s, (housing, commercial, zoned), other)
+        g_firms, b_firms = growth.commercial_land(self, s, land_jobs, share, need_ha)
+        g_zoned, b_zoned = growth.reserves(self, s, share)
+        g_used = g_housing + g_firms + g_zoned
+        other = growth.other_land(self, g_used)
+        growth.capital_costs(self, s, g_used, b_housing + b_firms + b_zoned, other)
 
     def _commute(self) -> None:
         """Commuting flows, mode choice and public-transport access with the association's current members."""

@@ -35,6 +35,10 @@ class Constants:
     co2_pt: float  # kg CO2 per passenger-km by public transport
     growth_inputs: np.ndarray  # each municipality's part's sourced growth (core or ring, 1/yr): only their sum is
     # imposed, as the regional total; where people settle is the location choice's
+    resident_targets: np.ndarray  # the region's residents the growth inputs impose at the end of each quarter t
+    # (entry t - 1: each municipality's start population grown at its part's input for t quarters, summed)
+    persons_per_ha: np.ndarray  # density of new housing in each municipality (core or suburb)
+    brown_shares_alone: np.ndarray  # brown_share_solo in each municipality: the shares where no compact binds
     job_growth_rate: float  # regional job growth (1/yr)
     other_use_share: float  # the country's share of land take for uses other than housing and commerce
     employment_rate: float  # employed residents per resident: the region's sourced figure, else the parameter

@@ -63,16 +63,21 @@ def initial_stock(area_km2: np.ndarray, is_core: np.ndarray, lp: LandParams) -> 
 
 def allocate(total: float, weights: np.ndarray) -> np.ndarray:
     """Split a total in proportion to non-negative weights (evenly if all are zero)."""
+    return total * shares(weights)
+
+
+def shares(weights: np.ndarray) -> np.ndarray:
+    """Shares in proportion to non-negative weights, summing to 1 (evenly if all are zero): allocate's split of 1."""
     w = np.maximum(weights, 0.0)
     s = w.sum()
-    return total * (w / s if s > 0 else np.full(len(w), 1.0 / len(w)))
+    return w / s if s > 0 else np.full(len(w), 1.0 / len(w))
 
 
 def location_weights(base: np.ndarray, access: np.ndarray, available_ha: np.ndarray, access_weight: float,
                      extra_utility: np.ndarray | float = 0.0, half_ha: float = 5.0) -> np.ndarray:
     """Attractiveness: size x exp(accessibility and fiscal terms) x availability of land (saturating)."""
     util = access_weight * access + extra_utility
-    return base * np.exp(util - np.max(util)) * available_ha / (available_ha + half_ha)
+    return base * np.exp(util - util.max()) * available_ha / (available_ha + half_ha)
 
 
 def brownfield_share(greenfield_cost: float, brownfield_net_cost: np.ndarray, scale: float) -> np.ndarray:
@@ -102,15 +107,41 @@ def supply(need_ha: np.ndarray, stock: LandStock, brown_share: np.ndarray,
     greenfield; demand beyond all available land stays unmet (it is absorbed by densifying existing land).
     The stock itself is not changed here.
     """
+    need, g, b = _split(need_ha, stock, brown_share, greenfield_allowance)
+    return Conversion(greenfield=g, brownfield=b, unmet=need - g - b)
+
+
+def _split(need_ha: np.ndarray, stock: LandStock, brown_share: np.ndarray,
+           greenfield_allowance: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """supply's arithmetic: the need counted (negative as zero), and the greenfield and brownfield that meet it."""
     need = np.maximum(need_ha, 0.0)
-    g_avail = stock.greenfield.copy()
+    g_avail = stock.greenfield
     if greenfield_allowance is not None:
         g_avail = np.minimum(g_avail, np.maximum(greenfield_allowance, 0.0))
-    want_b = need * brown_share
-    b = np.minimum(want_b, stock.brownfield)
+    b = np.minimum(need * brown_share, stock.brownfield)
     g = np.minimum(need - b, g_avail)
     b = np.minimum(need - g, stock.brownfield)  # brownfield covers what greenfield could not
-    return Conversion(greenfield=g, brownfield=b, unmet=need - g - b)
+    return need, g, b
+
+
+def take(need_ha: np.ndarray, stock: LandStock, brown_share: np.ndarray, greenfield_allowance: np.ndarray | None,
+         to: str) -> tuple[np.ndarray, np.ndarray]:
+    """supply, then apply to a built class, in one step (the model never reads the unmet need, so it is not
+    made). To 'commercial_occupied': land converted for the firms that need it, zoned as vacant commercial land
+    (apply) and occupied by them (occupy, without its clamp at zero: hectares converted are never negative).
+    Returns the greenfield and the brownfield taken (ha)."""
+    _, g, b = _split(need_ha, stock, brown_share, greenfield_allowance)
+    stock.greenfield -= g
+    stock.brownfield -= b
+    if to == "commercial_occupied":
+        vacant = stock.commercial_vacant + g + b
+        taken = np.minimum(g + b, vacant)
+        vacant -= taken
+        stock.commercial_vacant = vacant
+        stock.commercial_occupied += taken
+    else:
+        setattr(stock, to, getattr(stock, to) + g + b)
+    return g, b
 
 
 def apply(stock: LandStock, conv: Conversion, to: str) -> None:
@@ -130,10 +161,11 @@ def obsolescence(stock: LandStock, rate_per_quarter: float) -> np.ndarray:
 
 def occupy(stock: LandStock, need_ha: np.ndarray) -> np.ndarray:
     """Firms move onto vacant commercial land first; returns the hectares still needed."""
-    taken = np.minimum(np.maximum(need_ha, 0.0), stock.commercial_vacant)
+    need = np.maximum(need_ha, 0.0)
+    taken = np.minimum(need, stock.commercial_vacant)
     stock.commercial_vacant -= taken
     stock.commercial_occupied += taken
-    return np.maximum(need_ha, 0.0) - taken
+    return need - taken
 
 
 def reserve_gap(stock: LandStock, target_ha: np.ndarray, speed: float = 0.25) -> np.ndarray:

@@ -28,10 +28,16 @@ def price_factor(developable_ha: np.ndarray, developed_ha: np.ndarray, elasticit
 
 def attractiveness(access: np.ndarray, developable_ha: np.ndarray, developed_ha: np.ndarray, access_weight: float,
                    elasticity: float, half_ha: float = 5.0) -> np.ndarray:
-    """Each municipality's pull per resident: accessibility, the land left (saturating at half_ha) and its price."""
+    """Each municipality's pull per resident: accessibility, the land left (saturating at half_ha) and its price.
+
+    Where nothing is left the saturating term is already 0, so at an elasticity >= 0 (the odds to its power are then
+    finite) the price needs no case of its own: the pull is the same as with price_factor's."""
     util = access_weight * access
     avail = np.maximum(developable_ha, 0.0)
-    return np.exp(util - util.max()) * avail / (avail + half_ha) * price_factor(avail, developed_ha, elasticity)
+    saturating = np.exp(util - util.max()) * avail / (avail + half_ha)
+    if elasticity < 0:
+        return saturating * price_factor(avail, developed_ha, elasticity)
+    return saturating * (avail / np.maximum(developed_ha, 1.0)) ** elasticity
 
 
 def relocate(population: np.ndarray, pull: np.ndarray, net_change: float, mobility: float) -> np.ndarray:
