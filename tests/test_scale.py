@@ -16,7 +16,8 @@ from scipy.special import logsumexp
 
 from cityregions.config import ConfigError, RegionConfig, TransportParams
 from cityregions.model.model import CityRegionModel
-from cityregions.rules import anderson, gravity, land, ordering
+from cityregions.model.state import Commuting
+from cityregions.rules import anderson, boundary, furness, gravity, land, ordering
 from cityregions.runs.runner import run_scenario
 from cityregions.world.facts import load_region, synthetic_facts
 from cityregions.world.geography import build_geography
@@ -370,3 +371,24 @@ def test_a_large_regions_deeper_history_reaches_the_plain_fixed_point():
     plain, _ = gravity.gravity_flows(workers, m.people.jobs, deterrence, plain=5_000, tol=1e-12)
     fast, _ = gravity.gravity_flows(workers, m.people.jobs, deterrence, plain=0, tol=1e-12)
     np.testing.assert_allclose(fast, plain, rtol=1e-8, atol=1e-9 * plain.max())
+
+
+def test_a_dense_regions_chord_inverse_is_made_once_at_its_first_balancing_and_balances_to_the_plain_flows(
+        monkeypatch):
+    seen = []
+    balance = Commuting.balance
+    monkeypatch.setattr(Commuting, "balance", lambda self, w, j: (seen.append((w.copy(), j.copy(), self.warm_start)),
+                                                                  balance(self, w, j))[1])
+    m = CityRegionModel(make_config("region=wroclaw"))  # its first balancing: the build's commute
+    c, t = m.commuting, m.commuting.tables
+    assert isinstance(t.deterrence, np.ndarray) and t.zone is not None and len(seen) == 1
+    made = c.inverse
+    w_open, j_open = boundary.open_margins(*seen[0][:2], t.zone)
+    np.testing.assert_array_equal(made, furness.linearised(t.open_deterrence, w_open, j_open, seen[0][2]))
+    for _ in range(4):  # run-constant: kept as made
+        m.step()
+    assert c.inverse is made and len(seen) == 5
+    w_open, j_open = boundary.open_margins(*seen[-1][:2], t.zone)
+    plain = gravity.gravity_flows(w_open, j_open, t.open_deterrence, seen[-1][2], factored=True, symmetric=True)[2]
+    inner = boundary.internal_factors(plain, t.deterrence.shape[0])
+    np.testing.assert_allclose(c.factors.flows(t.deterrence), inner.flows(t.deterrence), rtol=1e-8)

@@ -6,13 +6,14 @@ sweep (`sweeps_by_hand`), for two or three towns and round inputs, and every ret
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
 from scipy import sparse
 from test_worked_travel import D2, TRI, flat, sweeps_by_hand
 
-from cityregions.rules import gravity
+from cityregions.rules import furness, gravity
 from cityregions.rules.gravity import Factors, Shortfall
 
 
@@ -427,3 +428,102 @@ def test_plain_sweeps_made_ahead_in_batches_stop_where_one_by_one_they_would_wit
 ])
 def test_the_sweeps_made_ahead_are_those_a_geometric_shrinking_change_needs_below_the_tolerance(change, rate, ahead):
     assert gravity.AHEAD == 8 and gravity._sweeps_ahead(change, rate, 1e-9) == ahead
+
+
+def test_the_chord_inverse_of_two_towns_is_the_hand_inverse_and_maps_one_to_one():
+    # the hand table above: F = [[80, 20], [40, 40]], rows (100, 80), columns c = (120, 60). P = F / rows =
+    # [[.8, .2], [.5, .5]], Q = F / columns = [[2/3, 1/3], [1/3, 2/3]], M = Q^T P = [[.7, .3], [.6, .4]]
+    # (eigenvalues 1 and .1, the plain sweeps' rate). I - M + 1 c^T / 180 = [[29, 1], [2, 28]] / 30, of
+    # determinant .9: the inverse [[28, -1], [-2, 29]] / 27
+    inverse = furness.linearised(D2, np.array([100.0, 80.0]), np.array([240.0, 120.0]), np.ones(2))
+    assert inverse == pytest.approx(np.array([[28.0, -1.0], [-2.0, 29.0]]) / 27, rel=1e-12)
+    assert inverse.flags.f_contiguous and inverse @ np.ones(2) == pytest.approx([1.0, 1.0], rel=1e-12)
+    w, j = np.array([100.0, 80.0]), np.array([240.0, 120.0])
+    assert furness.linearised(sparse.csr_array(D2), w, j, np.ones(2)) is None  # dense only
+    assert furness.linearised(D2, w, j, Shortfall(np.ones(2, bool), np.ones(2, bool))) is None  # factors only
+    assert furness.linearised(np.array([[1.0, 0.0], [0.0, 0.0]]), w, j, np.ones(2)) is None  # no flows to town 1
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_chord_inverse_is_that_of_the_jacobian_of_a_sweep_by_finite_differences(seed):
+    rng = np.random.default_rng(seed)
+    n = 6
+    d = np.exp(-rng.uniform(0.0, 3.0, (n, n)))
+    d = (d + d.T) / 2
+    w, j, b = rng.uniform(1.0, 100.0, n), rng.uniform(1.0, 100.0, n), rng.uniform(0.5, 2.0, n)
+    scaled = j * (w.sum() / j.sum())
+
+    def sweep(x):  # log b -> log b after one sweep
+        return np.log(sweeps_by_hand(w, scaled, d, 1, np.exp(x))[1])
+
+    x, h = np.log(b), 1e-6
+    m = np.column_stack([(sweep(x + h * e) - sweep(x - h * e)) / (2 * h) for e in np.eye(n)])
+    flows = (w / (d @ (b * scaled)))[:, None] * d * (b * scaled)[None, :]  # at b, its rows the workers
+    c = flows.sum(axis=0)
+    hand = np.linalg.inv(np.eye(n) - m + np.outer(np.ones(n), c / c.sum()))
+    np.testing.assert_allclose(furness.linearised(d, w, j, b), hand, rtol=1e-6, atol=1e-8)
+
+
+def chord_by_hand(w, j, d, inverse, b, tol):
+    """Sweeps from b, each followed by b = b (inverse @ (b' / b)), until b's largest relative change is below tol:
+    the last sweep's b' and the sweeps made."""
+    j = j * (w.sum() / j.sum())
+    for k in range(1, 100):
+        new = sweeps_by_hand(w, j, d, 1, b)[1]
+        if np.max(np.abs(new / b - 1.0)) < tol:
+            return new, k
+        b = b * (inverse @ (new / b))
+    raise AssertionError("no convergence")
+
+
+def test_chord_sweeps_balance_the_cross_ratio_in_five_sweeps_where_plain_ones_need_nine():
+    # workers (100, 200), jobs (150, 150): plain sweeps from b = 1 shrink the change by .096 a sweep and stop at
+    # the ninth (above). The chord inverse made at b = 1 (not at the fixed point, b = (1.139, .889)) shrinks it
+    # by about 1/230 a sweep: .125, 1.7e-4, 7.2e-7, 3.1e-9, 1.3e-11, the fifth below 1e-9
+    w, j = np.array([100.0, 200.0]), np.array([150.0, 150.0])
+    inverse = furness.linearised(D2, w, j, np.ones(2))
+    f = gravity._furness(w, j, D2, np.ones(2), 1e-9, 500, 100, 12, symmetric=True, inverse=inverse)
+    hand, sweeps = chord_by_hand(w, j, D2, inverse, np.ones(2), 1e-9)
+    assert sweeps == 5 and f.b == pytest.approx(hand, rel=1e-12)
+    x = (350 - np.sqrt(42500)) / 2  # the cross ratio's root, as above
+    assert f.origin[0] * D2[0] * f.dest == pytest.approx([x, 100 - x], rel=1e-9)
+    # counted: five products each way, where the plain sweeps make nine
+    counts = []
+    for step in (partial(np.dot, inverse), None):
+        by_rows, by_cols = gravity.products(D2, True)
+        made = []
+        def counting(x, by_rows=by_rows, made=made):
+            made.append(1)
+            return by_rows(x)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            if step is None:
+                gravity._plain_sweeps(counting, by_cols, w, j, np.ones(2), 1e-9, 100)
+            else:
+                furness.chord_sweeps(counting, by_cols, w, j, np.ones(2), 1e-9, step, 100)
+        counts.append(len(made))
+    assert counts == [5, 9]
+
+
+@pytest.mark.parametrize("inverse", [3.0 * np.eye(2), -np.eye(2), np.full((2, 2), np.nan)])
+def test_a_chord_that_does_not_halve_the_change_hands_over_to_the_plain_sweeps_and_their_fixed_point(inverse):
+    # 3 I scales b by 3 at each step, which changes no flow (the change stays .125): the plain sweeps go on from the
+    # second sweep; -I and a NaN inverse make factors that are not positive and finite: they start over from b
+    w, j = np.array([100.0, 200.0]), np.array([150.0, 150.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flows, b = gravity.gravity_flows(w, j, D2, np.ones(2), symmetric=True, inverse=np.asfortranarray(inverse))
+    x = (350 - np.sqrt(42500)) / 2
+    assert flows == pytest.approx([x, 100 - x, 150 - x, 50 + x], rel=1e-8)
+
+
+def test_the_chords_warm_start_is_the_log_linear_extrapolation_in_two_calls():
+    # factors (1, 2) then (2, 2): log-linear, (4, 2); the same as gravity.extrapolated's to rounding on any input
+    assert furness.extrapolated(np.array([1.0, 2.0]), np.array([2.0, 2.0])).tolist() == [4.0, 2.0]
+    rng = np.random.default_rng(0)
+    before, last = rng.uniform(1e-3, 1e3, 50), rng.uniform(1e-3, 1e3, 50)
+    np.testing.assert_allclose(furness.extrapolated(before, last), gravity.extrapolated(before, last), rtol=1e-13)
+    proof = Shortfall(np.ones(2, bool), np.ones(2, bool))
+    for b in (None, proof, np.ones(3)):  # no two factors of the same region: the last as it is
+        assert furness.extrapolated(b, last) is last
+    assert furness.extrapolated(before[:2], proof) is proof

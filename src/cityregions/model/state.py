@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from cityregions.rules import boundary, gravity, transport
+from cityregions.rules import boundary, furness, gravity, transport
 from cityregions.rules.cooperation import Agreement, Payoff, Theme
 from cityregions.world.catchment import Catchment
 
@@ -151,6 +151,8 @@ class Commuting:
     integration: bool  # the association integrates tariffs
     warm_start: np.ndarray | gravity.Shortfall | None  # the last balancing's factors, or proof it had none
     before: np.ndarray | None = None  # the balancing's factors the quarter before warm_start's (None: none)
+    inverse: np.ndarray | None = None  # a dense region's chord inverse (rules.furness), made at its first balancing
+    # (the build's commute) from the build's factors and kept: run-constant
     factors: gravity.Factors | None = None  # this quarter's balancing factors (None: the flows were made directly)
     association: np.ndarray | None = None  # the association's members at this quarter's commute
     outcome: transport.CommuteResult | None = None  # mode shares, passenger-km and CO2
@@ -165,12 +167,16 @@ class Commuting:
         balanced in log space). An open region balances with the external zone and keeps the flows among its own
         municipalities and the commuters across its boundary."""
         t = self.tables
-        # a large region's factors drift steadily: start from the last two extrapolated (all pairs within reach,
-        # a small region: from the last, as its few sweeps are cheap and its pinned results stay as they were)
-        start = gravity.extrapolated(self.before, self.warm_start) if sparse.issparse(t.deterrence) else self.warm_start
-        r = boundary.balance(workers, jobs, t.deterrence, t.symmetric, start, t.zone, t.open_deterrence)
+        # the factors drift steadily: start from the last two extrapolated (where all pairs are within reach, in
+        # two calls, and by chord sweeps with the inverse made at the first balancing)
+        extrapolated = gravity.extrapolated if sparse.issparse(t.deterrence) else furness.extrapolated
+        start = extrapolated(self.before, self.warm_start)
+        first = self.before is None and self.inverse is None
+        r = boundary.balance(workers, jobs, t.deterrence, t.symmetric, start, t.zone, t.open_deterrence, self.inverse,
+                             linearise=first)
         self.before = self.warm_start if isinstance(self.warm_start, np.ndarray) else None
         self._flows, self.warm_start, self.factors, self.crossings = r.flows, r.warm_start, r.factors, r.crossings
+        self.inverse = r.inverse
 
     def associate(self, members: np.ndarray) -> None:
         """The association's members for this quarter: PT probabilities, where already made, change only in the

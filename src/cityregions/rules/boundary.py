@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from cityregions.rules import gravity
+from cityregions.rules import furness, gravity
 from cityregions.rules.gravity import Factors, Shortfall
 
 CHUNK = 256  # rows of the outside's pairs evaluated at once
@@ -156,20 +156,28 @@ class Balanced:
     warm_start: np.ndarray | Shortfall  # what the next balancing starts from
     factors: Factors | None  # the flows among the region's municipalities as factors, where balanced
     crossings: Crossings | None  # commuters across the boundary (None: a closed region)
+    inverse: np.ndarray | None = None  # the chord inverse the balancing had, or made (None: none)
 
 
 def balance(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray, symmetric: bool,
             warm_start: np.ndarray | Shortfall | None, zone: ExternalZone | None = None,
-            open_matrix: sparse.csr_array | np.ndarray | None = None) -> Balanced:
+            open_matrix: sparse.csr_array | np.ndarray | None = None, inverse: np.ndarray | None = None,
+            linearise: bool = False) -> Balanced:
     """The doubly constrained flows of a closed region, or of an open one with its external zone (open_matrix:
-    open_deterrence(deterrence, zone)), kept as the flows among the region's municipalities and the crossings."""
+    open_deterrence(deterrence, zone)), kept as the flows among the region's municipalities and the crossings.
+
+    inverse: the chord inverse of a dense region (furness.linearised) for the sweeps from the warm start; with
+    `linearise` and none given, one is made at the warm start and these margins where it can be, and returned for
+    the balancings to come."""
+    w, j, matrix = (workers, jobs, deterrence) if zone is None else (*open_margins(workers, jobs, zone), open_matrix)
+    if inverse is None and linearise:
+        inverse = furness.linearised(matrix, w, j, warm_start)
+    flows, b, factors = gravity.gravity_flows(w, j, matrix, warm_start, factored=True, symmetric=symmetric,
+                                              inverse=inverse)
     if zone is None:
-        return Balanced(*gravity.gravity_flows(workers, jobs, deterrence, warm_start, factored=True,
-                                               symmetric=symmetric), crossings=None)
-    w, j = open_margins(workers, jobs, zone)
-    flows, b, factors = gravity.gravity_flows(w, j, open_matrix, warm_start, factored=True, symmetric=symmetric)
+        return Balanced(flows, b, factors, None, inverse)
     n = len(workers)
     if factors is None:
         inner, crossings = split_flows(flows, open_matrix, n)
-        return Balanced(inner, b, None, crossings)
-    return Balanced(None, b, internal_factors(factors, n), crossings_from_factors(factors, zone))
+        return Balanced(inner, b, None, crossings, inverse)
+    return Balanced(None, b, internal_factors(factors, n), crossings_from_factors(factors, zone), inverse)

@@ -15,10 +15,11 @@ from functools import partial
 
 import numpy as np
 from scipy import sparse
-from scipy.linalg.blas import dsymv
+from scipy.linalg.blas import dgemv, dsymv
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from cityregions.rules.anderson import LARGE, History
+from cityregions.rules.furness import chord_sweeps
 from cityregions.rules.ordering import renumbered
 from cityregions.world.catchment import csr_row_sums, csr_rows
 
@@ -29,7 +30,8 @@ LARGE_DEPTH = 30  # there (anderson.History) and saves a fifth of the sweeps at 
 
 def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
                   b: np.ndarray | Shortfall | None = None, tol: float = 1e-9, max_iter: int = 500, plain: int = 100,
-                  depth: int | None = None, check: bool = False, factored: bool = False, symmetric: bool = False
+                  depth: int | None = None, check: bool = False, factored: bool = False, symmetric: bool = False,
+                  inverse: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray | Shortfall] | tuple[np.ndarray, np.ndarray | Shortfall,
                                                                          Factors | None]:
     """Doubly constrained flows F[i, j] with row sums = workers and column sums = jobs (Furness balancing).
@@ -50,6 +52,8 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     row and column factors (`Factors`) where they are the balanced gravity model, and then no flows (None: they
     are `Factors.flows(deterrence)`, made only where a caller needs every pair), else None. `symmetric`:
     deterrence is a dense symmetric matrix, so the sweeps' products read one triangle of it (BLAS symv).
+    inverse: a dense region's chord inverse (furness.linearised), with which the sweeps from the warm start b
+    each take a Newton step and need a few sweeps instead of a score (furness.chord_sweeps).
     """
     if depth is None:
         depth = LARGE_DEPTH if len(workers) >= LARGE else DEPTH
@@ -79,8 +83,9 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
         f = Factors(f.origin, f.dest, f.b, f.row_sums(deterrence, symmetric))
         return f if balanced(f.rows, f.b, workers) else None
 
-    with np.errstate(over="ignore", invalid="ignore"):  # leaving the range is detected below, not warned about
-        factors = checked(_furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth, hopeless, symmetric))
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # leaving the range is detected, not warned
+        factors = checked(_furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth, hopeless, symmetric,
+                                   inverse))
         if factors is None and hopeless():
             return out(origin_constrained(workers, jobs, deterrence), proofs[0])
         if factors is None and b is not None:
@@ -296,8 +301,10 @@ def extrapolated(before: np.ndarray | None, last: np.ndarray | Shortfall | None)
 
 def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array | np.ndarray,
              b: np.ndarray | None, tol: float, max_iter: int, plain: int, depth: int,
-             hopeless: Callable[[], bool] | None = None, symmetric: bool = False) -> Factors | None:
-    """Furness sweeps on the factors, accelerated (Anderson) in log space when they converge slowly.
+             hopeless: Callable[[], bool] | None = None, symmetric: bool = False,
+             inverse: np.ndarray | None = None) -> Factors | None:
+    """Furness sweeps on the factors, accelerated (Anderson) in log space when they converge slowly; from a
+    warm start with a chord inverse (furness), chord sweeps first.
 
     Where the accelerated sweeps stall (their largest change not halved over `STALL` sweeps) they ask
     `hopeless` once whether any balancing exists; if none does, they stop and return None. The sweeps
@@ -315,8 +322,12 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
         b = by_cols(a * workers)
         return a, np.divide(1.0, np.maximum(b, 1e-300, out=b), out=b)
 
-    b = np.ones_like(jobs) if b is None else b.copy()
-    a, b, accelerate = _plain_sweeps(by_rows, by_cols, workers, jobs, b, tol, plain)
+    accelerate = True
+    if b is not None and inverse is not None:
+        a, b, accelerate = chord_sweeps(by_rows, by_cols, workers, jobs, b, tol, partial(dgemv, 1.0, inverse), plain)
+    if accelerate:
+        b = np.ones_like(jobs) if b is None else b.copy()
+        a, b, accelerate = _plain_sweeps(by_rows, by_cols, workers, jobs, b, tol, plain)
     if accelerate:
         x = safe = np.log(b)
         history = History(depth, len(x))
