@@ -3,7 +3,7 @@
 Not a test. Each stage's function is timed with perf_counter around its calls (no profiler, whose per-call cost
 would inflate the many small calls a quarter makes), over one run of each of the five regions (default config,
 seed 0, 2012Q3-2030Q4, 370 quarters in all); the table gives the median over the repeats of each stage's time,
-its share of the whole run and its cost per quarter. Sub-stages (indented) are part of the stage above them.
+its share of the whole run and its cost per quarter. A sub-stage ("of which") is part of the stage above it.
 The Markdown table goes into docs/PERFORMANCE.md between ``<!-- bench_stages:begin -->`` and
 ``<!-- bench_stages:end -->`` (``--no-write``: print only).
 Usage: python benchmarks/bench_stages.py [--repeats R] [--no-write]
@@ -30,7 +30,8 @@ from cityregions.model.blas import one_blas_thread
 from cityregions.model.model import CityRegionModel
 
 NAME = "bench_stages"
-# (label, owner, attribute): the functions timed; a label starting with spaces is part of the stage above it
+# (label, owner, attribute): the functions timed; a label starting with SUB is part of the stage above it
+SUB = "of which: "
 STAGES: tuple[tuple[str, Any, str], ...] = (
     ("building the model", CityRegionModel, "_build"),
     ("exchange of good practice", governance, "exchange"),
@@ -40,7 +41,7 @@ STAGES: tuple[tuple[str, Any, str], ...] = (
     ("joining and leaving", governance, "join_or_leave"),
     ("growth (people, jobs, land)", CityRegionModel, "_grow"),
     ("commuting", CityRegionModel, "_commute"),
-    ("  balancing the flows (Furness)", state.Commuting, "balance"),
+    (f"{SUB}balancing the flows (Furness)", state.Commuting, "balance"),
     ("finance", CityRegionModel, "_finance"),
     ("settling the agreements", governance, "settle"),
     ("logging memberships", CityRegionModel, "_log_membership"),
@@ -56,7 +57,7 @@ def timed(spent: dict[str, float]) -> Iterator[None]:
     running: list[str] = []
 
     def wrapper(label: str, f: Callable[..., Any]) -> Callable[..., Any]:
-        sub = label.startswith(" ")
+        sub = label.startswith(SUB)
 
         def run(*args: Any, **kwargs: Any) -> Any:
             counted = sub or not running
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, _, _ in STAGES:
         s = statistics.median(r[1].get(label, 0.0) for r in rounds)
         rows.append([label, f"{s * 1e3:.1f}", f"{100 * s / total:.1f}", f"{s / quarters * 1e6:.0f}"])
-    timed_stages = sum(float(r[1]) for r in rows if not r[0].startswith(" "))
+    timed_stages = sum(float(r[1]) for r in rows if not r[0].startswith(SUB))
     rest = total * 1e3 - timed_stages
     rows.append(["the rest (Mesa's step, the quarter's own code)", f"{rest:.1f}", f"{100 * rest / (total * 1e3):.1f}",
                  f"{rest / quarters * 1e3:.0f}"])
@@ -122,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     note = (f"_Median of {args.repeats} rounds; one round is one run of each of the five regions (default config, "
             f"seed 0, 2012Q3-2030Q4, {quarters} quarters, building included); \"building\" is counted per run, its "
             "µs per quarter spread over the run's quarters._")
-    block = "\n".join([*(f"- {ln}" for ln in [*machine(), f"Command: `{command}`"]), "",
-                       table(headers, rows, markdown=True), "", note])
+    markdown = ["| " + " | ".join(headers) + " |", "|:---|---:|---:|---:|",
+                *("| " + " | ".join(r) + " |" for r in rows)]
+    block = "\n".join([*(f"- {ln}" for ln in [*machine(), f"Command: `{command}`"]), "", *markdown, "", note])
     print(table(headers, rows, markdown=False))
     if not args.no_write:
         write_tables(Path(PERFORMANCE_MD), block, NAME)
