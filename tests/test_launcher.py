@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 from test_sweeps import GRID, assert_same_jobs, run_sweep
 
 from cityregions.config import config_dir
-from cityregions.runs.hydra_internals import SweepComposer
+from cityregions.runs.hydra_internals import SweepComposer, launch_composer
 from hydra_plugins.cityregions_hydra.launcher import SharingLauncher, shares
 
 
@@ -56,6 +56,26 @@ def test_a_job_composed_once_per_group_choice_is_the_one_hydra_composes(hydra_lo
         assert ours.hydra.job.override_dirname == hydras.hydra.job.override_dirname
     # 4 group choices x 3 replicates, then graz (3 jobs: values only), turin with a Hydra value, all
     assert len(composer.templates) == 4 + 1 + 1 + 1
+
+
+def test_a_workers_compositions_outlive_hydras_plugin_scan_within_one_launch_only(hydra_loader):
+    """Each share of jobs sets Hydra's globals (`Singleton.set_state`), which scans the plugins again and so
+    executes the launcher's module anew: a launch's composer must survive that, and no other launch may use it."""
+    from hydra.core.singleton import Singleton
+
+    import hydra_plugins.cityregions_hydra.launcher as launcher
+
+    loader, master = hydra_loader
+    composer = launch_composer("launch-a", loader, master)
+    before, defined = Singleton._instances, launcher.shares
+    try:
+        Singleton.set_state(Singleton.get_state())
+        assert launcher.shares is not defined  # the scan did execute the module anew
+        assert launch_composer("launch-a", loader, master) is composer
+    finally:
+        Singleton._instances = before
+    other = launch_composer("launch-b", loader, master)
+    assert other is not composer and launch_composer("launch-a", loader, master) is not composer
 
 
 def test_a_value_that_is_not_in_the_configuration_is_refused_as_hydra_refuses_it(hydra_loader):

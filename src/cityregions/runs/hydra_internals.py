@@ -29,7 +29,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-__all__ = ["SweepComposer", "check_compositions", "get_overrides_dirname"]  # and BasicSweeper, imported lazily
+__all__ = ["SweepComposer", "check_compositions", "get_overrides_dirname", "launch_composer"]  # and BasicSweeper
 
 
 def __getattr__(name: str) -> Any:
@@ -112,3 +112,20 @@ class SweepComposer:
                 overrides=task, kv_sep=dirname.kv_sep, item_sep=dirname.item_sep, exclude_keys=dirname.exclude_keys)
         OmegaConf.copy_cache(from_config=self.master, to_config=cfg)
         return cfg
+
+
+_launch_composers: dict[str, SweepComposer] = {}
+
+
+def launch_composer(launch_id: str, loader: Any, master: DictConfig) -> SweepComposer:
+    """This process's composer for one launch of a sweep (a worker's, reused by every share of jobs it gets), and
+    none kept of another launch: compositions are reused within a launch only.
+
+    Kept here rather than in the launcher's module: `Singleton.set_state`, which every task calls, has Hydra scan
+    its plugins again, and that scan executes every `hydra_plugins` module anew, resetting their globals.
+    """
+    composer = _launch_composers.get(launch_id)
+    if composer is None:
+        _launch_composers.clear()
+        composer = _launch_composers[launch_id] = SweepComposer(loader, master)
+    return composer

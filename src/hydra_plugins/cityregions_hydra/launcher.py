@@ -60,20 +60,14 @@ def shares(n_jobs: int, workers: int, per_share: Optional[int] = None) -> list[r
     return out
 
 
-_composers: dict[str, Any] = {}  # one per launch in this worker process: compositions are reused within a launch
-
-
 def run_share(launch_id: str, first_idx: int, job_overrides: Sequence[Sequence[str]], hydra_context: Any,
               config: DictConfig, task_function: Any, singleton_state: dict[Any, Any]) -> list[JobReturn]:
     """Run consecutive jobs in this worker process as the joblib launcher runs each one (`execute_job`)."""
-    from cityregions.runs.hydra_internals import SweepComposer
+    from cityregions.runs.hydra_internals import launch_composer
 
     setup_globals()
     Singleton.set_state(singleton_state)
-    composer = _composers.get(launch_id)
-    if composer is None:
-        _composers.clear()
-        composer = _composers[launch_id] = SweepComposer(hydra_context.config_loader, config)
+    composer = launch_composer(launch_id, hydra_context.config_loader, config)
     returns = []
     for idx, overrides in enumerate(job_overrides, start=first_idx):
         sweep_config = composer(list(overrides))
