@@ -407,7 +407,7 @@ def test_plain_sweeps_made_ahead_in_batches_stop_where_one_by_one_they_would_wit
         for tol, plain, b in ((1e-9, 100, None), (1e-12, 100, rng.uniform(0.5, 2.0, n)), (1e-9, 7, None),
                               (1e-300, 30, None), (1e-9, 0, None)):
             start = np.ones(n) if b is None else b
-            got = gravity._plain_sweeps(by_rows, by_cols, w, j, start.copy(), tol, plain)
+            got = furness.plain_sweeps(by_rows, by_cols, w, j, start.copy(), tol, plain)
             a, b_hand, accelerate, _ = plain_sweeps_one_by_one(by_rows, by_cols, w, j, start, tol, plain)
             assert got[2] is accelerate and np.array_equal(got[1], b_hand)
             assert (got[0] is None and a is None) or np.array_equal(got[0], a)
@@ -415,7 +415,7 @@ def test_plain_sweeps_made_ahead_in_batches_stop_where_one_by_one_they_would_wit
     # one of four or more: the factors are the sixth's
     w, j = np.array([100.0, 50.0]), np.array([99.0, 51.0])
     by_rows, by_cols = gravity.products(TRI, False)
-    got = gravity._plain_sweeps(by_rows, by_cols, w, j, np.ones(2), 1e-9, 100)
+    got = furness.plain_sweeps(by_rows, by_cols, w, j, np.ones(2), 1e-9, 100)
     a, b, accelerate, sweeps = plain_sweeps_one_by_one(by_rows, by_cols, w, j, np.ones(2), 1e-9, 100)
     assert sweeps == 6 and accelerate and got[2] and np.array_equal(got[0], a) and np.array_equal(got[1], b)
 
@@ -427,7 +427,7 @@ def test_plain_sweeps_made_ahead_in_batches_stop_where_one_by_one_they_would_wit
     (1e-6, 1.2, 1), (1e-6, np.nan, 1), (np.inf, 0.5, 1), (1e-6, 0.0, 1),  # not shrinking, or nothing to go by
 ])
 def test_the_sweeps_made_ahead_are_those_a_geometric_shrinking_change_needs_below_the_tolerance(change, rate, ahead):
-    assert gravity.AHEAD == 8 and gravity._sweeps_ahead(change, rate, 1e-9) == ahead
+    assert furness.AHEAD == 8 and furness.sweeps_ahead(change, rate, 1e-9) == ahead
 
 
 def test_the_chord_inverse_of_two_towns_is_the_hand_inverse_and_maps_one_to_one():
@@ -498,7 +498,7 @@ def test_chord_sweeps_balance_the_cross_ratio_in_five_sweeps_where_plain_ones_ne
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             if step is None:
-                gravity._plain_sweeps(counting, by_cols, w, j, np.ones(2), 1e-9, 100)
+                furness.plain_sweeps(counting, by_cols, w, j, np.ones(2), 1e-9, 100)
             else:
                 furness.chord_sweeps(counting, by_cols, w, j, np.ones(2), 1e-9, step, 100)
         counts.append(len(made))

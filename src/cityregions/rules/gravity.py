@@ -8,7 +8,6 @@ flows are singly constrained (Wilson 1971). Mode choice and what the flows amoun
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -19,7 +18,7 @@ from scipy.linalg.blas import dgemv, dsymv
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from cityregions.rules.anderson import LARGE, History
-from cityregions.rules.furness import chord_sweeps
+from cityregions.rules.furness import chord_sweeps, plain_sweeps
 from cityregions.rules.ordering import renumbered
 from cityregions.world.catchment import csr_row_sums, csr_rows
 
@@ -327,7 +326,7 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
         a, b, accelerate = chord_sweeps(by_rows, by_cols, workers, jobs, b, tol, partial(dgemv, 1.0, inverse), plain)
     if accelerate:
         b = np.ones_like(jobs) if b is None else b.copy()
-        a, b, accelerate = _plain_sweeps(by_rows, by_cols, workers, jobs, b, tol, plain)
+        a, b, accelerate = plain_sweeps(by_rows, by_cols, workers, jobs, b, tol, plain)
     if accelerate:
         x = safe = np.log(b)
         history = History(depth, len(x))
@@ -355,65 +354,3 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
             f_prev, g_prev = f, g
             x = history.extrapolate(f, g)
     return Factors(a * workers, b * jobs, b)
-
-
-AHEAD = 8  # most plain sweeps made before their changes are checked (the first batch: two)
-
-
-def _plain_sweeps(by_rows: Callable[[np.ndarray], np.ndarray], by_cols: Callable[[np.ndarray], np.ndarray],
-                  workers: np.ndarray, jobs: np.ndarray, b: np.ndarray, tol: float, plain: int
-                  ) -> tuple[np.ndarray | None, np.ndarray, bool]:
-    """Plain Furness sweeps from b, while they promise to converge within `plain` sweeps: the row factors a and
-    column factors b of the last sweep, and whether acceleration is to take over (not converged).
-
-    A small region's sweep is a few calls on short vectors, whose own overhead is its cost. So the sweeps run
-    ahead in batches, as many as the changes so far predict are still needed (at most AHEAD; one at a time from
-    anderson.LARGE municipalities on, where a sweep wasted would cost more than checks saved), each writing into
-    arrays made once; then the batch's changes are taken at once and read in order with the same stopping
-    rule: the sweeps made beyond the stop are discarded, and the factors returned are those of the sweep where
-    it stops, to the bit. A sweep's change is b's largest relative change, the largest |ratio - 1|, which is
-    the larger of its ratios' extremes' distances from 1 to the bit (rounding is monotone and symmetric). A
-    reciprocal is the division 1 / x; the factors' floor is an array (a scalar is converted at every call)."""
-    multiply, maximum, reciprocal = np.multiply, np.maximum, np.reciprocal
-    n_rows, n_cols = len(workers), len(jobs)
-    most = AHEAD if n_cols < LARGE else 1  # a large region's sweep costs far more than its check: one at a time
-    held = np.empty((2 * most + 1, n_cols))  # b before the batch, then after each of its sweeps; the ratios
-    ratio = held[most + 1:]
-    floor = np.empty((most, n_cols))
-    floor.fill(1e-300)
-    floor_cols = floor[0]
-    floor_rows = floor_cols if n_rows == n_cols else np.full(n_rows, 1e-300)
-    x_rows, x_cols = np.empty(n_rows), np.empty(n_cols)
-    held[0] = b
-    bs, rows = list(held[:most + 1]), [None] * most
-    a, change_before, k, ahead = None, math.inf, 0, min(2, most)
-    while k < plain:
-        m = min(ahead, plain - k)
-        for i in range(m):
-            a = by_rows(multiply(bs[i], jobs, x_cols))
-            reciprocal(maximum(a, floor_rows, out=a), a)
-            rows[i] = a
-            b_new = bs[i + 1]
-            reciprocal(maximum(by_cols(multiply(a, workers, x_rows)), floor_cols, out=b_new), b_new)
-        r = ratio[:m]
-        np.divide(held[1:m + 1], maximum(held[:m], floor[:m], out=r), out=r)
-        np.subtract(r, 1.0, out=r)
-        for i, change in enumerate(np.maximum.reduce(np.abs(r, out=r), axis=1).tolist()):
-            if change < tol:
-                return rows[i], bs[i + 1].copy(), False
-            rate = change / change_before if change_before else (math.inf if change else math.nan)
-            if k >= 5 and (rate >= 1.0 or change * rate ** (plain - k) > tol):
-                return rows[i], bs[i + 1].copy(), True
-            change_before = change
-            k += 1
-        held[0] = held[m]
-        ahead = min(most, _sweeps_ahead(change, rate, tol))
-    return a, held[0].copy(), True
-
-
-def _sweeps_ahead(change: float, rate: float, tol: float) -> int:
-    """How many more sweeps a change shrinking by rate each sweep takes below tol (1 where it does not shrink),
-    at most AHEAD."""
-    if not (0.0 < rate < 1.0 and 0.0 < tol < change < math.inf):
-        return 1
-    return min(AHEAD, math.floor(math.log(tol / change) / math.log(rate)) + 1)
