@@ -348,15 +348,16 @@ def test_a_wrong_rule_or_bound_names_the_key_the_value_and_what_is_allowed(overr
         load_config([override])
 
 
-def test_the_payoffs_at_a_grid_of_keys_are_the_payoffs_at_each_key_and_the_staff_cost_is_the_rules():
+def test_the_payoffs_at_a_grid_of_keys_are_the_payoffs_at_each_key_and_the_weighted_staff_costs_are_the_rules():
     # the bargaining's grid shares trust, transaction costs and the key-free stakes; the councils keep the staff
-    # cost the rule gives for the model's own parameters (it never changes in a run)
+    # cost the rule gives for the model's own parameters, times each weight (it never changes in a run)
     m = CityRegionModel(load_config([*CLEAR_SIGHTED, *ALLIANCE]))
     for _ in range(6):
         m.step()
     cp = m.cfg.params.cooperation
-    assert np.array_equal(m.councils.staff_cost, co.staff_cost(cp, m.cfg.scenario.transaction_cost_scale,
-                                                               m.councils.capacity, m.councils.log_pop))
+    staff = co.staff_cost(cp, m.cfg.scenario.transaction_cost_scale, m.councils.capacity, m.councils.log_pop)
+    for kept, weight in zip(m.councils.cost_bases, cp.tc_weights, strict=True):
+        assert np.array_equal(kept, staff * weight)
     group = m.geo.is_core | (np.arange(m.geo.n) % 3 == 0)
     keys = [float(k) for k in bargaining.candidates(0.0, 0.5)]
     for theme in Theme:
@@ -375,8 +376,9 @@ def test_what_the_model_keeps_for_a_run_or_a_set_of_agreements_is_what_it_would_
     cp = m.cfg.params.cooperation
     for _ in range(10):
         m.step()
+        staff = co.staff_cost(cp, m.cfg.scenario.transaction_cost_scale, m.councils.capacity, m.councils.log_pop)
         for b, w in zip(m.councils.cost_bases, cp.tc_weights, strict=True):
-            assert np.array_equal(b, m.councils.staff_cost * w)
+            assert np.array_equal(b, staff * w)
         assert np.array_equal(m.people.small, m.people.start <= np.median(m.people.start))
         for theme in Theme:
             found = np.zeros(m.geo.n, dtype=bool)

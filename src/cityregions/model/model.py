@@ -160,7 +160,7 @@ class CityRegionModel(Model):
         adjacency.sort_indices()
         neighbour_pairs = pairs.positions(*adjacency.nonzero())  # -1: neighbours out of reach
         staff = staff_cost(cp, self.cfg.scenario.transaction_cost_scale, capacity, log_pop)
-        councils = Councils(capacity=capacity, log_pop=log_pop, staff_cost=staff, cost_bases=cost_bases(cp, staff),
+        councils = Councils(capacity=capacity, log_pop=log_pop, cost_bases=cost_bases(cp, staff),
                             bias=bias, adjacency=adjacency,
                             degree=np.maximum(adjacency.sum(axis=1), 1.0), neighbour_pairs=neighbour_pairs,
                             neighbours_in_reach=bool((neighbour_pairs >= 0).all()))

@@ -151,19 +151,18 @@ def cost_bases(cp: CooperationParams, base: np.ndarray) -> tuple[np.ndarray, ...
 def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray, knowledge: np.ndarray,
                       trust_to_group: np.ndarray, group_size: np.ndarray, log_pop: np.ndarray,
                       members_after: np.ndarray | None, enforcement_share: float,
-                      base: np.ndarray | None = None,
                       bases: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, ...]:
     """Information, negotiation, enforcement and agency costs (EUR/yr) of belonging to a group.
 
     The staff effort (staff_cost) grows with a municipality's size and planning capacity relieves part of it.
     group_size is the size each municipality would be in; heterogeneity is the spread of log10 population among
     the members, and agency costs grow with a municipality's distance from the group's typical size.
-    enforcement_share: the agreement's enforcement cost relative to informal cooperation (ENFORCEMENT). base: the
-    staff cost where the caller holds it already (the model's councils keep theirs: it never changes in a run);
-    bases: cost_bases of it, likewise.
+    enforcement_share: the agreement's enforcement cost relative to informal cooperation (ENFORCEMENT). bases:
+    cost_bases of the staff cost where the caller holds them already (the model's councils keep theirs: they
+    never change in a run).
     """
     if bases is None:
-        bases = cost_bases(cp, staff_cost(cp, scale, capacity, log_pop) if base is None else base)
+        bases = cost_bases(cp, staff_cost(cp, scale, capacity, log_pop))
     b_info, b_neg, b_enf, b_agency = bases
     if members_after is not None and np.count_nonzero(members_after) >= 2:
         x = log_pop[members_after]  # np.std and np.mean by their own steps, with the mean computed once
