@@ -194,10 +194,9 @@ def decision_rows(m: CityRegionModel, t: int, theme: Theme, action: Action, who:
     idx = who.nonzero()[0]
     quarter, name = m.timeline.label(t), action.name.lower()
     key, names = sharing_key(m, theme, key), m.geo.names
-    columns = [getattr(p, k)[idx].tolist() for k in BREAKDOWN]  # column by column, as Payoff.rows
     return [dict(zip(DECISION_COLUMNS, (t, quarter, names[i], theme.value, name, *row, perceived, key, rule),
                      strict=True))
-            for i, perceived, *row in zip(idx, seen[idx].tolist(), *columns, strict=True)]
+            for i, perceived, *row in zip(idx, seen[idx].tolist(), *p.columns(idx), strict=True)]
 
 
 def exchange(m: CityRegionModel, rng: np.random.Generator) -> Outcome:

@@ -109,8 +109,11 @@ class Payoff:
 
     def rows(self, idx: np.ndarray) -> list[dict[str, float]]:
         """The breakdown for each of several municipalities."""
-        columns = [getattr(self, k)[idx].tolist() for k in BREAKDOWN]
-        return [dict(zip(BREAKDOWN, values, strict=True)) for values in zip(*columns, strict=True)]
+        return [dict(zip(BREAKDOWN, values, strict=True)) for values in zip(*self.columns(idx), strict=True)]
+
+    def columns(self, idx: np.ndarray) -> list[list[float]]:
+        """The breakdown's columns (BREAKDOWN's order) for several municipalities, one list of floats each."""
+        return [getattr(self, k)[idx].tolist() for k in BREAKDOWN]
 
 
 BREAKDOWN = (*(f.name for f in fields(Payoff)), "net")  # the payoff breakdown's columns, as decisions record them
