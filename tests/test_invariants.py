@@ -54,6 +54,9 @@ def test_the_growth_constants_are_what_each_quarter_would_compute(region, scenar
     assert len(c.resident_targets) == m.timeline.n_steps
     for t in range(1, m.timeline.n_steps + 1):  # bit for bit, each quarter's sum in its own order
         assert c.resident_targets[t - 1] == float((p.start * (1.0 + c.growth_inputs) ** (t / 4)).sum()), t
+    for t in range(m.timeline.n_steps + 1, m.timeline.n_steps + 9):  # a step past the horizon, one quarter alone
+        alone = growth.resident_targets(p.start, c.growth_inputs, np.array([t]))[0]
+        assert alone == float((p.start * (1.0 + c.growth_inputs) ** (t / 4)).sum()), t
     np.testing.assert_array_equal(c.persons_per_ha, np.where(m.geo.is_core, lp.persons_per_ha_core,
                                                              lp.persons_per_ha_suburb))
     np.testing.assert_array_equal(c.brown_shares_alone, growth.brown_share(m, np.zeros(m.geo.n, dtype=bool)))

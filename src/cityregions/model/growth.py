@@ -51,6 +51,13 @@ def brown_share(m: CityRegionModel, compact: np.ndarray) -> np.ndarray:
     return np.where(compact, 1.0 if m.cfg.scenario.brownfield_first else c.brown_share_member, c.brown_share_solo)
 
 
+def resident_targets(start: np.ndarray, inputs: np.ndarray, quarters: np.ndarray) -> np.ndarray:
+    """The region's residents the growth inputs impose at the end of each of the quarters (counted from the start):
+    each municipality's start population grown at its part's input (1/yr) for quarters / 4 years, summed."""
+    years = quarters[:, None] / 4
+    return (start * (1.0 + inputs) ** years).sum(axis=1)
+
+
 def residents(m: CityRegionModel, s: Setting) -> np.ndarray:
     """The regional total follows the growth inputs (core and ring, each from its sourced series) exactly; movers
     and the net change settle by the location choice (rules.location: access, land left and its price), so
@@ -60,7 +67,7 @@ def residents(m: CityRegionModel, s: Setting) -> np.ndarray:
     if s.t <= len(c.resident_targets):
         target = float(c.resident_targets[s.t - 1])
     else:  # a step past the horizon
-        target = float((p.start * (1.0 + c.growth_inputs) ** (s.t / 4)).sum())
+        target = float(resident_targets(p.start, c.growth_inputs, np.array([s.t]))[0])
     d_pop = target - p.population.sum()
     pull = location.attractiveness(s.access, stock.greenfield + stock.brownfield, stock.developed(), lp.access_weight,
                                    lp.land_price_elasticity)

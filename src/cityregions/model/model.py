@@ -97,7 +97,8 @@ class CityRegionModel(Model):
         net = brownfield_cost * (1.0 - np.array([lp.brownfield_subsidy_solo, subsidy_compact]))
         solo, member = land.brownfield_share(lp.greenfield_cost_m_eur_per_ha, net, lp.cost_choice_scale)
         inputs = np.where(self.geo.is_core, self.facts.growth_of_core, self.facts.growth_of_ring)
-        growth = float(np.average(inputs, weights=self.geo.population))
+        regional_growth = float(np.average(inputs, weights=self.geo.population))
+        quarters = np.arange(1, self.timeline.n_steps + 1)
         occupancy = float(sourced["car_occupancy_commute"].value)
         basis = float(sourced["co2_car_occupancy_basis"].value)
         return Constants(
@@ -106,22 +107,16 @@ class CityRegionModel(Model):
             case_relevance={t: cases.count(t.value) / (cases.count(t.value) + 3.0) for t in Theme},
             co2_car=float(sourced["co2_car_kg_per_pkm"].value) * basis / occupancy,
             co2_pt=float(sourced["co2_pt_kg_per_pkm"].value),
-            growth_inputs=inputs, resident_targets=self._resident_targets(inputs),
+            growth_inputs=inputs,
+            resident_targets=growth.resident_targets(self.geo.population, inputs, quarters),
             persons_per_ha=np.where(self.geo.is_core, lp.persons_per_ha_core, lp.persons_per_ha_suburb),
-            brown_shares_alone=np.full(self.geo.n, solo), job_growth_rate=growth * lp.job_growth_ratio,
+            brown_shares_alone=np.full(self.geo.n, solo), job_growth_rate=regional_growth * lp.job_growth_ratio,
             other_use_share=float(sourced[f"land_take_other_share_{self.country}"].value),
             employment_rate=self.facts.employment_rate or self.cfg.params.transport.employment_rate,
             household_size0=HOUSEHOLD_SIZE0,
             project_funds_eur=float(sourced["project_budget_eur"].value) / len(REGIONS),  # an equal share each
             pilot_themes=self._resolve_themes(sc.pilot_themes),
             vote_themes=tuple(dict.fromkeys(t for spec in sc.themes for t in self._resolve_themes(spec))))
-
-    def _resident_targets(self, inputs: np.ndarray) -> np.ndarray:
-        """The region's residents at the end of each quarter t = 1 .. horizon (entry t - 1): the start population
-        of each municipality grown at its part's input for t/4 years, summed (all quarters in one array
-        operation; each row sums its municipalities in the same order as one quarter's would)."""
-        years = np.arange(1, self.timeline.n_steps + 1)[:, None] / 4
-        return (self.geo.population * (1.0 + inputs) ** years).sum(axis=1)
 
     def _people_and_jobs(self) -> People:
         """Residents from the region's table; jobs by place of work: the core's as sourced (else per resident), the
