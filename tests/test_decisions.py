@@ -359,14 +359,18 @@ def test_the_payoffs_at_a_grid_of_keys_are_the_payoffs_at_each_key_and_the_weigh
     for kept, weight in zip(m.councils.cost_bases, cp.tc_weights, strict=True):
         assert np.array_equal(kept, staff * weight)
     group = m.geo.is_core | (np.arange(m.geo.n) % 3 == 0)
-    keys = [float(k) for k in bargaining.candidates(0.0, 0.5)]
+    keys = bargaining.candidates(0.0, 0.5)
     for theme in Theme:
         for status in (Status.PILOT, Status.INSTITUTIONALISED):
-            grid = governance.payoffs_at_keys(m, theme, group, status, keys, funded=0.25)
-            for key, got in zip(keys, grid, strict=True):
-                want = governance.payoff(m, theme, group, status, funded=0.25, key=key)
+            grid = governance.payoffs_at_keys(m, theme, group, status, keys[:, None], funded=0.25)
+            seen = governance.perceived_net(m, theme, grid)
+            for k, key in enumerate(keys):  # one row per key, to the bit, net and perceived net included
+                want = governance.payoff(m, theme, group, status, funded=0.25, key=float(key))
+                got = grid.at_key(k)
                 for a, b in zip(dataclasses.astuple(got), dataclasses.astuple(want), strict=True):
-                    assert a == pytest.approx(b, rel=1e-12, abs=1e-9)
+                    assert np.array_equal(a, b)
+                assert np.array_equal(got.net, want.net) and np.array_equal(grid.net[k], want.net)
+                assert np.array_equal(seen[k], governance.perceived_net(m, theme, want))
 
 
 def test_what_the_model_keeps_for_a_run_or_a_set_of_agreements_is_what_it_would_find_again():

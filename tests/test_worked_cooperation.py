@@ -2,6 +2,7 @@
 
 Specified here, on 2-4 hand-made municipalities with round numbers, every returned value checked:
 - planning capacity: (log10 population - 3) / (log10 core - 3), clipped to [0, 1]; a core of 1 000 or fewer;
+- a group's total with each municipality in it, one row or one row per key;
 - trust towards a group: the mean trust towards the other members; members out of reach count at the initial
   level (the sparse path); with no other member, self-trust;
 - the four transaction costs: size (population / 10 000)^exponent, capacity relief, knowledge, group size and
@@ -9,7 +10,8 @@ Specified here, on 2-4 hand-made municipalities with round numbers, every return
 - dominance and inequity costs; trust gained, decayed (self-trust reset, cap at 1), updated (whole-array path
   where every pair is in reach, pair-by-pair path otherwise), betrayed; initial trust; learning; perception;
   co-financing; the logit choice;
-- Payoff's transaction, net and row(s); Agreement's defaults and activity; the enums and constants.
+- Payoff's transaction, net, row(s) and the payoff at one of several keys; Agreement's defaults and activity;
+  the enums and constants.
 Property tests (hypothesis) check laws for all inputs: bounds, symmetry, permutation invariance, monotonicity,
 and that the sparse paths equal the dense ones with out-of-reach pairs at the initial level.
 """
@@ -103,6 +105,15 @@ def test_a_payoffs_net_is_its_gains_less_every_cost_and_its_transaction_the_four
     assert p.transaction.tolist() == [120.0, 360.0]  # 64 + 32 + 16 + 8
     # 1024 + 512 + 256 - 128 - 120 - 4 - 2 - 1 - 0.5 = 1536.5 (trust is not money)
     assert p.net.tolist() == [1536.5, 4609.5]
+
+
+def test_a_payoff_at_several_keys_gives_each_keys_payoff_a_part_no_key_changes_shared():
+    p = _payoff()
+    keyed = dataclasses.replace(p, benefit=np.array([[1024.0, 3072.0], [0.0, 8.0]]))  # two keys: two rows
+    first, second = keyed.at_key(0), keyed.at_key(1)
+    assert first.benefit.tolist() == [1024.0, 3072.0] and second.benefit.tolist() == [0.0, 8.0]
+    assert second.welfare is p.welfare and first.net.tolist() == p.net.tolist()
+    assert keyed.net.tolist() == [[1536.5, 4609.5], [512.5, 1545.5]]  # 1024 and 3064 less for the second key
 
 
 def test_a_payoff_row_is_every_column_of_the_breakdown_for_one_municipality():
@@ -202,6 +213,24 @@ def test_transaction_costs_at_the_default_parameters_for_ten_thousand_residents(
 
 
 # ---------------------------------------------------------------- dominance and inequity
+
+def test_with_each_is_the_members_total_plus_a_non_members_own():
+    values, members = np.array([3.0, -1.5, 4.0, 2.5]), np.array([True, True, False, False])
+    assert co.with_each(values, members).tolist() == [1.5, 1.5, 5.5, 4.0]  # 3 - 1.5, plus 4 or 2.5 outside
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40), st.integers(1, 12))
+def test_with_each_row_by_row_is_with_each_of_each_row_to_the_bit(seed, n, k):
+    # one row per key (a vote's grid) sums each row's members as a single row would: the same bits; and a
+    # non-member's own value is added where the members' total alone is taken for a member (the np.where form)
+    rnd = np.random.default_rng(seed)
+    values, members = rnd.normal(0.0, 1e6, (k, n)), rnd.random(n) < 0.5
+    rows = co.with_each(values, members)
+    for row, got in zip(values, rows, strict=True):
+        assert np.array_equal(got, co.with_each(row, members))
+        assert np.array_equal(got, row[members].sum() + np.where(members, 0.0, row))
+
 
 def test_dominance_is_weight_times_the_cores_share_times_a_suburbs_autonomy_cost():
     pop, core, autonomy = np.array([60.0, 20.0, 20.0]), np.array([True, False, False]), np.array([7.0, 10.0, 5.0])

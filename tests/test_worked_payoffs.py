@@ -602,15 +602,18 @@ def test_one_more_yes_never_undoes_a_ratification_and_the_order_of_councils_neve
 
 
 def test_the_stakes_at_several_keys_are_those_at_each_key_alone():
-    # a vote's bargaining computes what no key changes once for the grid of keys: the same stakes, key by key
+    # a vote's bargaining computes what no key changes once for a column of keys: row by row, to the bit, the
+    # stakes at each key alone (a stake no key changes is one row for all keys)
     keys = (0.0, 0.2, 0.5)
     for one, many in ((payoffs.land_compact, payoffs.land_compact_keys),
                       (payoffs.transport_association, payoffs.transport_association_keys)):
-        for x in ((_land(),) if one is payoffs.land_compact else (_transport(), _factored(_transport()))):
-            for key, got in zip(keys, many(MEMBERS, x, keys), strict=True):
+        for x in ((_land(), _land(cap_ha=np.array([1.0, 0.5, 2.0]))) if one is payoffs.land_compact
+                  else (_transport(), _factored(_transport()))):
+            grid = many(MEMBERS, x, np.array(keys)[:, None])
+            for k, key in enumerate(keys):
                 want = one(MEMBERS, dataclasses.replace(x, key=key))
-                for a, b in zip(dataclasses.astuple(got), dataclasses.astuple(want), strict=True):
-                    assert (a is None and b is None) or a == pytest.approx(b, rel=1e-12, abs=1e-12)
+                for a, b in zip(dataclasses.astuple(grid), dataclasses.astuple(want), strict=True):
+                    assert (a is None and b is None) or np.array_equal(a[k] if a.ndim == 2 else a, b)
 
 
 def test_the_stakes_with_the_groups_residents_given_are_the_same_numbers():
@@ -618,7 +621,8 @@ def test_the_stakes_with_the_groups_residents_given_are_the_same_numbers():
     for many, x in ((payoffs.land_compact_keys, _land()), (payoffs.transport_association_keys, _transport()),
                     (payoffs.transport_association_keys, _factored(_transport()))):
         after = co.with_each(x.population, MEMBERS)
-        for got, want in zip(many(MEMBERS, x, (0.0, 0.4), after), many(MEMBERS, x, (0.0, 0.4)), strict=True):
+        for keys in (0.4, np.array([[0.0], [0.4]])):
+            got, want = many(MEMBERS, x, keys, after), many(MEMBERS, x, keys)
             for a, b in zip(dataclasses.astuple(got), dataclasses.astuple(want), strict=True):
                 assert (a is None and b is None) or np.array_equal(a, b)
     x = _factored(_transport())

@@ -10,8 +10,8 @@ _settle); nothing here assigns into the model.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -109,21 +109,22 @@ def payoff(m: CityRegionModel, theme: Theme, members: np.ndarray, status: Status
     """True annual payoff of belonging to the group on a theme, per municipality, as its council weighs it
     (status: the agreement's, which sets its enforcement cost; funded: share paid by the project; key: the
     sharing key, default the scenario's)."""
-    return payoffs_at_keys(m, theme, members, status, (sharing_key(m, theme, key),), funded)[0]
+    return payoffs_at_keys(m, theme, members, status, sharing_key(m, theme, key), funded)
 
 
-def payoffs_at_keys(m: CityRegionModel, theme: Theme, members: np.ndarray, status: Status, keys: Sequence[float],
-                    funded: float = 0.0, side_payments: np.ndarray | None = None) -> list[Payoff]:
-    """payoff at each of several sharing keys, one Payoff per key: trust, the transaction costs and the stakes'
-    key-independent parts, which no key changes, are computed once (a vote's bargaining tries a grid of keys).
-    side_payments: what each member receives (paid: negative), none for a non-member."""
+def payoffs_at_keys(m: CityRegionModel, theme: Theme, members: np.ndarray, status: Status,
+                    keys: float | np.ndarray, funded: float = 0.0, side_payments: np.ndarray | None = None) -> Payoff:
+    """payoff at a sharing key, or at each of a column of keys (K, 1) at once: then a part a key changes has one
+    row per key (Payoff.at_key), and trust, the transaction costs and the stakes' key-independent parts, which
+    no key changes, are computed once (a vote's bargaining tries a grid of keys). side_payments: what each
+    member receives (paid: negative), none for a non-member."""
     cp = m.cfg.params.cooperation
     population, is_core, n = m.people.population, m.geo.is_core, len(members)
     pop_after = co.with_each(population, members)  # the group's residents with each municipality in
-    if theme == Theme.LAND:
-        stakes = payoffs.land_compact_keys(members, land_inputs(m, keys[0]), keys, pop_after)
+    if theme == Theme.LAND:  # the inputs' own key is unread: the stakes are found at keys
+        st = payoffs.land_compact_keys(members, land_inputs(m), keys, pop_after)
     else:
-        stakes = payoffs.transport_association_keys(members, transport_inputs(m, keys[0]), keys, pop_after)
+        st = payoffs.transport_association_keys(members, transport_inputs(m), keys, pop_after)
     size = np.count_nonzero(members)
     trust = co.group_trust(m.coop.trust, m.geo.pairs, members, cp.trust_initial)
     costs = co.transaction_costs(
@@ -136,31 +137,27 @@ def payoffs_at_keys(m: CityRegionModel, theme: Theme, members: np.ndarray, statu
     info, neg, enf, agency = costs
     side = np.zeros(n) if side_payments is None else np.where(members, side_payments, 0.0)
     vetoed = is_core & m.cfg.scenario.core_veto
-    out = []
-    for st in stakes:
-        welfare = cp.welfare_weight * st.welfare
-        free_riding = st.free_riding
-        if st.external is not None:  # had in or out, unless the core's veto means there is no agreement without it
-            external = cp.welfare_weight * st.external
-            welfare = welfare + external
-            free_riding = free_riding + np.where(vetoed, 0.0, external)
-        contribution = st.contribution * keep if funded else st.contribution
-        gain = st.budget + welfare - free_riding - contribution
-        out.append(Payoff(benefit=st.budget, welfare=welfare, free_riding=free_riding, information=info,
-                          negotiation=neg, enforcement=enf, agency=agency, autonomy=st.autonomy,
-                          dominance=co.dominance(st.autonomy, population, members, is_core, cp.dominance_weight,
-                                                 pop_after),
-                          inequity=co.inequity(gain, population, members, cp.inequity_aversion, pop_after),
-                          contribution=contribution, trust=trust, side_payment=side))
-    return out
+    welfare = cp.welfare_weight * st.welfare
+    free_riding = st.free_riding
+    if st.external is not None:  # had in or out, unless the core's veto means there is no agreement without it
+        external = cp.welfare_weight * st.external
+        welfare = welfare + external
+        free_riding = free_riding + np.where(vetoed, 0.0, external)
+    contribution = st.contribution * keep if funded else st.contribution
+    gain = st.budget + welfare - free_riding - contribution
+    return Payoff(benefit=st.budget, welfare=welfare, free_riding=free_riding, information=info, negotiation=neg,
+                  enforcement=enf, agency=agency, autonomy=st.autonomy,
+                  dominance=co.dominance(st.autonomy, population, members, is_core, cp.dominance_weight, pop_after),
+                  inequity=co.inequity(gain, population, members, cp.inequity_aversion, pop_after),
+                  contribution=contribution, trust=trust, side_payment=side)
 
 
 def agreement_payoff(m: CityRegionModel, a: Agreement) -> Payoff:
     """What an agreement brings its members now, at its status and key, with its side payments to and from its
     current members: fixed when it was agreed, they stop for a member who leaves (a labelled simplification: the
     contract is not renegotiated)."""
-    return payoffs_at_keys(m, a.theme, a.members, a.status, (sharing_key(m, a.theme, a.key),),
-                           side_payments=a.side_payments)[0]
+    return payoffs_at_keys(m, a.theme, a.members, a.status, sharing_key(m, a.theme, a.key),
+                           side_payments=a.side_payments)
 
 
 def sharing_key(m: CityRegionModel, theme: Theme, key: float | None) -> float:
@@ -192,11 +189,11 @@ def decision_rows(m: CityRegionModel, t: int, theme: Theme, action: Action, who:
     """Decision rows of the municipalities in who: the payoff breakdown, the net payoff as they saw it, the
     sharing key it was computed at and, for a vote, the rule's verdict."""
     idx = who.nonzero()[0]
-    quarter, name = m.timeline.label(t), action.name.lower()
-    key, names = sharing_key(m, theme, key), m.geo.names
-    return [dict(zip(DECISION_COLUMNS, (t, quarter, names[i], theme.value, name, *row, perceived, key, rule),
-                     strict=True))
-            for i, perceived, *row in zip(idx, seen[idx].tolist(), *p.columns(idx), strict=True)]
+    names, n = m.geo.names, len(idx)
+    columns = (repeat(t, n), repeat(m.timeline.label(t), n), [names[i] for i in idx.tolist()],
+               repeat(theme.value, n), repeat(action.name.lower(), n), *p.columns(idx), seen[idx].tolist(),
+               repeat(sharing_key(m, theme, key), n), repeat(rule, n))  # DECISION_COLUMNS' order
+    return [dict(zip(DECISION_COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def exchange(m: CityRegionModel, rng: np.random.Generator) -> Outcome:

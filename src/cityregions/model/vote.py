@@ -128,12 +128,12 @@ def _bargain(m: CityRegionModel, theme: Theme, group: np.ndarray, status: Status
         fixed, bounds = sc.cost_sharing_key, sc.cost_sharing_bounds
     imposed = sc.bargaining == "fixed" or bounds is None
     keys = np.array([float(fixed)]) if imposed else bargaining.candidates(*bounds)
-    offers = payoffs_at_keys(m, theme, group, status, [float(k) for k in keys])
-    seen = np.array([perceived_net(m, theme, p) for p in offers])
+    offers = payoffs_at_keys(m, theme, group, status, keys[:, None])  # one row per key
+    seen = perceived_net(m, theme, offers)
     paid = np.zeros_like(seen)
     if status in co.BINDING:  # a contract or a body can commit its members to payments; a declaration cannot
         paid[:, group] = bargaining.side_payments(seen[:, group], sc.side_payments)
     seen += paid
     deal = bargaining.nash(keys, seen[:, group])
     chosen = int(np.flatnonzero(keys == deal.key)[0])
-    return deal.key, imposed or deal.agreed, replace(offers[chosen], side_payment=paid[chosen]), seen[chosen]
+    return deal.key, imposed or deal.agreed, replace(offers.at_key(chosen), side_payment=paid[chosen]), seen[chosen]

@@ -74,7 +74,8 @@ class Agreement:
 @dataclass(frozen=True)
 class Payoff:
     """Annual payoff (EUR) of an agreement for every municipality, as its council sees it: what belonging does
-    to its budget, its residents' gains at the council's political weight, and what belonging costs."""
+    to its budget, its residents' gains at the council's political weight, and what belonging costs (at several
+    keys at once, a part a key changes has one row per key: at_key)."""
 
     benefit: np.ndarray  # to the council's budget
     welfare: np.ndarray  # residents' gains (commuters' time and money, congestion relief) x the political weight
@@ -89,6 +90,12 @@ class Payoff:
     contribution: np.ndarray
     trust: np.ndarray
     side_payment: np.ndarray  # received from the other negotiators (paid: negative)
+
+    def at_key(self, k: int) -> Payoff:
+        """The payoff at the k-th of the keys it was computed at (payoffs_at_keys with a column of keys: a part a
+        key changes has one row per key, a part no key changes is one row for them all)."""
+        parts = {f.name: getattr(self, f.name) for f in fields(self)}
+        return Payoff(**{name: v[k] if v.ndim == 2 else v for name, v in parts.items()})
 
     @cached_property
     def transaction(self) -> np.ndarray:
@@ -184,8 +191,12 @@ def transaction_costs(cp: CooperationParams, scale: float, capacity: np.ndarray,
 
 def with_each(values: np.ndarray, members: np.ndarray) -> np.ndarray:
     """The group's total of values with each municipality in it: the members' total, plus its own for a
-    non-member."""
-    return values[members].sum() + np.where(members, 0.0, values)
+    non-member (values: one per municipality, or one row of them per key, each row on its own)."""
+    if values.ndim == 1:
+        total = np.add.reduce(values[members])
+    else:  # the members' values row by row, each row contiguous: summed in the order of a single row
+        total = np.add.reduce(np.compress(members, values, axis=-1), axis=-1, keepdims=True)
+    return total + np.where(members, 0.0, values)
 
 
 def dominance(autonomy: np.ndarray, population: np.ndarray, members: np.ndarray, is_core: np.ndarray,

@@ -13,7 +13,6 @@ by use.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +25,8 @@ from cityregions.world.catchment import Catchment
 
 @dataclass(frozen=True)
 class Stakes:
-    """What belonging to an agreement does to each municipality, EUR/yr."""
+    """What belonging to an agreement does to each municipality, EUR/yr (computed at a column of keys, a stake a
+    key changes has one row per key)."""
 
     budget: np.ndarray  # to the council's budget
     welfare: np.ndarray  # to its residents, unweighted
@@ -62,15 +62,16 @@ class LandInputs:
 
 def land_compact(members: np.ndarray, x: LandInputs) -> Stakes:
     """What belonging to the land compact does to each municipality's budget, and what staying out is worth."""
-    return land_compact_keys(members, x, (x.key,))[0]
+    return land_compact_keys(members, x, x.key)
 
 
-def land_compact_keys(members: np.ndarray, x: LandInputs, keys: Sequence[float],
-                      pop_after: np.ndarray | None = None) -> list[Stakes]:
-    """land_compact at each of several sharing keys (x.key unread): what no key changes (the group's residents and
-    jobs with each municipality in, the revenue out, the reserve saved, brownfield's extra cost) once for them all,
-    as a vote's bargaining tries a grid of keys on one group (pop_after: with_each of the population, where the
-    caller has it)."""
+def land_compact_keys(members: np.ndarray, x: LandInputs, keys: float | np.ndarray,
+                      pop_after: np.ndarray | None = None) -> Stakes:
+    """land_compact at a sharing key, or at each of a column of keys (K, 1) at once (x.key unread): then every
+    stake a key changes has one row per key, and what no key changes (the group's residents and jobs with each
+    municipality in, the revenue out, the reserve saved, brownfield's extra cost) is found once, as a vote's
+    bargaining tries a grid of keys on one group (pop_after: with_each of the population, where the caller has
+    it)."""
     pop_total = x.population.sum() + x.outside_competitors
     if pop_after is None:
         pop_after = with_each(x.population, members)
@@ -85,15 +86,12 @@ def land_compact_keys(members: np.ndarray, x: LandInputs, keys: Sequence[float],
         brown_used = np.minimum(x.brownfield_ha, x.expected_dev_ha)
         extra = brown_used * max(x.brownfield_cost_member - x.greenfield_cost, 0.0) * 1e6 * x.annuity
     zero = np.zeros(len(members))
-    out = []
-    for key in keys:
-        d_in = fiscal.member_discount(coverage, x.competing_discount, key)
-        own_in = taxed * (1.0 - d_in)
-        rev_in = (1.0 - key) * own_in + key * pooled_tax * (1.0 - d_in)
-        benefit = rev_in - rev_out + saved - extra
-        autonomy = x.autonomy_weight * key * own_in
-        out.append(Stakes(benefit, zero, _undercutting(x, d_in) + _turned_away(members, x, d_in), autonomy, zero))
-    return out
+    d_in = fiscal.member_discount(coverage, x.competing_discount, keys)
+    own_in = taxed * (1.0 - d_in)
+    rev_in = (1.0 - keys) * own_in + keys * pooled_tax * (1.0 - d_in)
+    benefit = rev_in - rev_out + saved - extra
+    autonomy = x.autonomy_weight * keys * own_in
+    return Stakes(benefit, zero, _undercutting(x, d_in) + _turned_away(members, x, d_in), autonomy, zero)
 
 
 def _undercutting(x: LandInputs, d_in: np.ndarray) -> np.ndarray:
@@ -144,14 +142,15 @@ def transport_association(members: np.ndarray, x: TransportInputs) -> Stakes:
     """What belonging to the transport association does to each municipality: its residents gain (commuters'
     time and money, congestion relief); its budget pays its share of the cost. The car trips into it that the
     others' co-financed service avoids are external: it has them whether it belongs or not."""
-    return transport_association_keys(members, x, (x.key,))[0]
+    return transport_association_keys(members, x, x.key)
 
 
-def transport_association_keys(members: np.ndarray, x: TransportInputs, keys: Sequence[float],
-                               pop_after: np.ndarray | None = None) -> list[Stakes]:
-    """transport_association at each of several cost-sharing keys (x.key unread): the commuters' gains, the cost
-    and the shares by population and by use, which no key changes, once for them all (pop_after: with_each of
-    the population, where the caller has it)."""
+def transport_association_keys(members: np.ndarray, x: TransportInputs, keys: float | np.ndarray,
+                               pop_after: np.ndarray | None = None) -> Stakes:
+    """transport_association at a cost-sharing key, or at each of a column of keys (K, 1) at once (x.key unread):
+    then the contribution and autonomy have one row per key, and the commuters' gains, the cost and the shares
+    by population and by use, which no key changes, are found once (pop_after: with_each of the population,
+    where the caller has it)."""
     factored = x.factors is not None and x.weighted is not None
     if factored:  # the factors of the flows from and to the members
         f = x.factors
@@ -171,11 +170,8 @@ def transport_association_keys(members: np.ndarray, x: TransportInputs, keys: Se
     use = np.where(use_after > 0, x.pt_trips / np.maximum(use_after, 1e-9), by_pop)
     welfare = consumer + relief
     zero = np.zeros(len(members))
-    out = []
-    for key in keys:
-        contribution = total * (key * by_pop + (1 - key) * use)
-        out.append(Stakes(zero, welfare, zero, x.autonomy_weight * contribution, contribution, external))
-    return out
+    contribution = total * (keys * by_pop + (1 - keys) * use)
+    return Stakes(zero, welfare, zero, x.autonomy_weight * contribution, contribution, external)
 
 
 def _fares_lost(members: np.ndarray, x: TransportInputs,
