@@ -62,6 +62,21 @@ def test_the_growth_constants_are_what_each_quarter_would_compute(region, scenar
     np.testing.assert_array_equal(c.brown_shares_alone, growth.brown_share(m, np.zeros(m.geo.n, dtype=bool)))
 
 
+def test_firms_the_vacant_land_holds_convert_nothing_and_the_others_convert_what_it_lacks():
+    m = CityRegionModel(make_config("region=graz", "scenario=no_cooperation"))
+    s, share = growth.setting(m), np.full(m.geo.n, 1.0 / m.geo.n)
+    before = m.land.copy()
+    assert growth.commercial_land(m, s, 1.0, share, 0.5 * before.commercial_vacant) is None  # half of it
+    np.testing.assert_array_equal(m.land.commercial_vacant, before.commercial_vacant - 0.5 * before.commercial_vacant)
+    np.testing.assert_array_equal(m.land.greenfield, before.greenfield)
+    np.testing.assert_array_equal(m.land.brownfield, before.brownfield)
+    before = m.land.copy()
+    g, b = growth.commercial_land(m, s, 1.0, share, before.commercial_vacant + 2.0)  # 2 ha more than is vacant
+    np.testing.assert_allclose(g + b, 2.0)
+    np.testing.assert_array_equal(m.land.greenfield, before.greenfield - g)
+    np.testing.assert_array_equal(m.land.brownfield, before.brownfield - b)
+
+
 @pytest.mark.parametrize("region", ["graz", "prague"])
 def test_the_car_accessibility_growth_reads_is_that_of_the_jobs_there_are_when_it_grows(region):
     # kept from the last commuting stage: no stage between it and the next quarter's growth moves a job

@@ -261,6 +261,23 @@ def test_the_land_compact_zones_its_reserve_on_members_brownfield_then_greenfiel
     assert land.distribute_reserve(s, population, hectares, compact) == pytest.approx(expected)
 
 
+def test_the_compact_spreads_its_land_as_over_its_members_weighted_pools_read_while_some_is_left():
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        s = _stock(**{c: rng.uniform(0.0, 20.0, 12) for c in ("commercial_vacant", "brownfield", "greenfield")})
+        population, compact, hectares = rng.uniform(1.0, 1e4, 12), rng.random(12) < 0.5, rng.uniform(0.0, 300.0)
+        z = np.where(compact, 1.0, 0.0)  # the members' pools, all made first
+        pools = [s.commercial_vacant * z, s.brownfield * z, s.greenfield * z]
+        np.testing.assert_array_equal(land.distribute_pool(s, population, hectares, compact),
+                                      land._staged(hectares, pools, population * z))
+        np.testing.assert_array_equal(land.distribute_reserve(s, population, hectares, compact),
+                                      land._staged(hectares, pools[1:], population * z))
+    read = []
+    pools = (read.append(p) or p for p in (np.array([3.0, 1.0]), np.array([5.0, 5.0])))
+    assert land._staged(4.0, pools, np.ones(2)) == pytest.approx([3.0, 1.0])  # the first pool holds it all
+    assert len(read) == 1
+
+
 def test_other_uses_take_their_share_of_all_land_take_from_the_greenfield_left():
     # share 0.2: 8 ha of housing and commerce bring 8 x 0.2 / 0.8 = 2 ha; 1 ha left caps the second;
     # a negative take or negative greenfield counts as zero

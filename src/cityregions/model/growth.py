@@ -38,7 +38,7 @@ def setting(m: CityRegionModel) -> Setting:
     """The quarter's land compact, accessibility and brownfield shares, before anything grows (accessibility:
     the jobs reachable by car as commuting last found them; only growth moves jobs, after this)."""
     compact = m.members(Theme.LAND)
-    joint = bool(compact.any())
+    joint = np.count_nonzero(compact) > 0
     acc = np.log(m.commuting.car_access + 1.0)
     return Setting(t=m.step_index + 1, compact=compact, joint=joint, access=acc - acc.sum() / len(acc),
                    brown_share=brown_share(m, compact) if joint else m.const.brown_shares_alone)
@@ -68,11 +68,12 @@ def residents(m: CityRegionModel, s: Setting) -> np.ndarray:
         target = float(c.resident_targets[s.t - 1])
     else:  # a step past the horizon
         target = float(resident_targets(p.start, c.growth_inputs, np.array([s.t]))[0])
-    d_pop = target - p.population.sum()
+    total = p.population.sum()
     pull = location.attractiveness(s.access, stock.greenfield + stock.brownfield, stock.developed(), lp.access_weight,
                                    lp.land_price_elasticity)
     households_before = p.population / p.household_size
-    p.population = location.relocate(p.population, pull, d_pop, 1.0 - (1.0 - lp.residential_mobility) ** 0.25)
+    p.population = location.relocate(p.population, pull, target - total, 1.0 - (1.0 - lp.residential_mobility) ** 0.25,
+                                     total=float(total))
     p.household_size = c.household_size0 * (1.0 + lp.household_size_trend) ** (s.t / 4)
     new_households = np.maximum(p.population / p.household_size - households_before, 0.0)
     return new_households * p.household_size / c.persons_per_ha
@@ -129,23 +130,23 @@ def firms_location(m: CityRegionModel, s: Setting, land_jobs: float) -> tuple[np
 
 
 def commercial_land(m: CityRegionModel, s: Setting, land_jobs: float, share: np.ndarray,
-                    need_ha: np.ndarray) -> Taken:
+                    need_ha: np.ndarray) -> Taken | None:
     """Firms take vacant commercial land first, then land converted for them (the compact places its members'
-    firms jointly); the jobs follow the land they got."""
+    firms jointly); the jobs follow the land they got. Returns the land converted, None where the vacant land
+    zoned ahead held every firm (as it mostly does)."""
     if s.joint:
         pooled = float(need_ha[s.compact].sum())
         need_ha = np.where(s.compact, 0.0, need_ha)
         need_ha = need_ha + land.distribute_pool(m.land, m.people.population, pooled, s.compact)
     remaining = land.occupy(m.land, need_ha)
-    if remaining.any():
-        g, b = land.take(remaining, m.land, s.brown_share, s.allowance, "commercial_occupied")
+    converted = None
+    if np.count_nonzero(remaining):
+        converted = land.take(remaining, m.land, s.brown_share, s.allowance, "commercial_occupied")
         if s.allowance is not None:
-            s.allowance = s.allowance - g
-    else:  # the vacant land zoned ahead holds every firm (as it mostly does): nothing to convert
-        g = b = np.zeros(len(remaining))
+            s.allowance = s.allowance - converted[0]
     placed = need_ha * m.const.jobs_per_ha
     m.people.jobs = m.people.jobs + land.allocate(land_jobs, placed if placed.sum() > 0 else share)
-    return g, b
+    return converted
 
 
 def reserves(m: CityRegionModel, s: Setting, share: np.ndarray) -> Taken:

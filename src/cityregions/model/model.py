@@ -344,14 +344,16 @@ class CityRegionModel(Model):
     def _grow(self) -> None:
         """Regional growth: people and jobs, their allocation, and the land they take (growth.py, stage by stage)."""
         s = growth.setting(self)
-        g_housing, b_housing = growth.residential_land(self, s, growth.residents(self, s))
+        g_used, b_used = growth.residential_land(self, s, growth.residents(self, s))
         land_jobs = growth.jobs(self, s)
         share, need_ha = growth.firms_location(self, s, land_jobs)
-        g_firms, b_firms = growth.commercial_land(self, s, land_jobs, share, need_ha)
+        converted = growth.commercial_land(self, s, land_jobs, share, need_ha)
+        if converted is not None:
+            g_used, b_used = g_used + converted[0], b_used + converted[1]
         g_zoned, b_zoned = growth.reserves(self, s, share)
-        g_used = g_housing + g_firms + g_zoned
+        g_used, b_used = g_used + g_zoned, b_used + b_zoned
         other = growth.other_land(self, g_used)
-        growth.capital_costs(self, s, g_used, b_housing + b_firms + b_zoned, other)
+        growth.capital_costs(self, s, g_used, b_used, other)
 
     def _commute(self) -> None:
         """Commuting flows, mode choice and public-transport access with the association's current members."""

@@ -9,6 +9,7 @@ construction; tests check it at every step.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -173,19 +174,23 @@ def reserve_gap(stock: LandStock, target_ha: np.ndarray, speed: float = 0.25) ->
     return np.maximum(target_ha - stock.commercial_vacant, 0.0) * speed
 
 
-def _staged(amount: float, pools: list[np.ndarray], fallback: np.ndarray) -> np.ndarray:
+def _staged(amount: float, pools: Iterable[np.ndarray], fallback: np.ndarray) -> np.ndarray:
     """Spread an amount over municipalities, filling each pool in turn in proportion to what it holds.
 
-    What no pool can hold is spread by the fallback weights (it will be met by denser use of existing land).
+    What no pool can hold is spread by the fallback weights (it will be met by denser use of existing land). A
+    pool is read only while some of the amount is left, so the pools after the one that holds it all need not
+    be made (pools may be a generator).
     """
     out = np.zeros(len(fallback))
-    for pool in pools:
+    for pool in pools if amount > 0 else ():
         cap = float(pool.sum())
-        if amount <= 0 or cap <= 0:
+        if cap <= 0:
             continue
         take = min(amount, cap)
         out += take * pool / cap
         amount -= take
+        if amount <= 0:
+            break
     if amount > 0 and fallback.sum() > 0:
         out += amount * fallback / fallback.sum()
     return out
@@ -193,14 +198,15 @@ def _staged(amount: float, pools: list[np.ndarray], fallback: np.ndarray) -> np.
 
 def distribute_pool(stock: LandStock, population: np.ndarray, hectares: float, compact: np.ndarray) -> np.ndarray:
     """The land compact places its firms on members' sites: vacant first, then brownfield, then greenfield."""
-    z = np.where(compact, 1.0, 0.0)
-    return _staged(hectares, [stock.commercial_vacant * z, stock.brownfield * z, stock.greenfield * z], population * z)
+    z = compact.astype(float)
+    pools = (c * z for c in (stock.commercial_vacant, stock.brownfield, stock.greenfield))
+    return _staged(hectares, pools, population * z)
 
 
 def distribute_reserve(stock: LandStock, population: np.ndarray, hectares: float, compact: np.ndarray) -> np.ndarray:
     """The land compact zones its joint reserve on members' land: brownfield first, then greenfield."""
-    z = np.where(compact, 1.0, 0.0)
-    return _staged(hectares, [stock.brownfield * z, stock.greenfield * z], population * z)
+    z = compact.astype(float)
+    return _staged(hectares, (c * z for c in (stock.brownfield, stock.greenfield)), population * z)
 
 
 def other_uses(taken_ha: np.ndarray, other_share: float, greenfield_ha: np.ndarray) -> np.ndarray:
