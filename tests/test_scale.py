@@ -371,6 +371,8 @@ def test_a_large_regions_deeper_history_reaches_the_plain_fixed_point():
     plain, _ = gravity.gravity_flows(workers, m.people.jobs, deterrence, plain=5_000, tol=1e-12)
     fast, _ = gravity.gravity_flows(workers, m.people.jobs, deterrence, plain=0, tol=1e-12)
     np.testing.assert_allclose(fast, plain, rtol=1e-8, atol=1e-9 * plain.max())
+    _, _, f = gravity.gravity_flows(workers, m.people.jobs, deterrence, factored=True)  # swept renumbered, its
+    assert np.array_equal(f.rows, gravity.Factors(f.origin, f.dest, f.b).row_sums(deterrence))  # rows in order
 
 
 def test_a_dense_regions_chord_inverse_is_made_once_at_its_first_balancing_and_balances_to_the_plain_flows(

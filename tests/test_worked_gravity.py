@@ -49,6 +49,16 @@ def test_a_triangle_of_reach_balances_to_the_only_flows_its_margins_allow():
         assert flows == pytest.approx(hand, rel=1e-6, abs=1e-9)
 
 
+@pytest.mark.parametrize("store, symmetric", [(np.asarray, False), (np.asarray, True), (sparse.csr_array, False)])
+def test_a_balancings_factors_carry_the_row_sums_one_product_makes_to_the_bit(store, symmetric):
+    # the cross-ratio towns above and the triangle: rows 100 and 200, and 100 and 50, each one's workers
+    for d, workers, jobs in ((D2, [100.0, 200.0], [150.0, 150.0]), (TRI, [100.0, 50.0], [99.0, 51.0])):
+        _, _, f = gravity.gravity_flows(np.array(workers), np.array(jobs), store(d), factored=True,
+                                        symmetric=symmetric and d is D2)
+        again = Factors(f.origin, f.dest, f.b).row_sums(store(d), symmetric and d is D2)
+        assert np.array_equal(f.rows, again) and f.rows == pytest.approx(workers, rel=1e-6)
+
+
 @pytest.mark.parametrize("store", [np.asarray, sparse.csr_array])
 @pytest.mark.parametrize("check", [False, True])
 def test_where_no_balancing_exists_the_flows_are_origin_constrained_with_the_proof(store, check, monkeypatch):
@@ -169,6 +179,7 @@ def test_a_deficit_counts_beyond_a_millionth_of_the_workers_and_the_rounding_and
     ([np.nan, 80.0], [1.0, 1.0], [100.0, 80.0], False),
     ([100.0, 80.0], [1.0, np.nan], [100.0, 80.0], False),  # a factor that is not a number
     ([100.0, 80.0], [np.inf, 1.0], [100.0, 80.0], False),
+    ([], [], [], True),  # no municipality: nothing out of range, nobody left without a job
 ])
 def test_a_balancing_counts_as_balanced_within_a_millionth_and_the_range_of_its_factors(rows, b, workers, ok):
     assert gravity.balanced(np.array(rows), np.array(b), np.array(workers)) is ok
@@ -214,7 +225,8 @@ def test_plain_sweeps_from_the_warm_start_hand_over_after_six_when_their_rate_sh
     f = gravity._furness(w, j, TRI, None, 1e-9, 0, 100, 12)
     a, b, _ = sweeps_by_hand(w, j, TRI, 6)
     assert f.b == pytest.approx(b, rel=1e-12) and f.origin == pytest.approx(a * w, rel=1e-12)
-    assert f.dest == pytest.approx(b * j, rel=1e-12) and f.rows is None
+    assert f.dest == pytest.approx(b * j, rel=1e-12)
+    assert np.array_equal(f.rows, f.origin * (TRI @ f.dest))  # with their row sums, as Factors.row_sums makes them
     # D2 with (100, 200) and (150, 150) converges by plain sweeps (change 1e-5, 1e-6, ..., < 1e-9 at the ninth)
     w, j = np.array([100.0, 200.0]), np.array([150.0, 150.0])
     f = gravity._furness(w, j, D2, None, 1e-9, 0, 100, 12)

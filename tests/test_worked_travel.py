@@ -180,6 +180,8 @@ def test_the_weighted_tables_are_the_mode_tables_times_the_deterrence_up_to_a_th
         assert got.shape == (2, 2, 2)
         assert got[0] == pytest.approx(D2 * p.reshape(2, 2)) and got[1] == pytest.approx(D2 * p.reshape(2, 2) * road)
     assert np.array_equal(w.own, np.diagonal(w.d)) and np.array_equal(w.own_out, np.diagonal(w.out[0]))  # kept
+    for view, table in zip(w.by_row, (w.out, w.inside, w.one_tariff), strict=True):  # kept: the same tables by row
+        assert view.shape == (4, 2) and np.shares_memory(view, table) and np.array_equal(view, table.reshape(4, 2))
     assert w.own == pytest.approx([1.0, 1.0]) and w.own_out == pytest.approx([0.2, 0.2])  # within a town: 0.2
     k2 = k.reshape(2, 2) * D2  # [[1, 1], [1.5, 4]]
     assert flat(w.gain, w.gain_tariff, w.shift_tariff, w.shift_service, w.fare_lost) == pytest.approx(

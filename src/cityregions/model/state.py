@@ -169,7 +169,7 @@ class Commuting:
         t = self.tables
         # the factors drift steadily: start from the last two extrapolated (where all pairs are within reach, in
         # two calls, and by chord sweeps with the inverse made at the first balancing)
-        extrapolated = gravity.extrapolated if sparse.issparse(t.deterrence) else furness.extrapolated
+        extrapolated = furness.extrapolated if isinstance(t.deterrence, np.ndarray) else gravity.extrapolated
         start = extrapolated(self.before, self.warm_start)
         first = self.before is None and self.inverse is None
         r = boundary.balance(workers, jobs, t.deterrence, t.symmetric, start, t.zone, t.open_deterrence, self.inverse,

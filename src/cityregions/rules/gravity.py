@@ -56,7 +56,8 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     """
     if depth is None:
         depth = LARGE_DEPTH if len(workers) >= LARGE else DEPTH
-    jobs = jobs * (workers.sum() / jobs.sum())  # as many jobs as workers (an open region's external zone balances it)
+    jobs = jobs * (np.add.reduce(workers) / np.add.reduce(jobs))  # as many jobs as workers (an open region's
+    # external zone balances it)
     hint = b if isinstance(b, Shortfall) else None
     proofs: list[Shortfall | None] = []  # the maximum-flow test's answer, once it has been asked
 
@@ -76,11 +77,8 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
         b = None  # the last quarter had no factors: start cold
 
     def checked(f: Factors | None) -> Factors | None:
-        """f with its row sums if it balanced, else None."""
-        if f is None:
-            return None
-        f = Factors(f.origin, f.dest, f.b, f.row_sums(deterrence, symmetric))
-        return f if balanced(f.rows, f.b, workers) else None
+        """f (with its row sums) if it balanced, else None."""
+        return f if f is not None and balanced(f.rows, f.b, workers) else None
 
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # leaving the range is detected, not warned
         factors = checked(_furness(workers, jobs, deterrence, b, tol, max_iter, plain, depth, hopeless, symmetric,
@@ -215,7 +213,7 @@ def balanced(row_sums: np.ndarray, b: np.ndarray, workers: np.ndarray, rtol: flo
     """Whether balancing stayed in floating-point range and converged: finite, unclamped factors, and each
     municipality's flows (row_sums) carrying its workers (the columns match by construction; a row with a flow
     that is not finite has a sum that is not, and fails the comparison)."""
-    if not (np.maximum.reduce(b, initial=-np.inf) < 1e299 and np.minimum.reduce(b, initial=np.inf) > 1e-299):
+    if len(b) and not (np.maximum.reduce(b) < 1e299 and np.minimum.reduce(b) > 1e-299):
         return False  # (a factor that is not a number fails both)
     return bool((np.abs(row_sums - workers) <= rtol * np.maximum(workers, 1.0)).all())
 
@@ -308,12 +306,14 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
     Where the accelerated sweeps stall (their largest change not halved over `STALL` sweeps) they ask
     `hopeless` once whether any balancing exists; if none does, they stop and return None. The sweeps
     themselves never depend on the answer, so wherever a balancing exists the result is the same. Returns the
-    factors of the flows (not the flows, which only some callers need).
+    factors of the flows with their row sums (Factors.row_sums; not the flows, which only some callers need).
     """
-    if sparse.issparse(deterrence) and deterrence.shape[0] == deterrence.shape[1] >= LARGE:
+    if deterrence.shape[0] == deterrence.shape[1] >= LARGE and sparse.issparse(deterrence):
         by_rows, by_cols = renumbered(deterrence).products()  # each one's pairs near it: half the time a product
+        by_rows_in_order = products(deterrence, symmetric)[0]  # row sums as Factors.row_sums makes them, to the bit
     else:
         by_rows, by_cols = products(deterrence, symmetric)
+        by_rows_in_order = by_rows
 
     def sweep(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a = by_rows(b * jobs)  # a new vector: the rest in place, a sweep being a few calls on short vectors
@@ -353,4 +353,5 @@ def _furness(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_array
                 history.add(f - f_prev, g - g_prev)
             f_prev, g_prev = f, g
             x = history.extrapolate(f, g)
-    return Factors(a * workers, b * jobs, b)
+    origin, dest = a * workers, b * jobs
+    return Factors(origin, dest, b, origin * by_rows_in_order(dest))

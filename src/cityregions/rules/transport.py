@@ -144,11 +144,15 @@ class WeightedTables:
     fare_lost: np.ndarray  # D fare_lost
     own: np.ndarray = field(init=False, repr=False, compare=False)  # D's diagonal (within each municipality)
     own_out: np.ndarray = field(init=False, repr=False, compare=False)  # D p_out's diagonal
+    by_row: tuple[np.ndarray, np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)  # out,
+    # inside and one_tariff as (2N, N) views: each stacked pair of tables takes dest in one product
 
     def __post_init__(self) -> None:
-        """The diagonals every quarter's outcome reads, made once from the tables."""
+        """The diagonals and views every quarter's outcome reads, made once from the tables."""
+        n = len(self.d)
         object.__setattr__(self, "own", np.diagonal(self.d).copy())
         object.__setattr__(self, "own_out", np.diagonal(self.out[0]).copy())
+        object.__setattr__(self, "by_row", tuple(x.reshape(2 * n, n) for x in (self.out, self.inside, self.one_tariff)))
 
 
 WEIGHTED_TABLES_MAX = 1000  # municipalities: larger dense regions keep no weighted tables (10 x 8 MB at 1,000)
@@ -183,28 +187,27 @@ def commute_outcome_factored(f: Factors, w: WeightedTables, members: np.ndarray,
     (the PT probabilities chosen as in pt_probability_now: per origin, and under one tariff per destination).
     Each stacked pair of tables (PT, PT km) takes dest in one product, and the members' rows are chosen from
     both at once."""
-    dest = f.dest
+    dest, a = f.dest, f.origin
     n = len(dest)
-    pt_both = (w.out.reshape(2 * n, n) @ dest).reshape(2, n)  # PT and PT km of origins outside the association
+    out, inside, one_tariff = w.by_row
+    pt_both = (out @ dest).reshape(2, n)  # PT and PT km of origins outside the association
     if members.any():
-        inside, one_tariff = w.inside.reshape(2 * n, n), w.one_tariff.reshape(2 * n, n)
         if integration:
             pt_in = inside @ np.where(members, 0.0, dest) + one_tariff @ np.where(members, dest, 0.0)
         else:
             pt_in = inside @ dest
         pt_both = np.where(members, pt_in.reshape(2, n), pt_both)
-    pt, pt_km = pt_both
-    a = f.origin
+    pt, pt_km = pt_both[0], pt_both[1]
     rows = f.rows if f.rows is not None else a * products(w.d, w.symmetric)[0](dest)
-    total = float(rows.sum())
+    total = float(np.add.reduce(rows))
     across = rows - a * w.own * dest
     pt_by_origin = a * pt
     pt_across = pt_by_origin - a * w.own_out * dest  # a trip within its municipality: as if outside
     per_year = 2 * tp.workdays
-    pt_pkm = float(a @ pt_km) * per_year
-    car_pkm = float(a @ products(w.road, w.symmetric)[0](dest)) * per_year - pt_pkm
-    return CommuteResult(pt_share=float(pt_by_origin.sum() / total), car_pkm_year=car_pkm, pt_pkm_year=pt_pkm,
-                         co2_t_year=(car_pkm * co2_car + pt_pkm * co2_pt) / 1000.0,
+    pt_pkm = float(np.dot(a, pt_km)) * per_year
+    car_pkm = float(np.dot(a, products(w.road, w.symmetric)[0](dest))) * per_year - pt_pkm
+    return CommuteResult(pt_share=float(np.add.reduce(pt_by_origin) / total), car_pkm_year=car_pkm,
+                         pt_pkm_year=pt_pkm, co2_t_year=(car_pkm * co2_car + pt_pkm * co2_pt) / 1000.0,
                          pt_trips_across=pt_across * per_year, commuters_across=across)
 
 
