@@ -204,19 +204,27 @@ def test_the_blas_controls_find_numpys_and_scipys_libraries_whoever_asks_first()
 
 
 def test_a_whole_run_sets_blas_to_one_thread_once_and_back_once(monkeypatch):
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> int:
+        return max(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
 
     from cityregions.model import blas
     calls: list[int] = []
     for lib in blas.controllers():
         monkeypatch.setattr(lib, "set_num_threads", lambda k, set_=lib.set_num_threads: (calls.append(k), set_(k))[1])
+    seen: list[int] = []
+    original = CityRegionModel._grow
+    monkeypatch.setattr(CityRegionModel, "_grow", lambda self: (seen.append(blas_threads()), original(self))[1])
     with threadpool_limits(limits=2, user_api="blas"):
         m = CityRegionModel(make_config("region=leipzig", "timeline.horizon=2015Q4"))
         calls.clear()
         m.run_model()  # as run_scenario holds it: each step inside leaves the setting alone
         assert m.steps == m.timeline.n_steps > 1
+        assert not m._in_run  # the steps of a run are no longer inside it: each takes its own block again
     libs = len(blas.controllers())
     assert calls == [1] * libs + [2] * libs
+    assert seen == [1] * m.steps  # every step on one thread
 
 
 @pytest.mark.parametrize("integration", [True, False])

@@ -75,6 +75,11 @@ def test_pilots_happen_in_phase_two_and_votes_at_the_end_of_phase_three_and_afte
         assert later <= m.election_steps, (region, later - m.election_steps)  # a new council votes again
 
 
+def test_the_quarter_of_the_vote_kept_at_build_is_the_last_of_phase_three():
+    for region, m in cached_run("region=all", "scenario=integrated", "seed=0").models.items():
+        assert m.const.vote_step == m.timeline.last_of(Phase.AGREEMENTS), region
+
+
 def test_every_join_and_leave_keeps_its_payoff_breakdown():
     d = cached_run("region=all", "scenario=integrated", "seed=0").decisions
     gains = ["benefit", "welfare"]

@@ -28,6 +28,25 @@ def test_the_ledger_sums_each_quarter_and_discounts_it_to_the_first():
     assert money.present["contributions"][0] == pytest.approx(-15 * (1.04 ** -0.125 + 1.04 ** -0.375))
 
 
+def test_the_ledger_books_every_item_as_summed_one_by_one_to_the_bit():
+    rng = np.random.default_rng(3)
+    money = Money(*(rng.normal(0.0, 1e6, 7) for _ in range(4)))
+    assert money.totals == {} and money.present == {}  # nothing booked before the first quarter
+    totals, present = {}, {}
+    for t in range(5):
+        money.revenue, money.tc_paid = rng.normal(1e6, 1e5, 7), rng.uniform(0.0, 1e4, 7)
+        money.book(t, 0.03)
+        factor = 1.03 ** (-(t + 0.5) / 4.0)
+        for item in Money.LEDGER:
+            quarter = getattr(money, item) / 4.0
+            totals[item] = totals.get(item, 0.0) + quarter
+            present[item] = present.get(item, 0.0) + factor * quarter
+    assert list(money.totals) == list(money.present) == list(Money.LEDGER)
+    for item in Money.LEDGER:
+        np.testing.assert_array_equal(money.totals[item], totals[item])
+        np.testing.assert_array_equal(money.present[item], present[item])
+
+
 def municipalities(budgets: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
     """A municipalities table of two arms over three replicates: budget margin per resident by (arm, place)."""
     rows = []

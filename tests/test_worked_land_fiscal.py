@@ -383,6 +383,16 @@ def test_business_tax_is_tax_per_job_times_jobs_less_the_discount():
     assert got == pytest.approx([63_000.0, 140_000.0])
 
 
+def test_one_discount_for_all_taxes_as_the_same_discount_in_each_and_as_a_pool_that_pools_nothing():
+    rng = np.random.default_rng(11)
+    jobs, population = rng.uniform(0.0, 5e4, 30), rng.uniform(1e3, 1e5, 30)
+    nobody = np.zeros(30, dtype=bool)
+    alike = fiscal.business_tax(jobs, 700.0, 0.08)
+    np.testing.assert_array_equal(alike, fiscal.business_tax(jobs, 700.0, np.full(30, 0.08)))
+    own = fiscal.business_tax(jobs, 700.0, fiscal.tax_discount(nobody, 0.0, 0.08, 0.0))
+    np.testing.assert_array_equal(alike, fiscal.pool_revenue(own, nobody, population, 0.0))
+
+
 def test_the_land_compact_pays_a_member_its_kept_share_plus_its_population_share_of_the_pool():
     own = np.array([100.0, 20.0, 60.0, 50.0])
     got = fiscal.pool_revenue(own, np.array([True, True, True, False]), np.array([1.0, 3.0, 4.0, 10.0]), 0.4)
@@ -409,6 +419,15 @@ def test_without_members_pooling_returns_an_independent_copy_of_own_revenue():
 def test_the_gini_coefficient_is_the_mean_absolute_difference_over_twice_the_mean(values, weights, expected):
     w = None if weights is None else np.array(weights)
     assert fiscal.gini(np.array(values), w) == pytest.approx(expected, abs=1e-12)
+
+
+def test_the_gini_coefficient_of_random_weighted_values_is_their_weighted_mean_absolute_difference():
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 19, 37, 188):
+        v, w = rng.gamma(2.0, 500.0, n), rng.uniform(1e2, 1e6, n)
+        # sum_ij w_i w_j |v_i - v_j| / (2 W^2 mean), mean = sum_i w_i v_i / W
+        expected = (w[:, None] * w[None, :] * np.abs(v[:, None] - v[None, :])).sum() / (2.0 * w.sum() * (w @ v))
+        assert fiscal.gini(v, w) == pytest.approx(expected, rel=1e-12, abs=1e-15), n
 
 
 def test_the_gini_of_a_yes_no_indicator_counts_yes_as_one_and_no_as_zero():

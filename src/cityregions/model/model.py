@@ -81,6 +81,7 @@ class CityRegionModel(Model):
         self.councils, self.coop = self._councils_and_cooperation()  # the model's first random draws
         self._members_of: dict | None = None  # the agreements members() last found the members of, and them
         self._members: dict[Theme, np.ndarray] = {}
+        self._in_run = False  # inside run_model's one-BLAS-thread block
         self.commuting = self._transport()
         self.students = Students()
         self._agents()
@@ -116,7 +117,8 @@ class CityRegionModel(Model):
             household_size0=HOUSEHOLD_SIZE0,
             project_funds_eur=float(sourced["project_budget_eur"].value) / len(REGIONS),  # an equal share each
             pilot_themes=self._resolve_themes(sc.pilot_themes),
-            vote_themes=tuple(dict.fromkeys(t for spec in sc.themes for t in self._resolve_themes(spec))))
+            vote_themes=tuple(dict.fromkeys(t for spec in sc.themes for t in self._resolve_themes(spec))),
+            vote_step=self.timeline.last_of(Phase.AGREEMENTS))
 
     def _people_and_jobs(self) -> People:
         """Residents from the region's table; jobs by place of work: the core's as sourced (else per resident), the
@@ -240,7 +242,7 @@ class CityRegionModel(Model):
         election, those with no binding agreement (scenario.revote_at_elections)."""
         if not self.cfg.scenario.project:
             return ()
-        if t == self.timeline.last_of(Phase.AGREEMENTS):
+        if t == self.const.vote_step:
             return () if self.partner_left(t) else self.const.vote_themes
         if not (self.cfg.scenario.revote_at_elections and t in self.election_steps
                 and self.timeline.phase(t) == Phase.IMPLEMENTATION):
@@ -276,14 +278,22 @@ class CityRegionModel(Model):
 
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
-        """One quarter."""
-        with one_blas_thread():
+        """One quarter, on one BLAS thread: run_model's block where it runs, else the step's own."""
+        if self._in_run:
             self._quarter()
+        else:
+            with one_blas_thread():
+                self._quarter()
 
     def run_model(self) -> None:
-        """Every quarter to the horizon (Mesa's run), on one BLAS thread throughout."""
+        """Every quarter to the horizon (Mesa's run), on one BLAS thread throughout: one block for the whole run,
+        whose steps need none of their own (entering one checks every BLAS library's threads)."""
         with one_blas_thread():
-            super().run_model()
+            self._in_run = True
+            try:
+                super().run_model()
+            finally:
+                self._in_run = False
 
     def _quarter(self) -> None:
         """The project's procedures of the phase, growth, commuting, finance, settlement, and the records."""
@@ -297,7 +307,7 @@ class CityRegionModel(Model):
                     self._apply(governance.form_pilots(self, t, self.rng))
                 self._apply(governance.pilot_learning(self))
             themes = self.vote_themes(t)
-            if themes or (t == self.timeline.last_of(Phase.AGREEMENTS) and self.partner_left(t)):
+            if themes or (t == self.const.vote_step and self.partner_left(t)):
                 self._apply(vote.council_vote(self, t, self.rng, themes))  # no theme: the pilots go on informally
         if phase == Phase.IMPLEMENTATION:
             self._apply(governance.join_or_leave(self, t, self.rng))
@@ -334,9 +344,9 @@ class CityRegionModel(Model):
     def _log_membership(self, t: int) -> None:
         """Record who entered or left an active agreement this quarter (pilots, votes, joins, leaves, fading)."""
         coop = self.coop
-        for theme in Theme:
+        for theme, before in coop.members_before.items():
             now = self.members(theme)
-            who = (now != coop.members_before[theme]).nonzero()[0]
+            who = (now != before).nonzero()[0]
             if who.size:
                 coop.membership_log.append((t, theme.value, who, now[who]))
                 coop.members_before[theme] = now
@@ -378,10 +388,13 @@ class CityRegionModel(Model):
         fp, lp = self.cfg.params.fiscal, self.cfg.params.land
         people = self.people
         pool, coverage, key = self.tax_pool()
-        own = fiscal.business_tax(people.jobs, fp.business_tax_eur_per_job,
-                                  fiscal.tax_discount(pool, coverage, lp.tax_discount_competing, key))
-        pooled = fiscal.pool_revenue(own, pool, people.population, key)
-        self.money.revenue = pooled + fp.revenue_eur_per_capita * people.population
+        if key:
+            own = fiscal.business_tax(people.jobs, fp.business_tax_eur_per_job,
+                                      fiscal.tax_discount(pool, coverage, lp.tax_discount_competing, key))
+            business = fiscal.pool_revenue(own, pool, people.population, key)
+        else:  # nothing pooled: every municipality offers firms the competing discount, and keeps its tax
+            business = fiscal.business_tax(people.jobs, fp.business_tax_eur_per_job, lp.tax_discount_competing)
+        self.money.revenue = business + fp.revenue_eur_per_capita * people.population
 
 
 def build_model(cfg: RunConfig, region: str | None = None) -> CityRegionModel:

@@ -46,6 +46,7 @@ class Constants:
     project_funds_eur: float  # the project's funds for this region's pilots
     pilot_themes: tuple[Theme, ...]  # themes the project pilots in phase 2
     vote_themes: tuple[Theme, ...]  # themes the councils vote on at the end of phase 3
+    vote_step: int | None  # the quarter of that vote: the last of phase 3 (None: the timeline skips phase 3)
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,19 +121,29 @@ class Money:
     debt_service: np.ndarray
     tc_paid: np.ndarray  # transaction costs paid this quarter (annualised)
     contributions: np.ndarray  # financial contributions to agreements, net of side payments received (annualised)
-    totals: dict[str, np.ndarray] = field(default_factory=dict)  # each item summed over the quarters so far (EUR)
-    present: dict[str, np.ndarray] = field(default_factory=dict)  # the same, discounted to the first quarter (EUR)
+    booked: np.ndarray | None = None  # each LEDGER item (a row) summed over the quarters so far (EUR; None: none)
+    discounted: np.ndarray | None = None  # the same, discounted to the first quarter (EUR)
 
     LEDGER = ("fiscal_capacity", "tc_paid", "contributions")  # the items summed (the municipalities table's)
 
     def book(self, t: int, rate: float) -> None:
         """Add quarter t's amounts (a quarter of each annual figure) to the totals, and discounted at the annual
-        rate to the first quarter (mid-quarter: t + 1/2 quarters) to the present values."""
+        rate to the first quarter (mid-quarter: t + 1/2 quarters) to the present values: the items as the rows
+        of one array, in a few operations for all of them."""
         factor = (1.0 + rate) ** (-(t + 0.5) / 4.0)
-        for item in self.LEDGER:
-            quarter = getattr(self, item) / 4.0
-            self.totals[item] = self.totals.get(item, 0.0) + quarter
-            self.present[item] = self.present.get(item, 0.0) + factor * quarter
+        quarter = np.divide([getattr(self, item) for item in self.LEDGER], 4.0)
+        booked, discounted = (0.0, 0.0) if self.booked is None else (self.booked, self.discounted)
+        self.booked, self.discounted = booked + quarter, discounted + factor * quarter
+
+    @property
+    def totals(self) -> dict[str, np.ndarray]:
+        """Each LEDGER item summed over the quarters so far (EUR), by name (empty before the first quarter)."""
+        return {} if self.booked is None else dict(zip(self.LEDGER, self.booked, strict=True))
+
+    @property
+    def present(self) -> dict[str, np.ndarray]:
+        """The totals discounted to the first quarter (EUR), by name (empty before the first quarter)."""
+        return {} if self.discounted is None else dict(zip(self.LEDGER, self.discounted, strict=True))
 
     @property
     def fiscal_capacity(self) -> np.ndarray:

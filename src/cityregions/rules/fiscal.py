@@ -22,8 +22,9 @@ def member_discount(coverage: float | np.ndarray, competing_discount: float, key
     return competing_discount * (1.0 - coverage * key)
 
 
-def business_tax(jobs: np.ndarray, tax_per_job: float, discount: np.ndarray) -> np.ndarray:
-    """Business-tax revenue (EUR/yr) of the jobs located in each municipality."""
+def business_tax(jobs: np.ndarray, tax_per_job: float, discount: np.ndarray | float) -> np.ndarray:
+    """Business-tax revenue (EUR/yr) of the jobs located in each municipality, at each one's discount (or one
+    discount for all)."""
     return tax_per_job * jobs * (1.0 - discount)
 
 
@@ -40,12 +41,12 @@ def gini(values: np.ndarray, weights: np.ndarray | None = None) -> float:
     """Gini coefficient of values (optionally population-weighted); 0 = equal, towards 1 = concentrated."""
     v = np.asarray(values, dtype=float)
     w = np.ones_like(v) if weights is None else np.asarray(weights, dtype=float)
-    order = np.argsort(v)
+    order = v.argsort()
     w = w[order]
     vw = v[order] * w
-    cvw = np.cumsum(vw)
+    cvw = vw.cumsum()
     total = cvw[-1]
     if total <= 0:
         return 0.0
     # 1 - area under the Lorenz curve by trapezoids, sum_k w_k (L_k + L_k-1) / W, with L_k - L_k-1 = v_k w_k / total
-    return float(1.0 - (2.0 * (w @ cvw) - w @ vw) / (total * w.sum()))
+    return float(1.0 - (2.0 * (w @ cvw) - w @ vw) / (total * np.add.reduce(w)))
