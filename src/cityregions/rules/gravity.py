@@ -56,8 +56,8 @@ def gravity_flows(workers: np.ndarray, jobs: np.ndarray, deterrence: sparse.csr_
     """
     if depth is None:
         depth = LARGE_DEPTH if len(workers) >= LARGE else DEPTH
-    jobs = jobs * (np.add.reduce(workers) / np.add.reduce(jobs))  # as many jobs as workers (an open region's
-    # external zone balances it)
+    # as many jobs as workers (an open region's external zone balances it)
+    jobs = jobs * (np.add.reduce(workers) / np.add.reduce(jobs))
     hint = b if isinstance(b, Shortfall) else None
     proofs: list[Shortfall | None] = []  # the maximum-flow test's answer, once it has been asked
 
