@@ -39,15 +39,6 @@ def test_a_region_shrinking_faster_than_its_residents_move_loses_everywhere_alik
     assert got == pytest.approx([85.0, 42.5, 42.5])  # 15 % leave, nobody arrives
 
 
-def test_residents_move_the_same_to_the_bit_when_the_caller_hands_over_their_total():
-    rng = np.random.default_rng(3)
-    for _ in range(50):
-        population, pull = rng.uniform(0.0, 1e5, 40), rng.uniform(0.0, 2.0, 40)
-        net_change, mobility = rng.uniform(-5e3, 5e3), rng.uniform(0.0, 0.05)
-        got = location.relocate(population, pull, net_change, mobility, total=float(population.sum()))
-        np.testing.assert_array_equal(got, location.relocate(population, pull, net_change, mobility))
-
-
 def test_a_core_with_no_free_land_pushes_its_growth_out():
     m = CityRegionModel(load_config(["region=graz", "scenario=no_cooperation"]))
     core, stock = m.geo.core, m.land

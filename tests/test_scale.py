@@ -221,7 +221,7 @@ def test_a_whole_run_sets_blas_to_one_thread_once_and_back_once(monkeypatch):
         calls.clear()
         m.run_model()  # as run_scenario holds it: each step inside leaves the setting alone
         assert m.steps == m.timeline.n_steps > 1
-        assert not m._in_run  # after the run, a step on its own takes its own block again
+        assert blas._open == 0  # after the run, a step on its own takes its own block again
     libs = len(blas.controllers())
     assert calls == [1] * libs + [2] * libs
     assert seen == [1] * m.steps  # every step on one thread

@@ -391,6 +391,12 @@ def test_one_discount_for_all_taxes_as_the_same_discount_in_each_and_as_a_pool_t
     np.testing.assert_array_equal(alike, fiscal.business_tax(jobs, 700.0, np.full(30, 0.08)))
     own = fiscal.business_tax(jobs, 700.0, fiscal.tax_discount(nobody, 0.0, 0.08, 0.0))
     np.testing.assert_array_equal(alike, fiscal.pool_revenue(own, nobody, population, 0.0))
+    some = rng.random(30) < 0.5  # a pool covering none of the competitors, or pooling nothing: one number for all,
+    for coverage, key in ((0.0, 0.6), (0.4, 0.0)):  # each member's own discount as it would be
+        got = fiscal.tax_discount(some, coverage, 0.08, key)
+        assert np.ndim(got) == 0 and got == 0.08
+        each = np.where(some, fiscal.member_discount(coverage, 0.08, key), 0.08)
+        np.testing.assert_array_equal(each, np.full(30, got))
 
 
 def test_the_land_compact_pays_a_member_its_kept_share_plus_its_population_share_of_the_pool():

@@ -68,12 +68,11 @@ def residents(m: CityRegionModel, s: Setting) -> np.ndarray:
         target = float(c.resident_targets[s.t - 1])
     else:  # a step past the horizon
         target = float(resident_targets(p.start, c.growth_inputs, np.array([s.t]))[0])
-    total = p.population.sum()
+    d_pop = target - p.population.sum()
     pull = location.attractiveness(s.access, stock.greenfield + stock.brownfield, stock.developed(), lp.access_weight,
                                    lp.land_price_elasticity)
     households_before = p.population / p.household_size
-    p.population = location.relocate(p.population, pull, target - total, 1.0 - (1.0 - lp.residential_mobility) ** 0.25,
-                                     total=float(total))
+    p.population = location.relocate(p.population, pull, d_pop, 1.0 - (1.0 - lp.residential_mobility) ** 0.25)
     p.household_size = c.household_size0 * (1.0 + lp.household_size_trend) ** (s.t / 4)
     new_households = np.maximum(p.population / p.household_size - households_before, 0.0)
     return new_households * p.household_size / c.persons_per_ha
@@ -112,10 +111,7 @@ def firms_location(m: CityRegionModel, s: Setting, land_jobs: float) -> tuple[np
     needed)."""
     lp = m.cfg.params.land
     pool, coverage, key = m.tax_pool()
-    if coverage * key == 0.0:  # no pool, or one pooling nothing: every municipality discounts alike
-        discount = lp.tax_discount_competing
-    else:
-        discount = fiscal.tax_discount(pool, coverage, lp.tax_discount_competing, key)
+    discount = fiscal.tax_discount(pool, coverage, lp.tax_discount_competing, key)
     stock = m.land
     greenfield = stock.greenfield if s.allowance is None else np.minimum(stock.greenfield, s.allowance)
     comm_avail = stock.commercial_vacant + greenfield + stock.brownfield

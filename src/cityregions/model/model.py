@@ -81,7 +81,6 @@ class CityRegionModel(Model):
         self.councils, self.coop = self._councils_and_cooperation()  # the model's first random draws
         self._members_of: dict | None = None  # the agreements members() last found the members of, and them
         self._members: dict[Theme, np.ndarray] = {}
-        self._in_run = False  # inside run_model's one-BLAS-thread block
         self.commuting = self._transport()
         self.students = Students()
         self._agents()
@@ -278,22 +277,14 @@ class CityRegionModel(Model):
 
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
-        """One quarter, on one BLAS thread: run_model's block where it runs, else the step's own."""
-        if self._in_run:
+        """One quarter, on one BLAS thread (inside run_model's block, the step's own costs nothing)."""
+        with one_blas_thread():
             self._quarter()
-        else:
-            with one_blas_thread():
-                self._quarter()
 
     def run_model(self) -> None:
-        """Every quarter to the horizon (Mesa's run), on one BLAS thread throughout: one block for the whole run,
-        whose steps need none of their own (entering one checks every BLAS library's threads)."""
+        """Every quarter to the horizon (Mesa's run), on one BLAS thread throughout: one block for the whole run."""
         with one_blas_thread():
-            self._in_run = True
-            try:
-                super().run_model()
-            finally:
-                self._in_run = False
+            super().run_model()
 
     def _quarter(self) -> None:
         """The project's procedures of the phase, growth, commuting, finance, settlement, and the records."""
@@ -388,13 +379,10 @@ class CityRegionModel(Model):
         fp, lp = self.cfg.params.fiscal, self.cfg.params.land
         people = self.people
         pool, coverage, key = self.tax_pool()
-        if key:
-            own = fiscal.business_tax(people.jobs, fp.business_tax_eur_per_job,
-                                      fiscal.tax_discount(pool, coverage, lp.tax_discount_competing, key))
-            business = fiscal.pool_revenue(own, pool, people.population, key)
-        else:  # nothing pooled: every municipality offers firms the competing discount, and keeps its tax
-            business = fiscal.business_tax(people.jobs, fp.business_tax_eur_per_job, lp.tax_discount_competing)
-        self.money.revenue = business + fp.revenue_eur_per_capita * people.population
+        own = fiscal.business_tax(people.jobs, fp.business_tax_eur_per_job,
+                                  fiscal.tax_discount(pool, coverage, lp.tax_discount_competing, key))
+        pooled = fiscal.pool_revenue(own, pool, people.population, key)
+        self.money.revenue = pooled + fp.revenue_eur_per_capita * people.population
 
 
 def build_model(cfg: RunConfig, region: str | None = None) -> CityRegionModel:

@@ -77,8 +77,7 @@ class Councils:
 
     capacity: np.ndarray  # administrative capacity 0-1, from the start population
     log_pop: np.ndarray  # log10 of the start population
-    cost_bases: tuple[np.ndarray, ...]  # the staff effort of belonging to a group (cooperation.staff_cost, EUR/yr)
-    # times each transaction cost's weight (cooperation.cost_bases)
+    cost_bases: tuple[np.ndarray, ...]  # staff effort of belonging (EUR/yr) x each transaction cost's weight
     bias: dict[Theme, np.ndarray]  # how far a council misjudges an agreement's benefit until knowledge corrects it
     adjacency: sparse.csr_array  # 1 between neighbours (road or rail edge), indices sorted
     degree: np.ndarray  # neighbours of each municipality (at least 1)

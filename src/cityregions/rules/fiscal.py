@@ -5,15 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 
-def tax_discount(members: np.ndarray, coverage: float, competing_discount: float, key: float) -> np.ndarray:
+def tax_discount(members: np.ndarray, coverage: float, competing_discount: float,
+                 key: float) -> np.ndarray | np.float64:
     """Business-tax discount each municipality offers firms.
 
     Alone a municipality undercuts its neighbours (tax competition). Members that pool a share (key) of their
     business tax gain only the unpooled share of a firm they draw from another member, so they undercut each other
     that much less: with coverage the pool's share of the competing residents, a member's discount is
     competing_discount (1 - coverage key). Pooling, not a promise, ends tax competition (tax-base sharing
-    weakens the incentive to compete: Kothenbuerger 2002); a compact that pools nothing leaves it as it is.
+    weakens the incentive to compete: Kothenbuerger 2002); a compact that pools nothing leaves it as it is: then
+    every municipality offers the competing discount, returned as one number for all.
     """
+    if coverage * key == 0.0:
+        return np.float64(competing_discount)
     return np.where(members, member_discount(coverage, competing_discount, key), competing_discount)
 
 

@@ -40,13 +40,11 @@ def attractiveness(access: np.ndarray, developable_ha: np.ndarray, developed_ha:
     return saturating * (avail / np.maximum(developed_ha, 1.0)) ** elasticity
 
 
-def relocate(population: np.ndarray, pull: np.ndarray, net_change: float, mobility: float,
-             total: float | None = None) -> np.ndarray:
+def relocate(population: np.ndarray, pull: np.ndarray, net_change: float, mobility: float) -> np.ndarray:
     """Residents after one round of moves: a share `mobility` of every municipality's residents moves (more if the
     region shrinks faster), and the movers plus the net change settle in proportion to residents x pull. The
-    region's total changes by net_change exactly. total: the residents' sum, where the caller has it already."""
-    if total is None:
-        total = float(population.sum())
+    region's total changes by net_change exactly."""
+    total = float(population.sum())
     leave = max(mobility, -net_change / total) if total > 0 else 0.0
     movers = leave * population
     w = population * pull

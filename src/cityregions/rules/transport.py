@@ -144,8 +144,8 @@ class WeightedTables:
     fare_lost: np.ndarray  # D fare_lost
     own: np.ndarray = field(init=False, repr=False, compare=False)  # D's diagonal (within each municipality)
     own_out: np.ndarray = field(init=False, repr=False, compare=False)  # D p_out's diagonal
-    by_row: tuple[np.ndarray, np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)  # out,
-    # inside and one_tariff as (2N, N) views: each stacked pair of tables takes dest in one product
+    # out, inside and one_tariff as (2N, N) views: each stacked pair of tables takes dest in one product
+    by_row: tuple[np.ndarray, np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """The diagonals and views every quarter's outcome reads, made once from the tables."""
