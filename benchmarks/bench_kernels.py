@@ -53,7 +53,6 @@ def state(m: CityRegionModel) -> dict[str, Any]:
     return out
 
 
-
 def kernel(e: Entry) -> tuple[dict[str, Any], float]:
     """The compiled kernel on a copy of the state before the stage: the state after it, and its seconds."""
     s = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in e.before.items()}
