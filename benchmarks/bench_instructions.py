@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from bench_scale import FLOOR_AGENTS, FLOOR_STEPS, PERFORMANCE_MD, WealthModel, machine, table, write_tables
+from bench_scale import FLOOR_AGENTS, FLOOR_STEPS, PERFORMANCE_MD, WealthModel, about, machine, table, write_tables
 
 from cityregions.config import REGIONS, RunConfig
 from cityregions.model.model import CityRegionModel
@@ -83,7 +83,7 @@ def fitted(own: dict[str, int], sizes: dict[str, int], floor: float) -> list[lis
     alone = per_municipality * steps
 
     def row(label: str, instr: float) -> list[str]:
-        return [label, f"{instr / 1e6:,.1f}" if instr < 1e8 else f"{instr / 1e6:,.0f}", f"{instr / steps / floor:.1f}"]
+        return [label, f"{instr / 1e6:,.0f}", f"{instr / steps / floor:.1f}"]
     return [[f"fixed, per region-quarter ({5 * fixed * QUARTERS / total:.0%} of the five regions)",
              f"{fixed / 1e6:,.2f}", "-"],
             ["per municipality-quarter", f"{per_municipality / 1e6:,.3f}", "-"],
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(machine()) + "\n\n" + table(headers, rows, markdown=False) + "\n\n"
           + table(fit_headers, fit_rows, markdown=False))
     if not args.no_write:
-        block = "\n".join(f"- {ln}" for ln in [*machine(), "Command: `python benchmarks/bench_instructions.py`"])
+        block = about("python benchmarks/bench_instructions.py")
         write_tables(PERFORMANCE_MD, f"{block}\n\n{table(headers, rows, markdown=True)}\n\n{note}\n\n"
                      f"{table(fit_headers, fit_rows, markdown=True)}\n\n{fit_note}", NAME)
         print(f"written to {PERFORMANCE_MD}", file=sys.stderr)

@@ -19,7 +19,6 @@ Usage: python benchmarks/bench_kernels.py [--repeats R] [--no-write]
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -27,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from bench_scale import PERFORMANCE_MD, machine, table, write_tables
+from bench_scale import PERFORMANCE_MD, about, rounds_arguments, table, write_tables
 from growth_restructured import LAND, Batch, Entry, constants, grow_kernel, land_params, numba
 
 from cityregions.config import REGIONS, RunConfig
@@ -146,12 +145,7 @@ def watched(m: CityRegionModel, grow: Any, entries: list[Entry]) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     """Compile, compare and time; print (and write) the table."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=7, help="rounds of the five regions (median) [7]")
-    ap.add_argument("--no-write", action="store_true", help="print the table only")
-    args = ap.parse_args(argv)
-    if args.repeats < 1:
-        ap.error(f"--repeats={args.repeats}: allowed at least 1")
+    args = rounds_arguments(__doc__.splitlines()[0], argv)
     if numba is None:
         print('bench_kernels: numba is not installed (pip install -e ".[kernels]")', file=sys.stderr)
         return 2
@@ -185,8 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(headers, rows, markdown=False))
     print(f"\ncompiling: {compile_s:.1f} s")
     if not args.no_write:
-        block = "\n".join([*(f"- {ln}" for ln in [*machine(), f"Command: `{command}`"]), "",
-                           table(headers, rows, markdown=True), "", note])
+        block = "\n".join([about(command), "", table(headers, rows, markdown=True), "", note])
         write_tables(PERFORMANCE_MD, block, NAME)
         print(f"written to {PERFORMANCE_MD}", file=sys.stderr)
     return 0

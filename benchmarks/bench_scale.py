@@ -278,6 +278,22 @@ def machine() -> list[str]:
             f"Date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}"]
 
 
+def about(command: str) -> str:
+    """The head of a table written into PERFORMANCE.md: the machine's lines and the command, as bullets."""
+    return "\n".join(f"- {ln}" for ln in [*machine(), f"Command: `{command}`"])
+
+
+def rounds_arguments(description: str, argv: list[str] | None) -> argparse.Namespace:
+    """The options of a benchmark timed over rounds of the five regions: --repeats (at least 1) and --no-write."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--repeats", type=int, default=7, help="rounds of the five regions (median) [7]")
+    ap.add_argument("--no-write", action="store_true", help="print the table only")
+    args = ap.parse_args(argv)
+    if args.repeats < 1:
+        ap.error(f"--repeats={args.repeats}: allowed at least 1")
+    return args
+
+
 def table(headers: list[str], rows: list[list[str]], markdown: bool) -> str:
     """A plain fixed-width table, or a Markdown one (numbers right-aligned, the first and last columns left)."""
     last = len(headers) - 1

@@ -11,7 +11,6 @@ Usage: python benchmarks/bench_stages.py [--repeats R] [--no-write]
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -21,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench_scale import PERFORMANCE_MD, machine, table, write_tables
+from bench_scale import PERFORMANCE_MD, about, rounds_arguments, table, write_tables
 from mesa import DataCollector
 
 from cityregions.config import REGIONS, RunConfig
@@ -99,12 +98,7 @@ def one_round() -> tuple[float, dict[str, float], int]:
 
 def main(argv: list[str] | None = None) -> int:
     """Time the stages and print (and write) the table."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=7, help="rounds of the five regions (median) [7]")
-    ap.add_argument("--no-write", action="store_true", help="print the table only")
-    args = ap.parse_args(argv)
-    if args.repeats < 1:
-        ap.error(f"--repeats={args.repeats}: allowed at least 1")
+    args = rounds_arguments(__doc__.splitlines()[0], argv)
     one_round()  # imports, caches and the first-call costs stay out of the medians
     rounds = [one_round() for _ in range(args.repeats)]
     total = statistics.median(r[0] for r in rounds)
@@ -125,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             "µs per quarter spread over the run's quarters._")
     markdown = ["| " + " | ".join(headers) + " |", "|:---|---:|---:|---:|",
                 *("| " + " | ".join(r) + " |" for r in rows)]
-    block = "\n".join([*(f"- {ln}" for ln in [*machine(), f"Command: `{command}`"]), "", *markdown, "", note])
+    block = "\n".join([about(command), "", *markdown, "", note])
     print(table(headers, rows, markdown=False))
     if not args.no_write:
         write_tables(Path(PERFORMANCE_MD), block, NAME)

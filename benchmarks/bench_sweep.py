@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_scale import PERFORMANCE_MD, machine, table, target, write_tables
+from bench_scale import PERFORMANCE_MD, about, table, target, write_tables
 
 from cityregions.runs import sweep
 
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(["ceiling: a pure-Python loop twice, serial / side by side", "-", "-", f"{two:.2f}",
                  "the most 2 cores give here"])
     command = f"python benchmarks/bench_sweep.py --repeats {args.repeats} --replicates {args.replicates}"
-    block = "\n".join([*(f"- {ln}" for ln in [*machine(), f"Command: `{command}`"]), "",
+    block = "\n".join([about(command), "",
                        table(["sweep of 100 runs", "median s", "s per run", "× serial", "target"], rows, True), "",
                        f"_Median of {args.repeats} interleaved repeat(s); each sweep from the command's start to its "
                        "exit into a new directory; × serial = the serial sweep's time / this one's._"])

@@ -5,7 +5,8 @@ rules/location.py. Here the same arithmetic for the path most quarters take (no 
 and no greenfield cap), in the stages' order:
 - grow_kernel: one numba kernel of loops and array expressions over a region's municipalities;
 - Batch: several regions' municipalities one after the other in one set of arrays, each numpy call serving them
-  all, their sums and maxima per region by reduceat (what stepping the regions together would do).
+  all (what stepping the regions together would do): what acts on each municipality alone is rules.land's own
+  functions on the batch's stock, the sums and maxima per region are reduceat's.
 Neither is the same to the bit as the stage: they add in other orders than numpy's pairwise sums of each
 region's array, and numba's exp and power are the C library's.
 """
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from cityregions.model.model import CityRegionModel
+from cityregions.rules import land
 
 LAND = ("residential", "commercial_occupied", "commercial_vacant", "other_built", "brownfield", "greenfield")
 HALF_HA = 5.0  # the saturation of land available (rules.land.location_weights, rules.location.attractiveness)
@@ -164,17 +166,19 @@ def constants(m: CityRegionModel) -> tuple:
     return c.household_size0, c.jobs_per_ha, c.job_growth_rate, c.other_use_share, c.brownfield_cost
 
 
-ARRAYS = ("population", "jobs", *LAND, "debt_service", "taken_by_muni")  # the state's arrays, batched
+ARRAYS = ("population", "jobs", "debt_service", "taken_by_muni")  # the state's arrays besides the land, batched
 
 
 @dataclass
 class Batch:
     """Several regions' growth as one set of arrays (the regions' municipalities one after the other): the same
-    stage in numpy, each call serving every region, its sums and maxima per region by reduceat. The state as a
-    batched model would hold it; making and splitting it is not timed."""
+    stage in numpy, each call serving every region. What acts on each municipality alone is the model's own rules
+    (rules.land) on the batch's land stock; the sums and maxima per region are reduceat's. The state as a batched
+    model would hold it; making and splitting it is not timed."""
 
     entries: list[Entry]
-    arrays: dict[str, np.ndarray]  # the state's arrays, concatenated (changed in place)
+    stock: land.LandStock  # the land classes, concatenated (changed by the rules)
+    arrays: dict[str, np.ndarray]  # the state's other arrays, concatenated (changed in place)
     inputs: dict[str, np.ndarray]  # per municipality: car access, brownfield shares, densities
     region: dict[str, np.ndarray]  # per region: quarter, targets, household size, constants, smoothed demand
     starts: np.ndarray  # each region's first municipality
@@ -185,6 +189,8 @@ class Batch:
     def of(cls, entries: list[Entry]) -> Batch:
         sizes = np.array([len(e.car_access) for e in entries])
         cat = np.concatenate
+        stock = land.LandStock(**{k: cat([e.before[k] for e in entries]) for k in LAND},
+                               protected=np.zeros(sizes.sum()))  # growth never reads the protected land
         arrays = {k: cat([e.before[k] for e in entries]) for k in ARRAYS}
         inputs = {"car_access": cat([e.car_access for e in entries]),
                   "brown_share": cat([e.m.const.brown_shares_alone for e in entries]),
@@ -199,22 +205,20 @@ class Batch:
             ema=np.array([e.before["demand_ema"] or 0.0 for e in entries]),
             has_ema=np.array([e.before["demand_ema"] is not None for e in entries]))
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        return cls(entries, arrays, inputs, region, starts, np.repeat(np.arange(len(entries)), sizes))
+        return cls(entries, stock, arrays, inputs, region, starts, np.repeat(np.arange(len(entries)), sizes))
 
     def grow(self) -> None:
         """The stage, as grow_kernel computes it, for every region of the batch at once."""
         (access_weight, elasticity, mobility_q, trend, obsolescence_q, land_using, discount_utility,
          reserve_years, optimism, greenfield_cost, subsidy_solo, annuity) = land_params(self.entries[0].m)
-        a, r, seg, starts = self.arrays, self.region, self.seg, self.starts
+        a, r, st, seg, starts = self.arrays, self.region, self.stock, self.seg, self.starts
         total_of, top_of = np.add.reduceat, np.maximum.reduceat
-        pop, jobs, green, brownf, vac, occ = (a[k] for k in ("population", "jobs", "greenfield", "brownfield",
-                                                             "commercial_vacant", "commercial_occupied"))
+        brown_share, pop, jobs = self.inputs["brown_share"], a["population"], a["jobs"]
         acc = np.log(self.inputs["car_access"] + 1.0)
         util = access_weight * (acc - (total_of(acc, starts) / r["n"])[seg])
-        avail = np.maximum(green + brownf, 0.0)
-        developed = a["residential"] + occ + vac + a["other_built"] + brownf
+        avail = np.maximum(st.greenfield + st.brownfield, 0.0)
         pull = (np.exp(util - top_of(util, starts)[seg]) * avail / (avail + HALF_HA)
-                * (avail / np.maximum(developed, 1.0)) ** elasticity)
+                * (avail / np.maximum(st.developed(), 1.0)) ** elasticity)
         total = total_of(pop, starts)
         net = r["target"] - total
         leave = np.maximum(mobility_q, -net / total)
@@ -224,11 +228,8 @@ class Batch:
         pop[:] = pop - movers + (total_of(movers, starts) + net)[seg] * (weights / total_of(weights, starts)[seg])
         size = r["household_size0"] * (1.0 + trend) ** (r["t"] / 4)
         need = (np.maximum(pop / size[seg] - households_before, 0.0) * size[seg] / self.inputs["persons_per_ha"])
-        g_used, b_used = self.take(need)
-        a["residential"][:] = a["residential"] + g_used + b_used
-        derelict = occ * obsolescence_q
-        occ -= derelict
-        brownf += derelict
+        g_used, b_used = land.take(need, st, brown_share, None, "residential")
+        derelict = land.obsolescence(st, obsolescence_q)
         jobs_per_ha = r["jobs_per_ha"][seg]
         displaced = np.minimum(derelict * jobs_per_ha, jobs)
         jobs -= displaced
@@ -237,36 +238,30 @@ class Batch:
         land_jobs = lost + land_using * np.maximum(job_target - kept - lost, 0.0)
         spread = np.maximum(jobs, 0.0)
         jobs += (job_target - kept - land_jobs)[seg] * (spread / total_of(spread, starts)[seg])
-        available = vac + green + brownf
+        available = st.commercial_vacant + st.greenfield + st.brownfield
         firm_util = util + discount_utility
         w = np.maximum((jobs + 1.0) * np.exp(firm_util - top_of(firm_util, starts)[seg]) * available
                        / (available + HALF_HA), 0.0)
         share = w / total_of(w, starts)[seg]
-        need_ha = np.maximum(land_jobs[seg] * share / jobs_per_ha, 0.0)
+        need_ha = land_jobs[seg] * share / jobs_per_ha
         q = total_of(need_ha, starts)
         ema = np.where(r["has_ema"], 0.8 * r["ema"] + 0.2 * q, q)
-        taken = np.minimum(need_ha, vac)
-        vac -= taken
-        occ += taken
-        remaining = need_ha - taken
-        if np.count_nonzero(remaining):
-            g, b = self.take(remaining)
-            zoned = vac + g + b
-            moved = np.minimum(g + b, zoned)
-            vac[:] = zoned - moved
-            occ += moved
+        remaining = land.occupy(st, need_ha)
+        if np.count_nonzero(remaining):  # a region with nothing remaining converts nothing: the same as not at all
+            g, b = land.take(remaining, st, brown_share, None, "commercial_occupied")
             g_used, b_used = g_used + g, b_used + b
         placed = need_ha * jobs_per_ha
         by = np.maximum(np.where((total_of(placed, starts) > 0)[seg], placed, share), 0.0)
         jobs += land_jobs[seg] * (by / total_of(by, starts)[seg])
         annual = 4.0 * ema[seg] * share
-        g, b = self.take(np.maximum(reserve_years * annual * optimism - vac, 0.0) * RESERVE_SPEED)
-        vac[:] = vac + g + b
+        gap = land.reserve_gap(st, reserve_years * annual * optimism, RESERVE_SPEED)
+        g, b = land.take(gap, st, brown_share, None, "commercial_vacant")
         g_used, b_used = g_used + g, b_used + b
-        other_share = r["other_use_share"][seg]
-        other = np.minimum(np.maximum(g_used, 0.0) * other_share / (1.0 - other_share), np.maximum(green, 0.0))
-        green -= other
-        a["other_built"] += other
+        other_share = r["other_use_share"][seg]  # land.other_uses takes one country's share: the same, per region
+        other = np.minimum(np.maximum(g_used, 0.0) * other_share / (1.0 - other_share),
+                           np.maximum(st.greenfield, 0.0))
+        st.greenfield = st.greenfield - other
+        st.other_built = st.other_built + other
         capital = (g_used * greenfield_cost + b_used * r["brownfield_cost"][seg] * (1.0 - subsidy_solo)) * 1e6
         a["debt_service"] += capital * annuity
         a["taken_by_muni"] += g_used + other
@@ -274,24 +269,14 @@ class Batch:
                     "greenfield_q": total_of(g_used, starts) + total_of(other, starts),
                     "brownfield_q": total_of(b_used, starts)}
 
-    def take(self, need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """rules.land.take's split without a cap, on the batch's stock in place."""
-        green, brownf = self.arrays["greenfield"], self.arrays["brownfield"]
-        need = np.maximum(need, 0.0)
-        b = np.minimum(need * self.inputs["brown_share"], brownf)
-        g = np.minimum(need - b, green)
-        b = np.minimum(need - g, brownf)
-        green -= g
-        brownf -= b
-        return g, b
-
     def split(self) -> list[dict[str, Any]]:
         """Each region's state after the batched stage."""
         bounds = np.append(self.starts, len(self.seg))
         out = []
         for i in range(len(self.entries)):
             lo, hi = bounds[i], bounds[i + 1]
-            s = {k: v[lo:hi] for k, v in self.arrays.items()}
+            s = {k: getattr(self.stock, k)[lo:hi] for k in LAND}
+            s.update({k: v[lo:hi] for k, v in self.arrays.items()})
             s.update({k: (v[lo:hi] if k == "expected" else float(v[i])) for k, v in self.out.items()})
             out.append(s)
         return out
