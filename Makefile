@@ -1,6 +1,7 @@
 # make run  : create .venv if missing, install cityregions, run the default scenario (Leipzig, city_regions)
 # make test : create .venv if missing, install cityregions with its test extras, install Debian's Chromium for the
-#             browser test of the classroom page if it is missing, run the test suite
+#             browser test of the classroom page if it is missing, run the test suite on two processes
+#             (pytest-xdist; TEST_WORKERS=0 runs it in one)
 # make mutation : mutation testing of the rules with mutmut (a few minutes; not part of make test); the scores go
 #             to docs/mutation.csv and docs/TESTING.md
 #
@@ -13,6 +14,8 @@ VENV      := .venv
 VPY       := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 ARGS      ?=
+# make test's pytest-xdist workers, each taking whole test files (TEST_WORKERS=0: one process)
+TEST_WORKERS ?= 2
 
 PY_OK = import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)
 FIND_PYTHON = for c in "$(PYTHON)" python3.13 python3.12 python3; do \
@@ -60,7 +63,7 @@ browser:
 	  "or set CITYREGIONS_CHROMIUM=/path/to/chromium" >&2; exit 1; }
 
 test: $(STAMP) browser
-	CITYREGIONS_CHROMIUM=$(CHROMIUM) $(VPY) -m pytest $(ARGS)
+	CITYREGIONS_CHROMIUM=$(CHROMIUM) $(VPY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 app: $(STAMP)
 	$(VENV)/bin/cityregions app $(ARGS)

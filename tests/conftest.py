@@ -43,3 +43,27 @@ def cached_run(*overrides: str) -> RunResult:
 def config():
     """A factory for composed configs."""
     return make_config
+
+
+# ------------------------------------------------------------------- lines for the end of the run's output
+# `make test` runs the suite on two pytest-xdist workers, whose output never reaches the terminal: a test's
+# summary (a fuzz tally) goes to the worker's output and the controller writes it at the end.
+SUMMARY = pytest.StashKey[list[str]]()
+
+
+def summary(config: pytest.Config, lines: list[str]) -> None:
+    """Lines to write at the end of the run's output, from this process or from an xdist worker."""
+    if hasattr(config, "workeroutput"):  # an xdist worker: sent to the controller when the worker finishes
+        config.workeroutput.setdefault("summary", []).extend(lines)
+    else:
+        config.stash.setdefault(SUMMARY, []).extend(lines)
+
+
+def pytest_testnodedown(node, error) -> None:
+    """An xdist worker finished: keep the summary lines it sent."""
+    summary(node.config, list(getattr(node, "workeroutput", {}).get("summary", [])))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    for line in config.stash.get(SUMMARY, []):
+        terminalreporter.write_line(line)

@@ -51,7 +51,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
-from conftest import make_config
+from conftest import make_config, summary
 from hydra.errors import ConfigCompositionException
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
@@ -127,11 +127,7 @@ def _print_tally(request):
         tried = "" if kind.endswith("[note]") else f" {sum(counts.values())} tried:"
         lines.append(f"  {kind}:{tried} " + ", ".join(f"{n} {o}" for o, n in counts.items()))
     lines += [f"  crash: {c}" for c in CRASHES]
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None:
-        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-            reporter.write_line("\n" + "\n".join(lines))
+    summary(request.config, ["", *lines])
     if os.environ.get("FUZZ_TALLY"):
         write_tally()
 

@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import summary
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fuzz import LEAVES, hydra
@@ -94,13 +95,13 @@ class Sandbox:
 
 
 @pytest.fixture(scope="module")
-def worker():
+def worker(request):
     w = Worker()
     yield w
     w.close()
-    lines = ["hostile command lines (by class, outcome):"]
+    lines = ["", "hostile command lines (by class, outcome):"]
     lines += [f"  {k}: {o}: {n}" for (k, o), n in sorted(TALLY.items())]
-    print("\n".join(lines))
+    summary(request.config, lines)
 
 
 @pytest.fixture(scope="module")
