@@ -59,6 +59,7 @@ def summary(config: pytest.Config, lines: list[str]) -> None:
         config.stash.setdefault(SUMMARY, []).extend(lines)
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: the suite still runs where xdist is not installed
 def pytest_testnodedown(node, error) -> None:
     """An xdist worker finished: keep the summary lines it sent."""
     summary(node.config, list(getattr(node, "workeroutput", {}).get("summary", [])))
