@@ -25,14 +25,21 @@ from mesa import DataCollector
 
 from cityregions.config import REGIONS, RunConfig
 from cityregions.model import governance, state, vote
+from cityregions.model import model as model_module
 from cityregions.model.blas import one_blas_thread
 from cityregions.model.model import CityRegionModel
+from cityregions.rules import boundary, transport
+from cityregions.world import catchment
 
 NAME = "bench_stages"
 # (label, owner, attribute): the functions timed; a label starting with SUB is part of the stage above it
 SUB = "of which: "
 STAGES: tuple[tuple[str, Any, str], ...] = (
     ("building the model", CityRegionModel, "_build"),
+    (f"{SUB}checking the configuration", model_module, "validate"),
+    (f"{SUB}travel times (scipy's Dijkstra)", catchment, "build"),
+    (f"{SUB}the outside's deterrence", boundary, "external_zone"),
+    (f"{SUB}the PT constant (brentq)", transport, "calibrate_asc"),
     ("exchange of good practice", governance, "exchange"),
     ("forming the pilots", governance, "form_pilots"),
     ("pilots' learning", governance, "pilot_learning"),
