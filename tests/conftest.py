@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import Any
 
 import pytest
 from hydra import compose, initialize_config_dir
@@ -60,11 +61,12 @@ def summary(config: pytest.Config, lines: list[str]) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: the suite still runs where xdist is not installed
-def pytest_testnodedown(node, error) -> None:
+def pytest_testnodedown(node: Any, error: object) -> None:
     """An xdist worker finished: keep the summary lines it sent."""
     summary(node.config, list(getattr(node, "workeroutput", {}).get("summary", [])))
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The summary lines of this process and of every worker, at the end of the output."""
     for line in config.stash.get(SUMMARY, []):
         terminalreporter.write_line(line)
